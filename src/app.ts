@@ -1,0 +1,86 @@
+import express, { type Express } from 'express';
+import session from 'express-session';
+import pinoHttp from 'pino-http';
+import { randomUUID } from 'node:crypto';
+import type { AppDeps } from './composition';
+import { publicDir, viewsDir } from './config/paths';
+import { useEtaViews } from './http/views';
+import { securityHeaders } from './http/security';
+import { buildCsrf } from './http/csrf';
+import { errorHandler, notFound } from './http/errors';
+import { healthRoutes } from './http/health.controller';
+import { buildPassport } from './auth/passport';
+import { authRoutes } from './auth/auth.controller';
+import { articleRoutes } from './articles/articles.controller';
+import { policyRoutes } from './consent/policies.controller';
+import { accountRoutes } from './account/account.controller';
+
+const sessionCookieName = 'gatehouse.sid';
+const requestIdPattern = /^[\w.:-]{1,128}$/;
+
+/** Wires middleware and routes; never listens (main.ts and the tests do). */
+export function createApp(deps: AppDeps): Express {
+  const { config } = deps;
+  const https = config.publicUrl.protocol === 'https:';
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('session cookie name', sessionCookieName);
+  app.locals.siteName = config.siteName;
+  useEtaViews(app, viewsDir, config.nodeEnv === 'production');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Cookies and credentials never reach the log.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(securityHeaders({ https }));
+  app.use('/static', express.static(publicDir, { maxAge: config.nodeEnv === 'production' ? '1d' : 0 }));
+  app.use(healthRoutes(deps));
+
+  app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
+  app.use(express.json({ limit: '64kb' }));
+  app.use(
+    session({
+      name: sessionCookieName,
+      secret: config.sessionSecret,
+      store: deps.sessionStore,
+      resave: false,
+      saveUninitialized: false,
+      proxy: config.trustProxy !== false ? true : undefined,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: https, maxAge: config.sessionMaxAgeMs },
+    }),
+  );
+  const passport = buildPassport(deps.accounts, deps.accountsRepository);
+  app.use(passport.initialize());
+  app.use(passport.session());
+  const csrf = buildCsrf();
+  app.use(csrf.protect);
+  app.use((req, res, next) => {
+    res.locals.account = req.user;
+    res.locals.currentPath = req.originalUrl;
+    // Made on demand by the layout's sign-out form: anonymous readers get no session.
+    res.locals.csrfToken = req.user ? csrf.token(req) : undefined;
+    next();
+  });
+
+  app.use(articleRoutes(deps.articles));
+  app.use(authRoutes({ accounts: deps.accounts, passport, throttle: deps.throttle, csrf, passwordMinLength: config.passwordMinLength }));
+  app.use(policyRoutes(deps.policies));
+  app.use(accountRoutes(deps.policies));
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

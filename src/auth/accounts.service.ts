@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { EmailTakenError, type Account, type AccountsRepository } from './accounts.repository';
+import { hashPassword, passwordProblems, verifyAgainstNothing, verifyPassword } from './passwords';
+import { policyDocuments, type PoliciesRepository, type Policy } from '../consent/policies.repository';
+import { AppError } from '../http/app-error';
+
+/** The sentence shown beside every sign-up and sign-in button, recorded word for word. */
+export const consentWording = 'By continuing you agree to our Privacy Policy and Terms of Use.';
+
+export class SignupRejected extends Error {
+  constructor(readonly problems: { email?: string; password?: string; policies?: string }) {
+    super('sign-up rejected');
+    this.name = 'SignupRejected';
+  }
+}
+
+export interface SignupInput {
+  readonly email: string;
+  readonly password: string;
+  /** Versions the form showed; when given and no longer current, the reader must look again. */
+  readonly shownVersions?: Partial<Record<'terms' | 'privacy', string>>;
+}
+
+export class AccountsService {
+  constructor(
+    private readonly accounts: AccountsRepository,
+    private readonly policies: PoliciesRepository,
+    private readonly rules: { passwordMinLength: number },
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async currentPolicies(): Promise<Record<'terms' | 'privacy', Policy>> {
+    const now = this.clock();
+    const [terms, privacy] = await Promise.all(policyDocuments.map((d) => this.policies.current(d, now)));
+    if (terms === undefined || privacy === undefined) {
+      throw new AppError(503, 'Sign-up is closed until the publisher publishes its Terms of Use and Privacy Policy.');
+    }
+    return { terms, privacy };
+  }
+
+  /** Creates the account and one consent record per document, in one transaction. */
+  async signUp(input: SignupInput): Promise<Account> {
+    const problems = passwordProblems(input.password, { minLength: this.rules.passwordMinLength, email: input.email });
+    if (problems.length > 0) throw new SignupRejected({ password: problems.join(' ') });
+
+    const current = await this.currentPolicies();
+    for (const document of policyDocuments) {
+      const shown = input.shownVersions?.[document];
+      if (shown !== undefined && shown !== current[document].version) {
+        throw new SignupRejected({
+          policies: 'Our Privacy Policy or Terms of Use changed while you were on this page. Please review them and continue.',
+        });
+      }
+    }
+
+    const now = this.clock().toISOString();
+    const account = { id: randomUUID(), email: input.email, passwordHash: await hashPassword(input.password), createdAt: now };
+    try {
+      await this.accounts.createWithConsents(
+        account,
+        policyDocuments.map((document) => ({
+          document,
+          policyVersion: current[document].version,
+          wording: consentWording,
+          method: 'signup' as const,
+        })),
+      );
+    } catch (error) {
+      if (error instanceof EmailTakenError) {
+        throw new SignupRejected({ email: 'An account with this email already exists. Sign in instead.' });
+      }
+      throw error;
+    }
+    return { id: account.id, email: account.email, isAdmin: false, createdAt: now };
+  }
+
+  /** The account when email and password match; undefined otherwise, after the same work. */
+  async authenticate(email: string, password: string): Promise<Account | undefined> {
+    const found = await this.accounts.findByEmail(email);
+    if (found === undefined) {
+      await verifyAgainstNothing(password);
+      return undefined;
+    }
+    if (!(await verifyPassword(found.passwordHash, password))) return undefined;
+    const { passwordHash: _omitted, ...account } = found;
+    return account;
+  }
+}

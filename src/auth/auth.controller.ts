@@ -1,0 +1,133 @@
+import { Router, type Request, type Response } from 'express';
+import type { Authenticator } from './passport';
+import { z } from 'zod';
+import type { AccountsService } from './accounts.service';
+import { SignupRejected, consentWording } from './accounts.service';
+import { authenticateLocal, logIn, logOutAndDestroy } from './passport';
+import { emailSchema } from './email';
+import { safeReturnTo } from './return-to';
+import type { SigninThrottle } from './signin-throttle';
+import type { Csrf } from '../http/csrf';
+import { passwordMaxLength } from './passwords';
+
+const field = z.string().max(4096).optional();
+const signupForm = z.object({ email: field, password: field, returnTo: field, termsVersion: field, privacyVersion: field });
+const signinForm = z.object({ email: field, password: field, returnTo: field });
+
+export interface AuthDeps {
+  readonly accounts: AccountsService;
+  readonly passport: Authenticator;
+  readonly throttle: SigninThrottle;
+  readonly csrf: Csrf;
+  readonly passwordMinLength: number;
+}
+
+function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+function minutes(seconds: number): string {
+  const m = Math.ceil(seconds / 60);
+  return m === 1 ? '1 minute' : `${m} minutes`;
+}
+
+export function authRoutes(deps: AuthDeps): Router {
+  const router = Router();
+
+  async function renderSignup(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, errors: Record<string, string> = {}) {
+    const policies = await deps.accounts.currentPolicies();
+    res.status(status).render('signup', {
+      title: 'Create a free account',
+      values,
+      errors,
+      policies,
+      consentWording,
+      passwordMinLength: deps.passwordMinLength,
+      passwordMaxLength,
+      csrfToken: deps.csrf.token(req),
+    });
+  }
+
+  function renderSignin(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, error?: string) {
+    res.status(status).render('signin', { title: 'Sign in', values, error, consentWording, csrfToken: deps.csrf.token(req) });
+  }
+
+  router.get('/signup', async (req, res) => {
+    const returnTo = safeReturnTo(req.query.returnTo);
+    if (req.user) return res.redirect(303, returnTo);
+    await renderSignup(req, res, 200, { returnTo });
+  });
+
+  router.post('/signup', async (req, res) => {
+    const form = signupForm.safeParse(req.body ?? {});
+    const returnTo = safeReturnTo(form.success ? form.data.returnTo : undefined);
+    if (!form.success) return renderSignup(req, res, 400, { returnTo }, { form: 'The form could not be read. Please try again.' });
+    const email = emailSchema.safeParse(form.data.email ?? '');
+    const errors: Record<string, string> = {};
+    if (!email.success) errors.email = email.error.issues[0]?.message ?? 'Enter a valid email address.';
+    if (!form.data.password) errors.password = 'Choose a password.';
+    if (!email.success || !form.data.password) {
+      return renderSignup(req, res, 400, { email: form.data.email, returnTo }, errors);
+    }
+    try {
+      const account = await deps.accounts.signUp({
+        email: email.data,
+        password: form.data.password,
+        shownVersions: { terms: form.data.termsVersion, privacy: form.data.privacyVersion },
+      });
+      await logIn(req, account);
+      deps.csrf.token(req, true);
+      res.redirect(303, returnTo);
+    } catch (error) {
+      if (!(error instanceof SignupRejected)) throw error;
+      const { email: emailProblem, password, policies } = error.problems;
+      const shown: Record<string, string> = {};
+      if (emailProblem) shown.email = emailProblem;
+      if (password) shown.password = password;
+      if (policies) shown.form = policies;
+      return renderSignup(req, res, policies ? 409 : 400, { email: email.data, returnTo }, shown);
+    }
+  });
+
+  router.get('/signin', (req, res) => {
+    const returnTo = safeReturnTo(req.query.returnTo);
+    if (req.user) return res.redirect(303, returnTo);
+    renderSignin(req, res, 200, { returnTo });
+  });
+
+  router.post('/signin', async (req, res) => {
+    const form = signinForm.safeParse(req.body ?? {});
+    const returnTo = safeReturnTo(form.success ? form.data.returnTo : undefined);
+    // passport-local would fall back to the query string; credentials belong in the body only.
+    if ('password' in req.query || 'email' in req.query) {
+      return renderSignin(req, res, 400, { returnTo }, 'Send your email and password in the form, not in the address.');
+    }
+    const email = form.success ? emailSchema.safeParse(form.data.email ?? '') : undefined;
+    if (!form.success || !email?.success || !form.data.password) {
+      return renderSignin(req, res, 400, { email: form.success ? form.data.email : undefined, returnTo }, 'Enter your email address and password.');
+    }
+    const address = clientAddress(req);
+    const verdict = await deps.throttle.check(email.data, address);
+    if (!verdict.allowed) {
+      res.set('Retry-After', String(verdict.retryAfterSeconds));
+      return renderSignin(req, res, 429, { email: email.data, returnTo }, `Too many failed attempts. Try again in ${minutes(verdict.retryAfterSeconds)}, or reset your password.`);
+    }
+    const account = await authenticateLocal(deps.passport, req);
+    if (account === false) {
+      await deps.throttle.recordFailure(email.data, address);
+      return renderSignin(req, res, 401, { email: email.data, returnTo }, 'That email and password do not match an account.');
+    }
+    await deps.throttle.recordSuccess(email.data, address);
+    await logIn(req, account);
+    deps.csrf.token(req, true);
+    res.redirect(303, returnTo);
+  });
+
+  router.post('/signout', async (req, res) => {
+    if (req.session) await logOutAndDestroy(req);
+    res.clearCookie(req.app.get('session cookie name') as string);
+    res.redirect(303, '/');
+  });
+
+  return router;
+}

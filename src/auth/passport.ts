@@ -1,0 +1,64 @@
+import { Passport } from 'passport';
+
+export type Authenticator = InstanceType<typeof Passport>;
+import { Strategy as LocalStrategy } from 'passport-local';
+import type { Request } from 'express';
+import type { Account, AccountsRepository } from './accounts.repository';
+import type { AccountsService } from './accounts.service';
+import { emailSchema } from './email';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface User extends Account {}
+  }
+}
+
+/** One Passport per app, built here rather than imported as a module-level singleton. */
+export function buildPassport(accounts: AccountsService, repository: AccountsRepository): Authenticator {
+  const passport = new Passport();
+  passport.use(
+    new LocalStrategy({ usernameField: 'email', passwordField: 'password', session: true }, (email, password, done) => {
+      const parsed = emailSchema.safeParse(email);
+      if (!parsed.success) {
+        done(null, false);
+        return;
+      }
+      accounts.authenticate(parsed.data, password).then((account) => done(null, account ?? false), done);
+    }),
+  );
+  // Only the account id lives in the session.
+  passport.serializeUser<string>((account, done) => done(null, (account as Account).id));
+  passport.deserializeUser<string>((id, done) => {
+    repository.findById(id).then((account) => done(null, account ?? false), done);
+  });
+  return passport;
+}
+
+/** Runs the local strategy; resolves to the account, or false when the credentials do not match. */
+export function authenticateLocal(passport: Authenticator, req: Request): Promise<Account | false> {
+  return new Promise((resolve, reject) => {
+    const handler = passport.authenticate('local', { session: false }, (error: unknown, account: Account | false) => {
+      if (error) reject(error);
+      else resolve(account);
+    }) as (req: Request, res: unknown, next: (error?: unknown) => void) => void;
+    handler(req, undefined, reject);
+  });
+}
+
+/** Signs in with a new session id; keeps what the reader carried (returnTo) across it. */
+export function logIn(req: Request, account: Account): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.logIn(account, { keepSessionInfo: true, session: true }, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/** Ends the server-side session entirely, not just the sign-in. */
+export function logOutAndDestroy(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.logout({ keepSessionInfo: false }, (error) => {
+      if (error) return reject(error);
+      req.session.destroy((destroyError) => (destroyError ? reject(destroyError) : resolve()));
+    });
+  });
+}

@@ -1,0 +1,132 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { bundledContentDir } from './paths';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const urlWithProtocols = (protocols: string[]) =>
+  optionalString.refine(
+    (value) => {
+      if (value === undefined) return true;
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+/** Express's `trust proxy` accepts a boolean, a hop count or a list of addresses/subnets. */
+const trustProxy = optionalString.transform((value): boolean | number | string => {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+});
+
+const environmentSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    PUBLIC_URL: urlWithProtocols(['http:', 'https:']),
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']),
+    REDIS_URL: urlWithProtocols(['redis:', 'rediss:']),
+    REDIS_KEY_PREFIX: z.string().max(64).default('gatehouse:'),
+    SESSION_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
+      message: 'must be at least 32 characters',
+    }),
+    SESSION_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(400).default(30),
+    CONTENT_DIR: optionalString,
+    STRIPE_SECRET_KEY: optionalString,
+    STRIPE_WEBHOOK_SECRET: optionalString,
+    STRIPE_API_URL: urlWithProtocols(['http:', 'https:']),
+    SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']),
+    TRUST_PROXY: trustProxy,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SITE_NAME: z.string().trim().min(1).max(80).default('The Harbour Ledger'),
+    PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.SESSION_SECRET === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SESSION_SECRET'],
+        message: 'is required when NODE_ENV=production (at least 32 random characters)',
+      });
+    }
+  });
+
+export interface Config {
+  readonly port: number;
+  readonly publicUrl: URL;
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
+  /** Undefined on the embedded default until main.ts loads or creates one in DATA_DIR. */
+  readonly sessionSecret: string | undefined;
+  readonly sessionMaxAgeMs: number;
+  readonly contentDir: string;
+  readonly stripe: {
+    readonly secretKey: string | undefined;
+    readonly webhookSecret: string | undefined;
+    readonly apiUrl: URL | undefined;
+  };
+  readonly smtpUrl: string | undefined;
+  readonly trustProxy: boolean | number | string;
+  readonly logLevel: string;
+  readonly passwordMinLength: number;
+  /** The publication's name in page titles and the masthead. */
+  readonly siteName: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; every bad variable is named in the error. */
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const result = environmentSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const variable = issue.path.join('.') || 'environment';
+        const received = env[variable];
+        const shown = received === undefined || variable === 'SESSION_SECRET' ? '' : ` (got "${received}")`;
+        return `${variable} ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const e = result.data;
+  return Object.freeze({
+    port: e.PORT,
+    publicUrl: new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`),
+    nodeEnv: e.NODE_ENV,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    sessionSecret: e.SESSION_SECRET,
+    sessionMaxAgeMs: e.SESSION_MAX_AGE_DAYS * 24 * 60 * 60 * 1000,
+    contentDir: path.resolve(e.CONTENT_DIR ?? bundledContentDir),
+    stripe: Object.freeze({
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      apiUrl: e.STRIPE_API_URL === undefined ? undefined : new URL(e.STRIPE_API_URL),
+    }),
+    smtpUrl: e.SMTP_URL,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    passwordMinLength: e.PASSWORD_MIN_LENGTH,
+    siteName: e.SITE_NAME,
+  });
+}

@@ -1,0 +1,43 @@
+import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
+import type { Db } from './database';
+import * as accountsAndConsent from './migrations/0001-accounts-and-consent';
+import * as consentsAppendOnly from './migrations/0002-consents-append-only';
+import * as seedPolicies from './migrations/0003-seed-policies';
+
+/** Listed in code, not read from a folder, so the same list runs from src/ and dist/. */
+const migrations: Record<string, Migration> = {
+  '0001-accounts-and-consent': accountsAndConsent,
+  '0002-consents-append-only': consentsAppendOnly,
+  '0003-seed-policies': seedPolicies,
+};
+
+function migratorFor(db: Db): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'gatehouse_migrations',
+    migrationLockTableName: 'gatehouse_migrations_lock',
+  });
+}
+
+export class MigrationError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MigrationError';
+  }
+}
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const { error, results }: MigrationResultSet = await migratorFor(db).migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new MigrationError(`migration ${failed} failed: ${String(error)}`, { cause: error });
+  }
+  return (results ?? []).map((r) => r.migrationName);
+}
+
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const all = await migratorFor(db).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

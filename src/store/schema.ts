@@ -1,0 +1,48 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Timestamps are ISO-8601 UTC strings (`Date#toISOString`) on both dialects, so one
+ * repository code path reads the same values from SQLite and PostgreSQL and they sort
+ * correctly as text. Booleans are 0/1 integers for the same reason.
+ */
+export interface AccountsTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  is_admin: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PoliciesTable {
+  id: Generated<number>;
+  document: 'terms' | 'privacy';
+  version: string;
+  body: string;
+  effective_at: string;
+  created_at: string;
+}
+
+export interface ConsentsTable {
+  id: Generated<number>;
+  account_id: string;
+  document: 'terms' | 'privacy';
+  policy_version: string;
+  wording: string;
+  method: 'signup' | 'reaccept';
+  accepted_at: string;
+}
+
+export interface SessionsTable {
+  sid: string;
+  account_id: string | null;
+  data: string;
+  expires_at: number;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  policies: PoliciesTable;
+  consents: ConsentsTable;
+  sessions: SessionsTable;
+}
