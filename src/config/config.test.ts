@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { ConfigError, parseConfig } from './config';
+import { bundledContentDir } from './paths';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('parseConfig', () => {
+  it('when nothing is set, then the embedded defaults apply', () => {
+    const config = parseConfig({});
+    expect(config.port).toBe(8080);
+    expect(config.dataDir).toBe(path.resolve('./data'));
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.contentDir).toBe(bundledContentDir);
+    expect(config.publicUrl.href).toBe('http://localhost:8080/');
+    expect(config.passwordMinLength).toBe(8);
+    expect(config.trustProxy).toBe(false);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('when production settings are given, then they are parsed into typed values', () => {
+    const config = parseConfig({
+      PORT: '3000',
+      NODE_ENV: 'production',
+      SESSION_SECRET: 's'.repeat(40),
+      DATABASE_URL: 'postgres://app@db:5432/gatehouse',
+      REDIS_URL: 'redis://cache:6379',
+      PUBLIC_URL: 'https://news.example',
+      TRUST_PROXY: '1',
+      STRIPE_API_URL: 'http://127.0.0.1:12111',
+    });
+    expect(config.port).toBe(3000);
+    expect(config.databaseUrl).toBe('postgres://app@db:5432/gatehouse');
+    expect(config.publicUrl.protocol).toBe('https:');
+    expect(config.trustProxy).toBe(1);
+    expect(config.stripe.apiUrl?.port).toBe('12111');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
+    [{ PASSWORD_MIN_LENGTH: '6' }, 'PASSWORD_MIN_LENGTH'],
+    [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+  ])('when %j is set, then the error names %s', (env, variable) => {
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${variable} `));
+  });
+
+  it('when NODE_ENV=production has no SESSION_SECRET, then it refuses to start', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^SESSION_SECRET is required when NODE_ENV=production/)]);
+  });
+
+  it('when several settings are bad, then each is named', () => {
+    const problems = problemsOf({ PORT: '-1', LOG_LEVEL: 'loud' });
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(['LOG_LEVEL', 'PORT']);
+  });
+
+  it('when the session secret is bad, then its value is not echoed', () => {
+    expect(problemsOf({ SESSION_SECRET: 'hunter2' })[0]).not.toContain('hunter2');
+  });
+});

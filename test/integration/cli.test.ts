@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { runCli } from '../../src/cli/commands';
+import { openDatabase } from '../../src/store/database';
+import { AccountsRepository } from '../../src/auth/accounts.repository';
+import { createPostgresDatabase, haveServices } from '../support/services';
+
+function capture() {
+  const lines: string[] = [];
+  return { lines, io: { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) } };
+}
+
+const targets = haveServices ? ['sqlite', 'postgres'] : ['sqlite'];
+if (!haveServices) it.skip('the CLI on PostgreSQL needs PostgreSQL', () => undefined);
+
+describe.each(targets)('gatehouse CLI on %s', (target) => {
+  let env: NodeJS.ProcessEnv;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-'));
+    if (target === 'postgres') {
+      const pg = await createPostgresDatabase();
+      env = { DATA_DIR: dataDir, DATABASE_URL: pg.url };
+      cleanup = pg.drop;
+    } else {
+      env = { DATA_DIR: dataDir };
+      cleanup = async () => fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+  afterAll(() => cleanup());
+
+  it('when migrate runs twice, then the first applies every migration and the second nothing', async () => {
+    const first = capture();
+    expect(await runCli(['migrate'], env, first.io)).toBe(0);
+    expect(first.lines[0]).toMatch(/^Applied: 0001-accounts-and-consent/);
+    const second = capture();
+    expect(await runCli(['migrate'], env, second.io)).toBe(0);
+    expect(second.lines).toEqual(['Database is up to date.']);
+  });
+
+  it('when admin grant and revoke name an account, then its admin flag follows', async () => {
+    const database = openDatabase({ databaseUrl: env.DATABASE_URL, sqliteFile: path.join(env.DATA_DIR!, 'gatehouse.sqlite') });
+    const accounts = new AccountsRepository(database.db);
+    const id = randomUUID();
+    await accounts.createWithConsents({ id, email: 'editor@example.com', passwordHash: 'x', createdAt: new Date().toISOString() }, [
+      { document: 'terms', policyVersion: '1', wording: 'w', method: 'signup' },
+    ]);
+    const out = capture();
+    expect(await runCli(['admin', 'grant', 'Editor@Example.com'], env, out.io)).toBe(0);
+    expect(out.lines).toEqual(['editor@example.com is now an admin.']);
+    expect((await accounts.findByEmail('editor@example.com'))?.isAdmin).toBe(true);
+    expect(await runCli(['admin', 'revoke', 'editor@example.com'], env, capture().io)).toBe(0);
+    expect((await accounts.findByEmail('editor@example.com'))?.isAdmin).toBe(false);
+    await database.close();
+  });
+
+  it('when the email is unknown, missing or the command wrong, then a non-zero exit and a message', async () => {
+    const unknown = capture();
+    expect(await runCli(['admin', 'grant', 'nobody@example.com'], env, unknown.io)).toBe(1);
+    expect(unknown.lines[0]).toContain('no account with email nobody@example.com');
+    expect(await runCli(['admin', 'grant'], env, capture().io)).toBe(2);
+    const wrong = capture();
+    expect(await runCli(['frobnicate'], env, wrong.io)).toBe(2);
+    expect(wrong.lines[0]).toContain('Usage: gatehouse');
+  });
+
+  it('when a setting is bad, then the CLI names it and exits 1', async () => {
+    const out = capture();
+    expect(await runCli(['migrate'], { ...env, DATABASE_URL: 'mysql://nope' }, out.io)).toBe(1);
+    expect(out.lines[0]).toContain('DATABASE_URL');
+  });
+});

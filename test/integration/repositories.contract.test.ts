@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { AccountsRepository, EmailTakenError } from '../../src/auth/accounts.repository';
+import { AccountsService, SignupRejected, consentWording } from '../../src/auth/accounts.service';
+import { PoliciesRepository } from '../../src/consent/policies.repository';
+import { migrateToLatest, pendingMigrations } from '../../src/store/migrate';
+import { dialects, openTestDatabase, type TestDatabase } from '../support/databases';
+import { haveServices } from '../support/services';
+
+/**
+ * The rejection's message. better-sqlite3's native addon keeps the SqliteError class of the
+ * first jest module registry in the worker, so a later test file receives an error from
+ * another realm, which `rejects.toThrow()` does not recognise as thrown.
+ */
+async function rejectionMessage(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return String((error as { message?: unknown }).message ?? error);
+  }
+  throw new Error('expected the operation to be refused');
+}
+
+if (!haveServices) {
+  it.skip('PostgreSQL contract cases need PostgreSQL (see the warning above)', () => undefined);
+}
+
+describe.each(dialects)('repositories on %s', (dialect) => {
+  let database: TestDatabase;
+  let accounts: AccountsRepository;
+  let policies: PoliciesRepository;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(dialect);
+    accounts = new AccountsRepository(database.handle.db);
+    policies = new PoliciesRepository(database.handle.db);
+  });
+  afterAll(() => database.close());
+
+  const newAccount = (email = `${randomUUID()}@example.com`) => ({
+    id: randomUUID(),
+    email,
+    passwordHash: '$argon2id$fake',
+    createdAt: new Date().toISOString(),
+  });
+  const bothConsents = [
+    { document: 'terms' as const, policyVersion: '1', wording: consentWording, method: 'signup' as const },
+    { document: 'privacy' as const, policyVersion: '1', wording: consentWording, method: 'signup' as const },
+  ];
+
+  it('when migrations run again, then nothing is pending and nothing is applied twice', async () => {
+    await expect(migrateToLatest(database.handle.db)).resolves.toEqual([]);
+    await expect(pendingMigrations(database.handle.db)).resolves.toEqual([]);
+  });
+
+  it('when an account is created, then it and one consent record per document are stored', async () => {
+    const account = newAccount();
+    await accounts.createWithConsents(account, bothConsents);
+    expect(await accounts.findByEmail(account.email)).toMatchObject({ id: account.id, isAdmin: false, passwordHash: '$argon2id$fake' });
+    expect(await accounts.findById(account.id)).not.toHaveProperty('passwordHash');
+    const consents = await policies.consentsOf(account.id);
+    expect(consents.map((c) => [c.document, c.policyVersion, c.method, c.wording])).toEqual([
+      ['terms', '1', 'signup', consentWording],
+      ['privacy', '1', 'signup', consentWording],
+    ]);
+  });
+
+  it('when the email is taken, then EmailTakenError and no consent record is written for the loser', async () => {
+    const first = newAccount();
+    await accounts.createWithConsents(first, bothConsents);
+    const second = { ...newAccount(first.email) };
+    await expect(accounts.createWithConsents(second, bothConsents)).rejects.toBeInstanceOf(EmailTakenError);
+    expect(await policies.consentsOf(second.id)).toEqual([]);
+  });
+
+  it('when the consent insert fails, then the account is rolled back too', async () => {
+    const account = newAccount();
+    const badConsent = [{ ...bothConsents[0]!, document: 'cookies' as unknown as 'terms' }];
+    expect(await rejectionMessage(accounts.createWithConsents(account, badConsent))).toMatch(/check/i);
+    expect(await accounts.findByEmail(account.email)).toBeUndefined();
+  });
+
+  it('when someone tries to change or delete a consent record, then the database refuses', async () => {
+    const account = newAccount();
+    await accounts.createWithConsents(account, bothConsents);
+    const db = database.handle.db;
+    const update = db.updateTable('consents').set({ policy_version: '2' }).where('account_id', '=', account.id).execute();
+    expect(await rejectionMessage(update)).toMatch(/append-only/);
+    const remove = db.deleteFrom('consents').where('account_id', '=', account.id).execute();
+    expect(await rejectionMessage(remove)).toMatch(/append-only/);
+    expect(await policies.consentsOf(account.id)).toHaveLength(2);
+  });
+
+  it('when a later version is published, then it becomes current only from its effective date', async () => {
+    const db = database.handle.db;
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    await db.insertInto('policies').values({ document: 'terms', version: '2', body: 'Second', effective_at: future, created_at: new Date().toISOString() }).execute();
+    expect((await policies.current('terms', new Date()))?.version).toBe('1');
+    expect((await policies.current('terms', new Date(Date.now() + 2 * 86_400_000)))?.version).toBe('2');
+    expect((await policies.byVersion('terms', '1'))?.body).toContain('Terms of Use');
+    expect(await policies.byVersion('terms', 'nope')).toBeUndefined();
+  });
+
+  it('when admin is granted and revoked, then the flag follows, and an unknown email reports false', async () => {
+    const account = newAccount();
+    await accounts.createWithConsents(account, bothConsents);
+    expect(await accounts.setAdmin(account.email, true)).toBe(true);
+    expect((await accounts.findById(account.id))?.isAdmin).toBe(true);
+    expect(await accounts.setAdmin(account.email, false)).toBe(true);
+    expect((await accounts.findById(account.id))?.isAdmin).toBe(false);
+    expect(await accounts.setAdmin('nobody@example.com', true)).toBe(false);
+  });
+
+  it('when the same email signs up twice at once, then exactly one account exists', async () => {
+    const service = new AccountsService(accounts, policies, { passwordMinLength: 8 });
+    const email = `${randomUUID()}@example.com`;
+    const results = await Promise.allSettled([
+      service.signUp({ email, password: 'lantern harbour tide' }),
+      service.signUp({ email, password: 'lantern harbour tide' }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(SignupRejected);
+    const { count } = await database.handle.db
+      .selectFrom('accounts')
+      .select(sql<number>`count(*)`.as('count'))
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
+    expect(Number(count)).toBe(1);
+  });
+});

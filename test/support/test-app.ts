@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Express } from 'express';
+import pino from 'pino';
+import { parseConfig } from '../../src/config/config';
+import { buildDeps, type AppDeps, type BuildOptions } from '../../src/composition';
+import { createApp } from '../../src/app';
+import { migrateToLatest } from '../../src/store/migrate';
+import { createPostgresDatabase, uniqueName } from './services';
+import { testRedisUrl } from './env';
+
+export type Mode = 'embedded' | 'production';
+
+export interface TestApp {
+  readonly app: Express;
+  readonly deps: AppDeps;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app in either mode: embedded (SQLite in a temporary DATA_DIR, SQL sessions,
+ * in-memory throttle) or production (its own PostgreSQL database, Redis under its own prefix).
+ */
+export async function startTestApp(
+  mode: Mode,
+  options: BuildOptions & { env?: Record<string, string> } = {},
+): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
+  const postgres = mode === 'production' ? await createPostgresDatabase() : undefined;
+  const prefix = `${uniqueName('ghtest')}:`;
+  const config = parseConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    TRUST_PROXY: 'true',
+    ...(postgres ? { DATABASE_URL: postgres.url, REDIS_URL: testRedisUrl, REDIS_KEY_PREFIX: prefix } : {}),
+    ...options.env,
+  });
+  const deps = await buildDeps(
+    { ...config, sessionSecret: 'test-session-secret-that-is-long-enough-0123456789' },
+    { logger: pino({ level: 'silent' }), ...options },
+  );
+  await migrateToLatest(deps.database.db);
+  return {
+    app: createApp(deps),
+    deps,
+    async close() {
+      if (deps.redis) {
+        const keys = await deps.redis.keys(`${prefix}*`);
+        if (keys.length > 0) await deps.redis.del(...keys);
+      }
+      await deps.close();
+      await postgres?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const modes: Mode[] = ['embedded', 'production'];
