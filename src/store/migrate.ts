@@ -3,12 +3,14 @@ import type { Db } from './database';
 import * as accountsAndConsent from './migrations/0001-accounts-and-consent';
 import * as consentsAppendOnly from './migrations/0002-consents-append-only';
 import * as seedPolicies from './migrations/0003-seed-policies';
+import * as meterSettingsKeys from './migrations/0004-meter-settings-keys';
 
 /** Listed in code, not read from a folder, so the same list runs from src/ and dist/. */
 const migrations: Record<string, Migration> = {
   '0001-accounts-and-consent': accountsAndConsent,
   '0002-consents-append-only': consentsAppendOnly,
   '0003-seed-policies': seedPolicies,
+  '0004-meter-settings-keys': meterSettingsKeys,
 };
 
 function migratorFor(db: Db): Migrator {

@@ -40,9 +40,41 @@ export interface SessionsTable {
   expires_at: number;
 }
 
+export interface SettingsTable {
+  name: string;
+  value: string;
+  version: number;
+  updated_at: string;
+}
+
+export interface MeterReadsTable {
+  reader_key: string;
+  article_id: string;
+  read_at: number;
+}
+
+export interface EntitlementsTable {
+  account_id: string;
+  status: string;
+  valid_until: string | null;
+  updated_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  key_hash: string;
+  label: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   policies: PoliciesTable;
   consents: ConsentsTable;
   sessions: SessionsTable;
+  settings: SettingsTable;
+  meter_reads: MeterReadsTable;
+  entitlements: EntitlementsTable;
+  api_keys: ApiKeysTable;
 }

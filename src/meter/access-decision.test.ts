@@ -1,0 +1,87 @@
+import { decideAccess, effectiveAccess, isFullAccess, meterLimitFor, needsMeter, type ReaderStatus } from './access-decision';
+import { defaultMeterSettings } from './meter-settings';
+
+const anonymous: ReaderStatus = { signedIn: false, entitlement: 'none' };
+const registered: ReaderStatus = { signedIn: true, entitlement: 'none' };
+const subscriber: ReaderStatus = { signedIn: true, entitlement: 'subscriber' };
+
+const decide = (access: 'free' | 'metered' | 'premium', reader: ReaderStatus, meter: 'granted' | 'refused' | 'unavailable' | undefined, extra: { limit?: number; onStoreFailure?: 'open' | 'closed' } = {}) =>
+  decideAccess({ access, reader, limit: extra.limit ?? 3, meter, onStoreFailure: extra.onStoreFailure ?? 'open' });
+
+describe('effectiveAccess', () => {
+  it('when neither article nor section says, then the article is metered', () => {
+    expect(effectiveAccess({ access: undefined, section: 'news' }, {})).toBe('metered');
+  });
+  it('when the section has a default, then it overrides the metered default', () => {
+    expect(effectiveAccess({ access: undefined, section: 'investigations' }, { investigations: 'premium' })).toBe('premium');
+    expect(effectiveAccess({ access: undefined, section: 'puzzles' }, { puzzles: 'free' })).toBe('free');
+  });
+  it("when the article sets its own access, then it overrides the section's", () => {
+    expect(effectiveAccess({ access: 'free', section: 'investigations' }, { investigations: 'premium' })).toBe('free');
+    expect(effectiveAccess({ access: 'premium', section: 'puzzles' }, { puzzles: 'free' })).toBe('premium');
+    expect(effectiveAccess({ access: 'metered', section: 'puzzles' }, { puzzles: 'free' })).toBe('metered');
+  });
+});
+
+describe('decideAccess: every row of the decision table', () => {
+  it.each([anonymous, registered, subscriber])('when the article is free, then free for %j, without the meter', (reader) => {
+    expect(decide('free', reader, undefined)).toBe('free');
+    expect(needsMeter('free', reader, 3)).toBe(false);
+  });
+
+  it('when a subscriber opens a metered or premium article, then subscriber, without the meter', () => {
+    expect(decide('metered', subscriber, undefined)).toBe('subscriber');
+    expect(decide('premium', subscriber, undefined)).toBe('subscriber');
+    expect(needsMeter('metered', subscriber, 10)).toBe(false);
+  });
+
+  it('when the meter grants a view, then metered for anonymous and registered readers', () => {
+    expect(decide('metered', anonymous, 'granted')).toBe('metered');
+    expect(decide('metered', registered, 'granted')).toBe('metered');
+  });
+
+  it('when an anonymous reader has used the allowance, then the registration wall', () => {
+    expect(decide('metered', anonymous, 'refused')).toBe('registration-wall');
+  });
+
+  it('when a registered reader has used the allowance, then the paywall', () => {
+    expect(decide('metered', registered, 'refused')).toBe('paywall');
+  });
+
+  it('when the article is premium, then the paywall for every non-subscriber, without the meter', () => {
+    expect(decide('premium', anonymous, undefined)).toBe('paywall');
+    expect(decide('premium', registered, undefined)).toBe('paywall');
+    expect(needsMeter('premium', anonymous, 3)).toBe(false);
+  });
+
+  it('when the limit is 0, then a hard wall without asking the meter', () => {
+    expect(needsMeter('metered', anonymous, 0)).toBe(false);
+    expect(decide('metered', anonymous, undefined, { limit: 0 })).toBe('registration-wall');
+    expect(decide('metered', registered, undefined, { limit: 0 })).toBe('paywall');
+  });
+
+  it('when the store is unavailable and the policy is open, then granted (uncounted)', () => {
+    expect(decide('metered', anonymous, 'unavailable', { onStoreFailure: 'open' })).toBe('metered');
+    expect(decide('metered', registered, 'unavailable', { onStoreFailure: 'open' })).toBe('metered');
+  });
+
+  it('when the store is unavailable and the policy is closed, then the wall', () => {
+    expect(decide('metered', anonymous, 'unavailable', { onStoreFailure: 'closed' })).toBe('registration-wall');
+    expect(decide('metered', registered, 'unavailable', { onStoreFailure: 'closed' })).toBe('paywall');
+  });
+
+  it('when a metered article needs the meter, then only for non-subscribers with a positive limit', () => {
+    expect(needsMeter('metered', anonymous, 3)).toBe(true);
+    expect(needsMeter('metered', registered, 10)).toBe(true);
+  });
+});
+
+describe('limits and full access', () => {
+  it('when the reader is signed in, then the registered limit applies, else the anonymous one', () => {
+    expect(meterLimitFor({ signedIn: false }, defaultMeterSettings)).toBe(3);
+    expect(meterLimitFor({ signedIn: true }, defaultMeterSettings)).toBe(10);
+  });
+  it('when the decision is a wall, then the article is not sent whole', () => {
+    expect(['free', 'subscriber', 'metered', 'registration-wall', 'paywall'].map((d) => isFullAccess(d as never))).toEqual([true, true, true, false, false]);
+  });
+});

@@ -1,0 +1,67 @@
+import type { Access } from '../articles/article';
+import type { MeterSettings } from './meter-settings';
+
+export const decisions = ['free', 'subscriber', 'metered', 'registration-wall', 'paywall'] as const;
+export type Decision = (typeof decisions)[number];
+export type Entitlement = 'none' | 'subscriber';
+
+export interface ReaderStatus {
+  readonly signedIn: boolean;
+  readonly entitlement: Entitlement;
+}
+
+/** An article's own `access` wins over its section's default, which wins over `metered`. */
+export function effectiveAccess(article: { access: Access | undefined; section: string }, sections: MeterSettings['sections']): Access {
+  return article.access ?? sections[article.section] ?? 'metered';
+}
+
+export function meterLimitFor(reader: { signedIn: boolean }, settings: Pick<MeterSettings, 'anonymousLimit' | 'registeredLimit'>): number {
+  return reader.signedIn ? settings.registeredLimit : settings.anonymousLimit;
+}
+
+function wallFor(reader: ReaderStatus): Decision {
+  return reader.signedIn ? 'paywall' : 'registration-wall';
+}
+
+/**
+ * The meter's answer for this view: `granted` (counted now, or already counted this
+ * period), `refused` (allowance used up), or `unavailable` (the store could not be reached).
+ */
+export type MeterOutcome = 'granted' | 'refused' | 'unavailable';
+
+/** Whether this view needs the meter at all; free articles, subscribers and premium never touch it. */
+export function needsMeter(access: Access, reader: ReaderStatus, limit: number): boolean {
+  return access === 'metered' && reader.entitlement !== 'subscriber' && limit > 0;
+}
+
+/**
+ * The access decision: a pure function of the article's effective access, the reader, the
+ * meter's outcome (when it was asked) and the publisher's failure policy.
+ */
+export function decideAccess(input: {
+  access: Access;
+  reader: ReaderStatus;
+  limit: number;
+  meter: MeterOutcome | undefined;
+  onStoreFailure: MeterSettings['onStoreFailure'];
+}): Decision {
+  const { access, reader, limit, meter } = input;
+  if (access === 'free') return 'free';
+  if (reader.entitlement === 'subscriber') return 'subscriber';
+  if (access === 'premium') return 'paywall';
+  if (limit === 0) return wallFor(reader);
+  switch (meter) {
+    case 'granted':
+      return 'metered';
+    case 'refused':
+      return wallFor(reader);
+    case 'unavailable':
+    case undefined:
+      return input.onStoreFailure === 'open' ? 'metered' : wallFor(reader);
+  }
+}
+
+/** Decisions under which the whole article is sent. */
+export function isFullAccess(decision: Decision): boolean {
+  return decision === 'free' || decision === 'subscriber' || decision === 'metered';
+}

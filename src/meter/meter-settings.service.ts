@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import { defaultMeterSettings, meterSettingsSchema, type MeterSettings } from './meter-settings';
+import type { MeterStore } from './meter-store';
+import type { SettingsRepository } from './settings.repository';
+
+export interface VersionedSettings {
+  readonly value: MeterSettings;
+  readonly version: number;
+}
+
+/**
+ * This instance's copy of the meter settings. Each view tells the meter store which version
+ * it used; the store answers `stale-settings` when another instance has saved a newer one,
+ * and the copy is reloaded, so a change applies everywhere on the next request.
+ */
+export class MeterSettingsService {
+  private cached: VersionedSettings | undefined;
+
+  constructor(
+    private readonly repository: SettingsRepository,
+    private readonly store: MeterStore,
+    private readonly logger: Logger,
+  ) {}
+
+  async current(): Promise<VersionedSettings> {
+    return this.cached ?? this.reload();
+  }
+
+  /** The copy in hand, without I/O; used while the stores are unreachable. */
+  cachedOrDefault(): VersionedSettings {
+    return this.cached ?? { value: defaultMeterSettings, version: 0 };
+  }
+
+  async reload(): Promise<VersionedSettings> {
+    const stored = await this.repository.get('meter');
+    const parsed = stored === undefined ? undefined : meterSettingsSchema.safeParse(stored.value);
+    if (parsed !== undefined && !parsed.success) this.logger.error({ issues: parsed.error.issues }, 'stored meter settings are invalid; using defaults');
+    this.cached = {
+      value: parsed?.success ? parsed.data : defaultMeterSettings,
+      version: stored?.version ?? 0,
+    };
+    // Brings the store's version up to the database's, e.g. after Redis lost its data.
+    await this.store.publishSettingsVersion(this.cached.version).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'could not publish the meter settings version');
+    });
+    return this.cached;
+  }
+
+  async replace(value: MeterSettings): Promise<VersionedSettings> {
+    const version = await this.repository.put('meter', value);
+    this.cached = { value, version };
+    await this.store.publishSettingsVersion(version);
+    return this.cached;
+  }
+}

@@ -1,0 +1,54 @@
+import { defaultMeterSettings, parseMeterSettings } from './meter-settings';
+
+describe('parseMeterSettings', () => {
+  it('when the defaults of the spec are given, then they parse unchanged', () => {
+    const spec = {
+      anonymousLimit: 3,
+      registeredLimit: 10,
+      period: { kind: 'calendar-month', timeZone: 'UTC' },
+      teaserParagraphs: 2,
+      onStoreFailure: 'open',
+      sections: { investigations: 'premium', puzzles: 'free' },
+    };
+    expect(parseMeterSettings(spec)).toEqual({ ok: true, value: spec });
+    expect(parseMeterSettings(defaultMeterSettings).ok).toBe(true);
+  });
+
+  it('when the period is rolling, then days are required and bounded', () => {
+    const base = { ...defaultMeterSettings };
+    expect(parseMeterSettings({ ...base, period: { kind: 'rolling', days: 30 } }).ok).toBe(true);
+    expect(parseMeterSettings({ ...base, period: { kind: 'rolling', days: 0 } })).toEqual({ ok: false, fields: { 'period.days': 'must be at least 1' } });
+    expect(parseMeterSettings({ ...base, period: { kind: 'rolling' } })).toEqual({ ok: false, fields: { 'period.days': 'is required' } });
+  });
+
+  it('when several fields are bad, then each is named', () => {
+    const result = parseMeterSettings({
+      anonymousLimit: -1,
+      registeredLimit: 2.5,
+      period: { kind: 'calendar-month', timeZone: 'Mars/Olympus' },
+      teaserParagraphs: 'two',
+      onStoreFailure: 'maybe',
+      sections: { Investigations: 'secret' },
+      colour: 'blue',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(Object.keys(result.fields).sort()).toEqual(
+      ['anonymousLimit', 'colour', 'onStoreFailure', 'period.timeZone', 'registeredLimit', 'sections.Investigations', 'teaserParagraphs'].sort(),
+    );
+    expect(result.fields['period.timeZone']).toContain('IANA time zone');
+    expect(result.fields.colour).toBe('is not a meter setting');
+  });
+
+  it('when fields are missing, then each missing one is named as required', () => {
+    const result = parseMeterSettings({ anonymousLimit: 3 });
+    expect(result).toEqual({
+      ok: false,
+      fields: { registeredLimit: 'is required', period: expect.any(String), teaserParagraphs: 'is required', onStoreFailure: expect.any(String), sections: expect.any(String) },
+    });
+  });
+
+  it('when the body is not an object, then the error says so', () => {
+    expect(parseMeterSettings('nonsense')).toEqual({ ok: false, fields: { body: expect.any(String) } });
+  });
+});

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { accessLevels } from '../articles/article';
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const limit = z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more').max(10_000, 'must be at most 10000');
+
+export const meterSettingsSchema = z
+  .object({
+    anonymousLimit: limit,
+    registeredLimit: limit,
+    period: z.discriminatedUnion(
+      'kind',
+      [
+        z.object({
+          kind: z.literal('calendar-month'),
+          timeZone: z.string({ error: 'must be an IANA time zone such as Europe/Paris' }).refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris'),
+        }).strict(),
+        z.object({
+          kind: z.literal('rolling'),
+          days: z.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(1, 'must be at least 1').max(366, 'must be at most 366'),
+        }).strict(),
+      ],
+      { error: 'must be {"kind": "calendar-month", "timeZone": …} or {"kind": "rolling", "days": …}' },
+    ),
+    teaserParagraphs: z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more').max(50, 'must be at most 50'),
+    onStoreFailure: z.enum(['open', 'closed'], { error: 'must be "open" or "closed"' }),
+    sections: z.record(
+      z.string().regex(/^[a-z0-9][a-z0-9-]{0,127}$/, 'section names are lower-case letters, digits and hyphens'),
+      z.enum(accessLevels, { error: 'must be "free", "metered" or "premium"' }),
+      { error: 'must be an object of section name to "free", "metered" or "premium"' },
+    ),
+  })
+  .strict();
+
+export type MeterSettings = z.infer<typeof meterSettingsSchema>;
+export type MeterPeriod = MeterSettings['period'];
+
+export const defaultMeterSettings: MeterSettings = Object.freeze({
+  anonymousLimit: 3,
+  registeredLimit: 10,
+  period: { kind: 'calendar-month', timeZone: 'UTC' },
+  teaserParagraphs: 2,
+  onStoreFailure: 'open',
+  sections: {},
+}) as MeterSettings;
+
+export type FieldErrors = Record<string, string>;
+
+/** Parses a whole settings document; on failure, one message per bad field (dotted path). */
+export function parseMeterSettings(input: unknown): { ok: true; value: MeterSettings } | { ok: false; fields: FieldErrors } {
+  const result = meterSettingsSchema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data };
+  const fields: FieldErrors = {};
+  for (const issue of result.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) fields[[...issue.path, key].join('.')] = 'is not a meter setting';
+      continue;
+    }
+    const path = issue.path.join('.') || 'body';
+    fields[path] ??= issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+  }
+  return { ok: false, fields };
+}

@@ -1,0 +1,138 @@
+import type Redis from 'ioredis';
+import type { Entitlement } from './access-decision';
+import { MeterStoreUnavailable, type MeterStore, type ViewAnswer, type ViewQuery } from './meter-store';
+import type { MeterWindow } from './period';
+
+// KEYS: 1 settings version, 2 the reader's meter (sorted set: article id -> first read, in
+//       seconds), 3 the account's entitlement (only for signed-in readers).
+// ARGV: 1 known settings version, 2 mode, 3 article id, 4 limit, 5 window start (s),
+//       6 now (s), 7 expire at (s).
+// One call decides atomically: expired reads are dropped, a re-read is granted free, a new
+// article is added only while fewer than `limit` are counted.
+const viewScript = `
+local version = redis.call('GET', KEYS[1]) or '0'
+if version ~= ARGV[1] then return {'stale'} end
+local entitlement = 'none'
+if #KEYS == 3 then
+  entitlement = redis.call('GET', KEYS[3])
+  if not entitlement then return {'miss'} end
+end
+if entitlement == 'subscriber' or ARGV[2] == 'check' then return {'ok', entitlement} end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[5])
+local counted = redis.call('ZSCORE', KEYS[2], ARGV[3])
+local used = redis.call('ZCARD', KEYS[2])
+local granted = 0
+if counted then
+  granted = 1
+elseif used < tonumber(ARGV[4]) then
+  granted = 1
+  if ARGV[2] == 'count' then
+    redis.call('ZADD', KEYS[2], ARGV[6], ARGV[3])
+    redis.call('EXPIREAT', KEYS[2], ARGV[7])
+    used = used + 1
+  end
+end
+local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+return {'ok', entitlement, granted, used, counted and 1 or 0, oldest[2] or ''}
+`;
+
+// KEYS: 1 from, 2 to. ARGV: 1 window start (s), 2 expire at (s).
+// ZADD LT keeps the earlier first-read time when both readers opened the same article.
+const carryOverScript = `
+local reads = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'WITHSCORES')
+for i = 1, #reads, 2 do
+  redis.call('ZADD', KEYS[2], 'LT', reads[i + 1], reads[i])
+end
+if #reads > 0 then redis.call('EXPIREAT', KEYS[2], ARGV[2]) end
+return #reads / 2
+`;
+
+// Only ever moves the version forward, so instances reloading at once cannot roll it back.
+const publishVersionScript = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1
+`;
+
+type MeterRedis = Redis & {
+  gatehouseView(...args: (string | number)[]): Promise<(string | number)[]>;
+  gatehouseCarryOver(...args: (string | number)[]): Promise<number>;
+  gatehousePublishVersion(...args: (string | number)[]): Promise<number>;
+};
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+export class RedisMeterStore implements MeterStore {
+  private readonly redis: MeterRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly options: { keyPrefix: string; entitlementTtlSeconds?: number },
+  ) {
+    // defineCommand sends EVALSHA, falling back to EVAL once after a script-cache flush.
+    redis.defineCommand('gatehouseView', { lua: viewScript });
+    redis.defineCommand('gatehouseCarryOver', { lua: carryOverScript, numberOfKeys: 2 });
+    redis.defineCommand('gatehousePublishVersion', { lua: publishVersionScript, numberOfKeys: 1 });
+    this.redis = redis as MeterRedis;
+  }
+
+  private key(...parts: string[]): string {
+    return `${this.options.keyPrefix}${parts.join(':')}`;
+  }
+
+  async view(query: ViewQuery): Promise<ViewAnswer> {
+    const keys = [this.key('settings', 'version'), this.key('m', query.readerKey)];
+    if (query.accountId !== undefined) keys.push(this.key('ent', query.accountId));
+    const window = query.window;
+    let reply: (string | number)[];
+    try {
+      reply = await this.redis.gatehouseView(
+        keys.length,
+        ...keys,
+        String(query.settingsVersion),
+        query.mode,
+        query.articleId ?? '',
+        query.limit ?? 0,
+        window ? seconds(window.startMs) : 0,
+        seconds(query.nowMs),
+        window ? seconds(window.expireAtMs) : 0,
+      );
+    } catch (error) {
+      throw new MeterStoreUnavailable(error);
+    }
+    if (reply[0] === 'stale') return { kind: 'stale-settings' };
+    if (reply[0] === 'miss') return { kind: 'entitlement-unknown' };
+    const entitlement: Entitlement = reply[1] === 'subscriber' ? 'subscriber' : 'none';
+    if (reply.length < 3) return { kind: 'ok', entitlement, meter: undefined };
+    const oldest = reply[5] === '' || reply[5] === undefined ? undefined : Number(reply[5]) * 1000;
+    return {
+      kind: 'ok',
+      entitlement,
+      meter: { granted: reply[2] === 1, used: Number(reply[3]), alreadyCounted: reply[4] === 1, oldestReadAtMs: oldest },
+    };
+  }
+
+  async carryOver(fromReaderKey: string, toReaderKey: string, window: MeterWindow): Promise<void> {
+    try {
+      await this.redis.gatehouseCarryOver(this.key('m', fromReaderKey), this.key('m', toReaderKey), seconds(window.startMs), seconds(window.expireAtMs));
+    } catch (error) {
+      throw new MeterStoreUnavailable(error);
+    }
+  }
+
+  async publishSettingsVersion(version: number): Promise<void> {
+    try {
+      await this.redis.gatehousePublishVersion(this.key('settings', 'version'), version);
+    } catch (error) {
+      throw new MeterStoreUnavailable(error);
+    }
+  }
+
+  async cacheEntitlement(accountId: string, entitlement: Entitlement): Promise<void> {
+    try {
+      await this.redis.set(this.key('ent', accountId), entitlement, 'EX', this.options.entitlementTtlSeconds ?? 3600);
+    } catch (error) {
+      throw new MeterStoreUnavailable(error);
+    }
+  }
+}

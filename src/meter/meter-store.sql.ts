@@ -1,0 +1,84 @@
+import { sql } from 'kysely';
+import type { Db, Dialect } from '../store/database';
+import type { EntitlementsRepository } from '../billing/entitlements.repository';
+import { MeterStoreUnavailable, type MeterStore, type ViewAnswer, type ViewQuery } from './meter-store';
+import type { MeterWindow } from './period';
+
+/**
+ * The meter in SQL (the embedded default, or PostgreSQL without Redis), with the same
+ * semantics as the Redis script. Each count runs in one transaction; on PostgreSQL an
+ * advisory lock per reader serialises concurrent views of one reader, and SQLite runs
+ * one write transaction at a time.
+ */
+export class SqlMeterStore implements MeterStore {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+    private readonly entitlements: EntitlementsRepository,
+  ) {}
+
+  async view(query: ViewQuery): Promise<ViewAnswer> {
+    try {
+      return await this.viewInTransaction(query);
+    } catch (error) {
+      throw new MeterStoreUnavailable(error);
+    }
+  }
+
+  private async viewInTransaction(query: ViewQuery): Promise<ViewAnswer> {
+    const settings = await this.db.selectFrom('settings').select('version').where('name', '=', 'meter').executeTakeFirst();
+    if (Number(settings?.version ?? 0) !== query.settingsVersion) return { kind: 'stale-settings' };
+    const entitlement = query.accountId === undefined ? 'none' : await this.entitlements.entitlementOf(query.accountId, new Date(query.nowMs));
+    if (entitlement === 'subscriber' || query.mode === 'check') return { kind: 'ok', entitlement, meter: undefined };
+    const { readerKey, articleId = '', limit = 0, window } = query;
+    const windowStart = window?.startMs ?? 0;
+
+    return this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') {
+        await sql`select pg_advisory_xact_lock(hashtextextended(${readerKey}, 0))`.execute(trx);
+      }
+      await trx.deleteFrom('meter_reads').where('reader_key', '=', readerKey).where('read_at', '<', windowStart).execute();
+      const reads = await trx.selectFrom('meter_reads').select(['article_id', 'read_at']).where('reader_key', '=', readerKey).execute();
+      const alreadyCounted = reads.some((r) => r.article_id === articleId);
+      let used = reads.length;
+      let granted = alreadyCounted;
+      let oldest = reads.length === 0 ? undefined : Math.min(...reads.map((r) => Number(r.read_at)));
+      if (!alreadyCounted && used < limit) {
+        granted = true;
+        if (query.mode === 'count') {
+          await trx.insertInto('meter_reads').values({ reader_key: readerKey, article_id: articleId, read_at: query.nowMs }).execute();
+          used += 1;
+          oldest = Math.min(oldest ?? query.nowMs, query.nowMs);
+        }
+      }
+      return { kind: 'ok' as const, entitlement, meter: { granted, used, alreadyCounted, oldestReadAtMs: oldest } };
+    });
+  }
+
+  async carryOver(fromReaderKey: string, toReaderKey: string, window: MeterWindow): Promise<void> {
+    try {
+      const reads = await this.db
+        .selectFrom('meter_reads')
+        .select(['article_id', 'read_at'])
+        .where('reader_key', '=', fromReaderKey)
+        .where('read_at', '>=', window.startMs)
+        .execute();
+      if (reads.length === 0) return;
+      await this.db
+        .insertInto('meter_reads')
+        .values(reads.map((r) => ({ reader_key: toReaderKey, article_id: r.article_id, read_at: Number(r.read_at) })))
+        .onConflict((oc) => oc.columns(['reader_key', 'article_id']).doNothing())
+        .execute();
+    } catch (error) {
+      throw new MeterStoreUnavailable(error);
+    }
+  }
+
+  async publishSettingsVersion(): Promise<void> {
+    // Settings are read from the same database on every view: nothing to publish.
+  }
+
+  async cacheEntitlement(): Promise<void> {
+    // Entitlements are read from the database itself: nothing to cache.
+  }
+}

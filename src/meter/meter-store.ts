@@ -1,0 +1,56 @@
+import type { Entitlement } from './access-decision';
+import type { MeterWindow } from './period';
+
+/**
+ * One article view as the store sees it. To keep a view to one round trip, the call also
+ * checks that the caller's meter settings are current and reads the reader's entitlement.
+ */
+export interface ViewQuery {
+  /** The settings version the caller decided with; a mismatch answers `stale-settings`. */
+  readonly settingsVersion: number;
+  /** `a:<anonymous id>` or `u:<account id>`. */
+  readonly readerKey: string;
+  /** Present for signed-in readers: their entitlement is read in the same call. */
+  readonly accountId?: string;
+  /**
+   * `check`: settings and entitlement only. `peek`: also what the meter would answer,
+   * counting nothing. `count`: record the view if the allowance permits.
+   */
+  readonly mode: 'check' | 'peek' | 'count';
+  readonly articleId?: string;
+  readonly limit?: number;
+  readonly window?: MeterWindow;
+  readonly nowMs: number;
+}
+
+export interface MeterState {
+  /** Counted now, counted before in this period, or (peek) would be counted. */
+  readonly granted: boolean;
+  /** Distinct articles counted in the period (after this view when counting). */
+  readonly used: number;
+  readonly alreadyCounted: boolean;
+  readonly oldestReadAtMs: number | undefined;
+}
+
+export type ViewAnswer =
+  | { readonly kind: 'stale-settings' }
+  | { readonly kind: 'entitlement-unknown' }
+  | { readonly kind: 'ok'; readonly entitlement: Entitlement; readonly meter: MeterState | undefined };
+
+export interface MeterStore {
+  view(query: ViewQuery): Promise<ViewAnswer>;
+  /** Carries reads of `fromReaderKey` in the window into `toReaderKey`; a read in both counts once. */
+  carryOver(fromReaderKey: string, toReaderKey: string, window: MeterWindow, nowMs: number): Promise<void>;
+  /** Tells every instance that settings changed (a no-op where settings are read in place). */
+  publishSettingsVersion(version: number): Promise<void>;
+  /** Caches an entitlement where the store keeps a cache of them. */
+  cacheEntitlement(accountId: string, entitlement: Entitlement): Promise<void>;
+}
+
+/** Raised when the store cannot be reached; the gate then follows `onStoreFailure`. */
+export class MeterStoreUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('meter store unavailable', { cause });
+    this.name = 'MeterStoreUnavailable';
+  }
+}

@@ -1,0 +1,33 @@
+import type { Db } from '../store/database';
+
+export interface StoredSetting {
+  readonly value: unknown;
+  readonly version: number;
+}
+
+/** Publisher settings documents, each with a version that grows on every write. */
+export class SettingsRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(name: string): Promise<StoredSetting | undefined> {
+    const row = await this.db.selectFrom('settings').select(['value', 'version']).where('name', '=', name).executeTakeFirst();
+    return row && { value: JSON.parse(row.value) as unknown, version: Number(row.version) };
+  }
+
+  /** Replaces the document and returns its new version. */
+  async put(name: string, value: unknown, now: Date = new Date()): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const current = await trx.selectFrom('settings').select('version').where('name', '=', name).executeTakeFirst();
+      const version = Number(current?.version ?? 0) + 1;
+      const row = { value: JSON.stringify(value), version, updated_at: now.toISOString() };
+      if (current === undefined) {
+        await trx.insertInto('settings').values({ name, ...row }).execute();
+      } else {
+        // The version guard makes two concurrent writers fail rather than both win.
+        const result = await trx.updateTable('settings').set(row).where('name', '=', name).where('version', '=', version - 1).executeTakeFirst();
+        if (result.numUpdatedRows === 0n) throw new Error(`settings "${name}" changed concurrently`);
+      }
+      return version;
+    });
+  }
+}

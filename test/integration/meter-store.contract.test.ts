@@ -1,0 +1,184 @@
+import type Redis from 'ioredis';
+import type { MeterStore } from '../../src/meter/meter-store';
+import { RedisMeterStore } from '../../src/meter/meter-store.redis';
+import { SqlMeterStore } from '../../src/meter/meter-store.sql';
+import { meterWindow } from '../../src/meter/period';
+import { SettingsRepository } from '../../src/meter/settings.repository';
+import { EntitlementsRepository } from '../../src/billing/entitlements.repository';
+import { defaultMeterSettings } from '../../src/meter/meter-settings';
+import { openRedis } from '../../src/store/redis';
+import { openTestDatabase } from '../support/databases';
+import { describeWithServices, haveServices, uniqueName } from '../support/services';
+import { testRedisUrl } from '../support/env';
+
+interface Subject {
+  readonly store: MeterStore;
+  /** Makes the store believe settings are at `version`, as a publisher's save would. */
+  setSettingsVersion(version: number): Promise<void>;
+  /** Makes an account a subscriber at the source of truth (and its cache, if any). */
+  makeSubscriber(accountId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function sqlSubject(dialect: 'sqlite' | 'postgres'): Promise<Subject> {
+  const database = await openTestDatabase(dialect);
+  const entitlements = new EntitlementsRepository(database.handle.db);
+  const settings = new SettingsRepository(database.handle.db);
+  return {
+    store: new SqlMeterStore(database.handle.db, dialect, entitlements),
+    async setSettingsVersion(version) {
+      while (((await settings.get('meter'))?.version ?? 0) < version) await settings.put('meter', defaultMeterSettings);
+    },
+    makeSubscriber: (accountId) => entitlements.set(accountId, 'subscriber', null),
+    close: () => database.close(),
+  };
+}
+
+async function redisSubject(): Promise<Subject> {
+  const redis: Redis = openRedis(testRedisUrl, { commandTimeoutMs: 5_000 });
+  await redis.connect();
+  const keyPrefix = `${uniqueName('ghtest')}:`;
+  const store = new RedisMeterStore(redis, { keyPrefix });
+  return {
+    store,
+    setSettingsVersion: (version) => store.publishSettingsVersion(version),
+    makeSubscriber: (accountId) => store.cacheEntitlement(accountId, 'subscriber'),
+    async close() {
+      const keys = await redis.keys(`${keyPrefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    },
+  };
+}
+
+const month = { kind: 'calendar-month', timeZone: 'UTC' } as const;
+// Injected times lie in next year: Redis expires keys on its own clock, so a time in the
+// past would expire them at once, and the suite must not depend on today's date.
+const year = new Date().getUTCFullYear() + 1;
+const now = Date.UTC(year, 10, 27, 12);
+const window = meterWindow(month, now);
+
+function contract(make: () => Promise<Subject>) {
+  let subject: Subject;
+  let readerCounter = 0;
+  const newReader = () => `a:reader${(readerCounter += 1)}`;
+  beforeAll(async () => {
+    subject = await make();
+  });
+  afterAll(() => subject.close());
+
+  const count = (readerKey: string, articleId: string, limit = 3, at = now, period: typeof month | { kind: 'rolling'; days: number } = month) =>
+    subject.store.view({ settingsVersion: 0, readerKey, mode: 'count', articleId, limit, window: meterWindow(period, at), nowMs: at });
+
+  it('when a reader opens distinct articles, then exactly `limit` are granted and the rest refused', async () => {
+    const reader = newReader();
+    const answers = [];
+    for (const article of ['a1', 'a2', 'a3', 'a4']) answers.push(await count(reader, article));
+    expect(answers.map((a) => a.kind === 'ok' && a.meter?.granted)).toEqual([true, true, true, false]);
+    expect(answers.map((a) => a.kind === 'ok' && a.meter?.used)).toEqual([1, 2, 3, 3]);
+  });
+
+  it('when a reader re-opens a counted article, then it is granted without using the allowance, even at the limit', async () => {
+    const reader = newReader();
+    await count(reader, 'r1');
+    const again = await count(reader, 'r1');
+    expect(again).toMatchObject({ kind: 'ok', meter: { granted: true, used: 1, alreadyCounted: true } });
+    await count(reader, 'r2');
+    await count(reader, 'r3');
+    expect(await count(reader, 'r4')).toMatchObject({ meter: { granted: false, used: 3 } });
+    expect(await count(reader, 'r2')).toMatchObject({ meter: { granted: true, used: 3, alreadyCounted: true } });
+  });
+
+  it('when k views are left and n > k distinct articles are opened at once, then exactly k are granted', async () => {
+    const reader = newReader();
+    await count(reader, 'first', 5);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => count(reader, `burst${i}`, 5)));
+    expect(answers.filter((a) => a.kind === 'ok' && a.meter?.granted)).toHaveLength(4);
+    expect(await count(reader, 'after', 5)).toMatchObject({ meter: { granted: false, used: 5 } });
+  });
+
+  it('when the same new article is opened many times at once, then it is counted once', async () => {
+    const reader = newReader();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => count(reader, 'same', 3)));
+    expect(answers.every((a) => a.kind === 'ok' && a.meter?.granted)).toBe(true);
+    expect(await count(reader, 'other', 3)).toMatchObject({ meter: { used: 2 } });
+  });
+
+  it('when the calendar month rolls over, then the allowance starts afresh', async () => {
+    const reader = newReader();
+    const lateNovember = Date.UTC(year, 10, 30, 23, 59);
+    for (const article of ['n1', 'n2', 'n3']) await count(reader, article, 3, lateNovember);
+    expect(await count(reader, 'n4', 3, lateNovember)).toMatchObject({ meter: { granted: false } });
+    const earlyDecember = Date.UTC(year, 11, 1, 0, 0, 30);
+    expect(await count(reader, 'n4', 3, earlyDecember)).toMatchObject({ meter: { granted: true, used: 1 } });
+    // A November article is new again in December.
+    expect(await count(reader, 'n1', 3, earlyDecember)).toMatchObject({ meter: { granted: true, used: 2, alreadyCounted: false } });
+  });
+
+  it('when a rolling window moves on, then reads older than the window stop counting', async () => {
+    const reader = newReader();
+    const rolling = { kind: 'rolling', days: 7 } as const;
+    const t0 = Date.UTC(year, 10, 1, 10);
+    await count(reader, 'w1', 2, t0, rolling);
+    await count(reader, 'w2', 2, t0 + 3 * 86_400_000, rolling);
+    expect(await count(reader, 'w3', 2, t0 + 5 * 86_400_000, rolling)).toMatchObject({ meter: { granted: false, used: 2, oldestReadAtMs: t0 } });
+    // Seven days and a minute after the first read, one slot is free again.
+    expect(await count(reader, 'w3', 2, t0 + 7 * 86_400_000 + 60_000, rolling)).toMatchObject({ meter: { granted: true, used: 2 } });
+  });
+
+  it('when peeking, then the answer says what a view would get and counts nothing', async () => {
+    const reader = newReader();
+    const peek = (articleId: string) => subject.store.view({ settingsVersion: 0, readerKey: reader, mode: 'peek', articleId, limit: 1, window, nowMs: now });
+    expect(await peek('p1')).toMatchObject({ kind: 'ok', meter: { granted: true, used: 0 } });
+    expect(await peek('p1')).toMatchObject({ meter: { used: 0 } });
+    await count(reader, 'p1', 1);
+    expect(await peek('p1')).toMatchObject({ meter: { granted: true, used: 1, alreadyCounted: true } });
+    expect(await peek('p2')).toMatchObject({ meter: { granted: false, used: 1 } });
+  });
+
+  it('when anonymous reads are carried into an account, then reads in both count once', async () => {
+    const anonymous = newReader();
+    const account = `u:${uniqueName('acct')}`;
+    for (const article of ['c1', 'c2']) await count(anonymous, article, 3);
+    await count(account, 'c2', 10);
+    await count(account, 'c3', 10);
+    await subject.store.carryOver(anonymous, account, window, now);
+    await subject.store.carryOver(anonymous, account, window, now);
+    expect(await count(account, 'c1', 10)).toMatchObject({ meter: { granted: true, used: 3, alreadyCounted: true } });
+    expect(await count(account, 'c4', 10)).toMatchObject({ meter: { used: 4 } });
+  });
+
+  it('when the settings version the caller used is old, then the answer is stale and nothing is counted', async () => {
+    const reader = newReader();
+    await subject.setSettingsVersion(3);
+    expect(await count(reader, 's1')).toEqual({ kind: 'stale-settings' });
+    const current = await subject.store.view({ settingsVersion: 3, readerKey: reader, mode: 'count', articleId: 's1', limit: 3, window, nowMs: now });
+    expect(current).toMatchObject({ kind: 'ok', meter: { used: 1 } });
+    await subject.setSettingsVersion(0).catch(() => undefined);
+  });
+
+  it('when the reader is a subscriber, then the answer says so and the meter is not touched', async () => {
+    const accountId = uniqueName('subscriber');
+    await subject.makeSubscriber(accountId);
+    const version = 3;
+    const answer = await subject.store.view({ settingsVersion: version, readerKey: `u:${accountId}`, accountId, mode: 'count', articleId: 'x', limit: 3, window, nowMs: now });
+    expect(answer).toEqual({ kind: 'ok', entitlement: 'subscriber', meter: undefined });
+  });
+}
+
+describe('meter store contract: SQL on SQLite', () => contract(() => sqlSubject('sqlite')));
+describeWithServices('meter store contract: SQL on PostgreSQL', () => contract(() => sqlSubject('postgres')));
+describeWithServices('meter store contract: Redis', () => contract(redisSubject));
+
+describeWithServices('Redis meter store specifics', () => {
+  it('when an account has no cached entitlement, then the answer asks for it, and counts nothing', async () => {
+    const subject = await redisSubject();
+    const answer = await subject.store.view({ settingsVersion: 0, readerKey: 'u:nobody', accountId: 'nobody', mode: 'count', articleId: 'x', limit: 3, window, nowMs: now });
+    expect(answer).toEqual({ kind: 'entitlement-unknown' });
+    await subject.store.cacheEntitlement('nobody', 'none');
+    expect(await subject.store.view({ settingsVersion: 0, readerKey: 'u:nobody', accountId: 'nobody', mode: 'count', articleId: 'x', limit: 3, window, nowMs: now })).toMatchObject({ kind: 'ok', entitlement: 'none', meter: { used: 1 } });
+    await subject.close();
+  });
+});
+
+if (!haveServices) it.skip('PostgreSQL and Redis meter stores need those services', () => undefined);
