@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import session from 'express-session';
+import cookieParser from 'cookie-parser';
 import pinoHttp from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { AppDeps } from './composition';
@@ -14,6 +15,10 @@ import { authRoutes } from './auth/auth.controller';
 import { articleRoutes } from './articles/articles.controller';
 import { policyRoutes } from './consent/policies.controller';
 import { accountRoutes } from './account/account.controller';
+import { accessApiRoutes } from './meter/access-api.controller';
+import { bearerTokenOf, requireAdmin } from './admin/admin-auth';
+import { adminApiRoutes } from './admin/admin-api.controller';
+import { adminPageRoutes } from './admin/admin-page.controller';
 
 const sessionCookieName = 'gatehouse.sid';
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -51,6 +56,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '64kb' }));
+  // Signs the anonymous reader cookie with the session secret.
+  app.use(cookieParser(config.sessionSecret));
   app.use(
     session({
       name: sessionCookieName,
@@ -62,11 +69,16 @@ export function createApp(deps: AppDeps): Express {
       cookie: { httpOnly: true, sameSite: 'lax', secure: https, maxAge: config.sessionMaxAgeMs },
     }),
   );
-  const passport = buildPassport(deps.accounts, deps.accountsRepository);
+  const passport = buildPassport(deps.accounts);
   app.use(passport.initialize());
   app.use(passport.session());
   const csrf = buildCsrf();
-  app.use(csrf.protect);
+  // API-key calls to the admin API carry no cookies, so CSRF cannot reach them; every
+  // other state-changing request needs the token. The key itself is checked by requireAdmin.
+  app.use((req, res, next) => {
+    if (req.path.startsWith('/admin/api/') && bearerTokenOf(req) !== undefined) return next();
+    csrf.protect(req, res, next);
+  });
   app.use((req, res, next) => {
     res.locals.account = req.user;
     res.locals.currentPath = req.originalUrl;
@@ -75,10 +87,13 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  app.use(articleRoutes(deps.articles));
-  app.use(authRoutes({ accounts: deps.accounts, passport, throttle: deps.throttle, csrf, passwordMinLength: config.passwordMinLength }));
+  app.use(articleRoutes({ source: deps.articles, gate: deps.gate, publicUrl: config.publicUrl, billingConfigured: config.stripe.secretKey !== undefined }));
+  app.use(accessApiRoutes(deps.articles, deps.gate, deps.accountsRepository));
+  app.use(authRoutes({ accounts: deps.accounts, passport, throttle: deps.throttle, csrf, gate: deps.gate, passwordMinLength: config.passwordMinLength }));
   app.use(policyRoutes(deps.policies));
-  app.use(accountRoutes(deps.policies));
+  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api'), adminApiRoutes(deps.meterSettings));
+  app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page'), adminPageRoutes(deps.meterSettings, csrf));
+  app.use(accountRoutes(deps.policies, deps.accountsRepository));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

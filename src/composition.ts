@@ -13,6 +13,14 @@ import { SigninThrottle, type ThrottleLimits } from './auth/signin-throttle';
 import { PoliciesRepository } from './consent/policies.repository';
 import { MarkdownArticleSource } from './articles/markdown-source';
 import type { ArticleSource } from './articles/article';
+import { EntitlementsRepository } from './billing/entitlements.repository';
+import type { MeterStore } from './meter/meter-store';
+import { RedisMeterStore } from './meter/meter-store.redis';
+import { SqlMeterStore } from './meter/meter-store.sql';
+import { SettingsRepository } from './meter/settings.repository';
+import { MeterSettingsService } from './meter/meter-settings.service';
+import { GateService } from './meter/gate.service';
+import { ApiKeysRepository } from './admin/api-keys.repository';
 
 /** Everything createApp needs, built once by main.ts (or a test) from the config. */
 export interface AppDeps {
@@ -26,6 +34,11 @@ export interface AppDeps {
   readonly accounts: AccountsService;
   readonly policies: PoliciesRepository;
   readonly throttle: SigninThrottle;
+  readonly entitlements: EntitlementsRepository;
+  readonly meterStore: MeterStore;
+  readonly meterSettings: MeterSettingsService;
+  readonly gate: GateService;
+  readonly apiKeys: ApiKeysRepository;
   close(): Promise<void>;
 }
 
@@ -33,6 +46,8 @@ export interface BuildOptions {
   readonly logger?: Logger;
   readonly throttleLimits?: ThrottleLimits;
   readonly clock?: () => Date;
+  /** Replaces the meter store (tests of outages). */
+  readonly meterStore?: MeterStore;
 }
 
 export async function buildDeps(config: Config & { readonly sessionSecret: string }, options: BuildOptions = {}): Promise<AppDeps> {
@@ -51,6 +66,14 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
     const accountsRepository = new AccountsRepository(database.db);
     const policies = new PoliciesRepository(database.db);
     const articles = await MarkdownArticleSource.load(config.contentDir);
+    const entitlements = new EntitlementsRepository(database.db);
+    const meterStore =
+      options.meterStore ??
+      (redis === undefined
+        ? new SqlMeterStore(database.db, database.dialect, entitlements)
+        : new RedisMeterStore(redis, { keyPrefix: config.redisKeyPrefix }));
+    const meterSettings = new MeterSettingsService(new SettingsRepository(database.db), meterStore, logger);
+    const clock = options.clock;
     return {
       config,
       logger,
@@ -62,6 +85,11 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       policies,
       accounts: new AccountsService(accountsRepository, policies, { passwordMinLength: config.passwordMinLength }, options.clock),
       throttle: new SigninThrottle({ redis, keyPrefix: config.redisKeyPrefix, limits: options.throttleLimits }),
+      entitlements,
+      meterStore,
+      meterSettings,
+      apiKeys: new ApiKeysRepository(database.db),
+      gate: new GateService(meterSettings, meterStore, entitlements, logger, clock ? () => clock().getTime() : undefined),
       async close() {
         redis?.disconnect();
         await database.close();

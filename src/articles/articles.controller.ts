@@ -1,6 +1,9 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { ArticleSource, ArticleSummary } from './article';
+import { articlePage } from './article-page';
 import { AppError } from '../http/app-error';
+import type { GateResult, GateService } from '../meter/gate.service';
+import { anonymousIdOf, issueAnonymousId } from '../meter/reader-cookie';
 
 function groupBySection(articles: readonly ArticleSummary[]): { section: string; articles: ArticleSummary[] }[] {
   const sections = new Map<string, ArticleSummary[]>();
@@ -12,23 +15,57 @@ function groupBySection(articles: readonly ArticleSummary[]): { section: string;
   return [...sections].map(([section, list]) => ({ section, articles: list }));
 }
 
-export function articleRoutes(source: ArticleSource): Router {
+export function setDecisionHeaders(res: Response, result: GateResult): void {
+  res.set('X-Access-Decision', result.decision);
+  if (result.decision === 'metered' && result.limit !== null) {
+    res.set('X-Meter-Limit', String(result.limit));
+    if (result.remaining !== null) res.set('X-Meter-Remaining', String(result.remaining));
+  }
+  if (result.storeUnavailable) res.set('X-Meter-Status', 'unavailable');
+  // The page differs per reader: no shared cache may keep it.
+  res.set('Cache-Control', 'private, no-store');
+  res.vary('Cookie');
+}
+
+export interface ArticleRoutesDeps {
+  readonly source: ArticleSource;
+  readonly gate: GateService;
+  readonly publicUrl: URL;
+  readonly billingConfigured: boolean;
+}
+
+export function articleRoutes(deps: ArticleRoutesDeps): Router {
   const router = Router();
+  const secureCookies = deps.publicUrl.protocol === 'https:';
 
   router.get('/', async (_req, res) => {
-    res.render('home', { title: undefined, sections: groupBySection(await source.list()) });
+    res.render('home', { title: undefined, sections: groupBySection(await deps.source.list()) });
   });
 
   router.get('/sections/:section', async (req, res) => {
-    const articles = (await source.list()).filter((a) => a.section === req.params.section);
+    const articles = (await deps.source.list()).filter((a) => a.section === req.params.section);
     if (articles.length === 0) throw new AppError(404, 'There is no section at this address.');
     res.render('section', { title: req.params.section, section: req.params.section, articles });
   });
 
-  router.get('/articles/:slug', async (req, res) => {
-    const article = await source.get(req.params.slug);
+  router.get('/articles/:slug', async (req: Request, res: Response) => {
+    const article = await deps.source.get(req.params.slug as string);
     if (article === undefined) throw new AppError(404, 'There is no article at this address. It may have been moved or unpublished.');
-    res.render('article', { title: article.title, article, blocks: article.blocks, gated: false });
+    const accountId = req.user?.id;
+    // Anonymous readers get their id on their first view, so that the view can be counted.
+    const anonymousId = anonymousIdOf(req) ?? (accountId === undefined ? issueAnonymousId(res, secureCookies) : undefined);
+    const result = await deps.gate.decide(article, { accountId, anonymousId }, 'count');
+    const url = new URL(`/articles/${article.slug}`, deps.publicUrl).href;
+    const page = articlePage(article, result, url);
+    setDecisionHeaders(res, result);
+    res.render('article', {
+      title: article.title,
+      description: article.summary,
+      article,
+      ...page,
+      billingConfigured: deps.billingConfigured,
+      returnTo: `/articles/${article.slug}`,
+    });
   });
 
   return router;

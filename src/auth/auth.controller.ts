@@ -9,6 +9,8 @@ import { safeReturnTo } from './return-to';
 import type { SigninThrottle } from './signin-throttle';
 import type { Csrf } from '../http/csrf';
 import { passwordMaxLength } from './passwords';
+import type { GateService } from '../meter/gate.service';
+import { anonymousIdOf } from '../meter/reader-cookie';
 
 const field = z.string().max(4096).optional();
 const signupForm = z.object({ email: field, password: field, returnTo: field, termsVersion: field, privacyVersion: field });
@@ -19,6 +21,7 @@ export interface AuthDeps {
   readonly passport: Authenticator;
   readonly throttle: SigninThrottle;
   readonly csrf: Csrf;
+  readonly gate: GateService;
   readonly passwordMinLength: number;
 }
 
@@ -77,6 +80,7 @@ export function authRoutes(deps: AuthDeps): Router {
       });
       await logIn(req, account);
       deps.csrf.token(req, true);
+      await deps.gate.carryOver(anonymousIdOf(req), account.id);
       res.redirect(303, returnTo);
     } catch (error) {
       if (!(error instanceof SignupRejected)) throw error;
@@ -120,6 +124,7 @@ export function authRoutes(deps: AuthDeps): Router {
     await deps.throttle.recordSuccess(email.data, address);
     await logIn(req, account);
     deps.csrf.token(req, true);
+    await deps.gate.carryOver(anonymousIdOf(req), account.id);
     res.redirect(303, returnTo);
   });
 

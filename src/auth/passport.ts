@@ -3,19 +3,22 @@ import { Passport } from 'passport';
 export type Authenticator = InstanceType<typeof Passport>;
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Request } from 'express';
-import type { Account, AccountsRepository } from './accounts.repository';
+import type { Account } from './accounts.repository';
 import type { AccountsService } from './accounts.service';
 import { emailSchema } from './email';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
-    interface User extends Account {}
+    /** Only the id: article views need no account query. Pages that show more load it. */
+    interface User {
+      id: string;
+    }
   }
 }
 
 /** One Passport per app, built here rather than imported as a module-level singleton. */
-export function buildPassport(accounts: AccountsService, repository: AccountsRepository): Authenticator {
+export function buildPassport(accounts: AccountsService): Authenticator {
   const passport = new Passport();
   passport.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password', session: true }, (email, password, done) => {
@@ -28,10 +31,8 @@ export function buildPassport(accounts: AccountsService, repository: AccountsRep
     }),
   );
   // Only the account id lives in the session.
-  passport.serializeUser<string>((account, done) => done(null, (account as Account).id));
-  passport.deserializeUser<string>((id, done) => {
-    repository.findById(id).then((account) => done(null, account ?? false), done);
-  });
+  passport.serializeUser<string>((account, done) => done(null, account.id));
+  passport.deserializeUser<string>((id, done) => done(null, { id }));
   return passport;
 }
 

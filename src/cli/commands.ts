@@ -4,6 +4,8 @@ import { openDatabase } from '../store/database';
 import { migrateToLatest } from '../store/migrate';
 import { AccountsRepository } from '../auth/accounts.repository';
 import { emailSchema } from '../auth/email';
+import { ApiKeysRepository } from '../admin/api-keys.repository';
+import type { Db } from '../store/database';
 
 export const usage = `Usage: gatehouse <command>
 
@@ -11,7 +13,38 @@ Commands:
   migrate               apply pending database migrations
   admin grant <email>   make an account a publisher admin
   admin revoke <email>  take admin rights away from an account
+  admin key create [label]  create an admin API key (printed once, stored hashed)
+  admin key list            list API keys (never the keys themselves)
+  admin key revoke <id>     revoke an API key at once
 `;
+
+async function keyCommand(db: Db, args: readonly string[], io: CliOutput): Promise<number> {
+  const keys = new ApiKeysRepository(db);
+  const [action, value] = args;
+  if (action === 'create') {
+    const { id, key } = await keys.create(args.slice(1).join(' ') || 'admin API key');
+    io.out(key);
+    io.err(`Created API key ${id}. Keep it now: it is stored hashed and cannot be shown again.`);
+    io.err('Use it as the header "Authorization: Bearer <key>".');
+    return 0;
+  }
+  if (action === 'list') {
+    const all = await keys.list();
+    if (all.length === 0) io.out('No API keys.');
+    for (const k of all) io.out(`${k.id}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}  created ${k.createdAt}  ${k.label}`);
+    return 0;
+  }
+  if (action === 'revoke' && value) {
+    if (!(await keys.revoke(value))) {
+      io.err(`gatehouse: no active API key with id ${value}`);
+      return 1;
+    }
+    io.out(`Revoked API key ${value}.`);
+    return 0;
+  }
+  io.err(usage);
+  return 2;
+}
 
 export interface CliOutput {
   out(line: string): void;
@@ -29,7 +62,7 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, io
     return 1;
   }
   const [command, sub, value] = args;
-  const isAdminCommand = command === 'admin' && (sub === 'grant' || sub === 'revoke');
+  const isAdminCommand = command === 'admin' && (sub === 'grant' || sub === 'revoke' || sub === 'key');
   if (command !== 'migrate' && !isAdminCommand) {
     io.err(usage);
     return 2;
@@ -40,6 +73,10 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, io
       const applied = await migrateToLatest(database.db);
       io.out(applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`);
       return 0;
+    }
+    if (sub === 'key') {
+      await migrateToLatest(database.db);
+      return await keyCommand(database.db, args.slice(2), io);
     }
     const email = emailSchema.safeParse(value ?? '');
     if (!email.success) {

@@ -21,6 +21,7 @@ export const notFound: RequestHandler = (req, res) => {
 
 const titles: Record<number, string> = {
   400: 'Something in that request was not right',
+  401: 'Sign in needed',
   403: 'Not allowed',
   404: 'Page not found',
   413: 'Too much data',

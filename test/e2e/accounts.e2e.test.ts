@@ -173,7 +173,9 @@ for (const mode of modes) {
       expect(home.headers['set-cookie']).toBeUndefined();
       const article = await request(t.app).get('/articles/market-hall-restoration').expect(200);
       expect(article.text).toContain('The market hall');
-      expect(article.headers['set-cookie']).toBeUndefined();
+      // The meter's reader cookie, yes; a server-side session, no.
+      expect(sessionCookieOf(article)).toBeUndefined();
+      expect(([] as string[]).concat(article.headers['set-cookie'] ?? []).map((c) => c.split('=')[0])).toEqual(['gatehouse.reader']);
     });
 
     it('when input is malformed, then a 4xx page, never a 5xx', async () => {

@@ -73,3 +73,34 @@ describe.each(targets)('gatehouse CLI on %s', (target) => {
     expect(out.lines[0]).toContain('DATABASE_URL');
   });
 });
+
+describe('gatehouse admin key', () => {
+  it('when a key is created, then it is printed once, listed without the key, verifies, and stops at revocation', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-'));
+    const env = { DATA_DIR: dataDir };
+    const created = capture();
+    expect(await runCli(['admin', 'key', 'create', 'newsroom', 'automation'], env, created.io)).toBe(0);
+    const key = created.lines[0]!;
+    expect(key).toMatch(/^gh_[A-Za-z0-9_-]{43}$/);
+    const id = /Created API key (\S+)\./.exec(created.lines.join('\n'))![1]!;
+
+    const listed = capture();
+    expect(await runCli(['admin', 'key', 'list'], env, listed.io)).toBe(0);
+    expect(listed.lines.join('\n')).toContain(`${id}  active`);
+    expect(listed.lines.join('\n')).toContain('newsroom automation');
+    expect(listed.lines.join('\n')).not.toContain(key);
+
+    const database = openDatabase({ databaseUrl: undefined, sqliteFile: path.join(dataDir, 'gatehouse.sqlite') });
+    const { ApiKeysRepository } = await import('../../src/admin/api-keys.repository');
+    const keys = new ApiKeysRepository(database.db);
+    expect(await keys.verify(key)).toBe(id);
+    const stored = await database.db.selectFrom('api_keys').select('key_hash').executeTakeFirstOrThrow();
+    expect(stored.key_hash).not.toContain(key.slice(3));
+
+    expect(await runCli(['admin', 'key', 'revoke', id], env, capture().io)).toBe(0);
+    expect(await keys.verify(key)).toBeUndefined();
+    expect(await runCli(['admin', 'key', 'revoke', id], env, capture().io)).toBe(1);
+    await database.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+});

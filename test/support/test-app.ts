@@ -24,17 +24,19 @@ export interface TestApp {
  */
 export async function startTestApp(
   mode: Mode,
-  options: BuildOptions & { env?: Record<string, string> } = {},
+  options: BuildOptions & { env?: Record<string, string>; shareStorageWith?: TestApp } = {},
 ): Promise<TestApp> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
-  const postgres = mode === 'production' ? await createPostgresDatabase() : undefined;
-  const prefix = `${uniqueName('ghtest')}:`;
+  const shared = options.shareStorageWith;
+  const dataDir = shared?.deps.config.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
+  const postgres = shared ? undefined : mode === 'production' ? await createPostgresDatabase() : undefined;
+  const prefix = shared?.deps.config.redisKeyPrefix ?? `${uniqueName('ghtest')}:`;
+  const databaseUrl = shared?.deps.config.databaseUrl ?? postgres?.url;
   const config = parseConfig({
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
     TRUST_PROXY: 'true',
-    ...(postgres ? { DATABASE_URL: postgres.url, REDIS_URL: testRedisUrl, REDIS_KEY_PREFIX: prefix } : {}),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl, REDIS_URL: testRedisUrl, REDIS_KEY_PREFIX: prefix } : {}),
     ...options.env,
   });
   const deps = await buildDeps(
@@ -46,6 +48,7 @@ export async function startTestApp(
     app: createApp(deps),
     deps,
     async close() {
+      if (shared) return deps.close();
       if (deps.redis) {
         const keys = await deps.redis.keys(`${prefix}*`);
         if (keys.length > 0) await deps.redis.del(...keys);

@@ -1,0 +1,35 @@
+import type { Request, RequestHandler } from 'express';
+import type { AccountsRepository } from '../auth/accounts.repository';
+import { AppError } from '../http/app-error';
+import type { ApiKeysRepository } from './api-keys.repository';
+
+export function bearerTokenOf(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return match?.[1];
+}
+
+/**
+ * Admin API access: `Authorization: Bearer <api key>`, or an admin's session (whose
+ * state-changing calls carry the CSRF token, checked by the app-wide middleware).
+ * 401 without credentials, 403 for a signed-in reader who is not an admin.
+ */
+export function requireAdmin(accounts: AccountsRepository, keys: ApiKeysRepository, mode: 'api' | 'page'): RequestHandler {
+  return async (req, res, next) => {
+    if (mode === 'api' && req.headers.authorization !== undefined) {
+      const token = bearerTokenOf(req);
+      if (token !== undefined && (await keys.verify(token)) !== undefined) return next();
+      res.set('WWW-Authenticate', 'Bearer realm="gatehouse-admin"');
+      throw new AppError(401, 'The API key is missing, malformed or revoked.');
+    }
+    if (req.user === undefined) {
+      if (mode === 'page') return res.redirect(303, `/signin?returnTo=${encodeURIComponent(req.originalUrl)}`);
+      res.set('WWW-Authenticate', 'Bearer realm="gatehouse-admin"');
+      throw new AppError(401, 'Sign in as an admin, or send an API key as "Authorization: Bearer <key>".');
+    }
+    const account = await accounts.findById(req.user.id);
+    if (account?.isAdmin !== true) throw new AppError(403, 'This account is not a publisher admin.');
+    next();
+  };
+}

@@ -1,0 +1,47 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Db } from '../store/database';
+
+export interface ApiKeySummary {
+  readonly id: string;
+  readonly label: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+/** The keys are 256 random bits, so a fast hash is enough: nothing to brute-force. */
+function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export class ApiKeysRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Creates a key and returns it; only its hash is stored, so it is shown this once. */
+  async create(label: string, now: Date = new Date()): Promise<{ id: string; key: string }> {
+    const id = randomUUID();
+    const key = `gh_${randomBytes(32).toString('base64url')}`;
+    await this.db.insertInto('api_keys').values({ id, key_hash: hashKey(key), label, created_at: now.toISOString(), revoked_at: null }).execute();
+    return { id, key };
+  }
+
+  /** The key's id when it exists and is not revoked. */
+  async verify(key: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('key_hash', '=', hashKey(key))
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  async list(): Promise<ApiKeySummary[]> {
+    const rows = await this.db.selectFrom('api_keys').selectAll().orderBy('created_at').execute();
+    return rows.map((r) => ({ id: r.id, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at }));
+  }
+
+  async revoke(id: string, now: Date = new Date()): Promise<boolean> {
+    const result = await this.db.updateTable('api_keys').set({ revoked_at: now.toISOString() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}

@@ -1,0 +1,54 @@
+import type { Article, ArticleBlock } from './article';
+import { leadIn } from './article';
+import { isFullAccess, type Decision } from '../meter/access-decision';
+import type { GateResult } from '../meter/gate.service';
+
+/** The CSS class of the part of a paywalled article that not every reader gets. */
+export const paywalledClass = 'paywalled-content';
+
+export interface ArticlePageModel {
+  readonly leadBlocks: readonly ArticleBlock[];
+  /** The rest of the article: empty unless the reader may read it all. */
+  readonly restBlocks: readonly ArticleBlock[];
+  readonly gate: Decision | undefined;
+  readonly notice: string | undefined;
+  readonly jsonLd: string;
+}
+
+function noticeFor(result: GateResult): string | undefined {
+  if (result.decision !== 'metered' || result.remaining === null) return undefined;
+  const period = result.settings.period.kind === 'calendar-month' ? 'this month' : `in ${result.settings.period.days} days`;
+  if (result.remaining === 0) return `This is your last free article ${period}.`;
+  return `${result.remaining} free article${result.remaining === 1 ? '' : 's'} left ${period}.`;
+}
+
+/** Structured data as Google asks of paywalled pages; it never carries the article's text. */
+function jsonLdFor(article: Article, paywalled: boolean, url: string): string {
+  const data: Record<string, unknown> = {
+    '@context': 'https://schema.org',
+    '@type': 'NewsArticle',
+    headline: article.title,
+    datePublished: article.published,
+    mainEntityOfPage: url,
+    isAccessibleForFree: !paywalled,
+  };
+  if (article.author) data.author = { '@type': 'Person', name: article.author };
+  if (article.summary) data.description = article.summary;
+  if (paywalled) data.hasPart = { '@type': 'WebPageElement', isAccessibleForFree: false, cssSelector: `.${paywalledClass}` };
+  // Escaping "<" keeps a headline from closing the script element.
+  return JSON.stringify(data).replace(/</g, '\\u003c');
+}
+
+/** What of the article this reader is sent: the whole of it, or the lead-in and the gate. */
+export function articlePage(article: Article, result: GateResult, url: string): ArticlePageModel {
+  const paywalled = result.decision !== 'free';
+  const full = isFullAccess(result.decision);
+  const lead = paywalled ? leadIn(article, result.settings.teaserParagraphs) : article.blocks;
+  return {
+    leadBlocks: lead,
+    restBlocks: full ? article.blocks.slice(lead.length) : [],
+    gate: full ? undefined : result.decision,
+    notice: noticeFor(result),
+    jsonLd: jsonLdFor(article, paywalled, url),
+  };
+}

@@ -1,0 +1,146 @@
+import type { Logger } from 'pino';
+import type { ArticleSummary } from '../articles/article';
+import type { EntitlementsRepository } from '../billing/entitlements.repository';
+import { decideAccess, effectiveAccess, meterLimitFor, needsMeter, type Decision, type Entitlement, type MeterOutcome } from './access-decision';
+import { meterArticleId } from './article-id';
+import type { MeterSettings } from './meter-settings';
+import type { MeterSettingsService } from './meter-settings.service';
+import { MeterStoreUnavailable, type MeterState, type MeterStore, type ViewAnswer } from './meter-store';
+import { meterWindow, periodEndsAt } from './period';
+
+export interface Reader {
+  /** Set when signed in. */
+  readonly accountId?: string;
+  /** The anonymous reader cookie's id, when the reader has one. */
+  readonly anonymousId?: string;
+}
+
+export interface GateResult {
+  readonly decision: Decision;
+  readonly settings: MeterSettings;
+  readonly entitlement: Entitlement;
+  /** Set when the meter applies to this reader and article. */
+  readonly limit: number | null;
+  readonly remaining: number | null;
+  readonly used: number;
+  readonly periodEndsAt: Date;
+  /** True when the meter store could not be reached and `onStoreFailure` decided. */
+  readonly storeUnavailable: boolean;
+}
+
+const attempts = 3;
+
+export function readerKeyOf(reader: Reader): string | undefined {
+  if (reader.accountId !== undefined) return `u:${reader.accountId}`;
+  if (reader.anonymousId !== undefined) return `a:${reader.anonymousId}`;
+  return undefined;
+}
+
+/**
+ * Decides each article view: effective access from the settings, one call to the meter
+ * store (which also checks the settings version and reads the entitlement), then the pure
+ * decision. Never sees a request; never throws for a store outage.
+ */
+export class GateService {
+  constructor(
+    private readonly settings: MeterSettingsService,
+    private readonly store: MeterStore,
+    private readonly entitlements: EntitlementsRepository,
+    private readonly logger: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** `count`: a page view. `peek`: the same decision without counting (the JSON API). */
+  async decide(article: Pick<ArticleSummary, 'slug' | 'access' | 'section'>, reader: Reader, mode: 'count' | 'peek'): Promise<GateResult> {
+    const nowMs = this.clock();
+    const signedIn = reader.accountId !== undefined;
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        const { value: settings, version } = await this.settings.current();
+        const access = effectiveAccess(article, settings.sections);
+        const limit = meterLimitFor({ signedIn }, settings);
+        const window = meterWindow(settings.period, nowMs);
+        const readerKey = readerKeyOf(reader);
+        const metered = needsMeter(access, { signedIn, entitlement: 'none' }, limit);
+        const answer: ViewAnswer =
+          readerKey === undefined && !metered
+            ? await this.store.view({ settingsVersion: version, readerKey: 'a:-', mode: 'check', nowMs })
+            : await this.store.view({
+                settingsVersion: version,
+                readerKey: readerKey ?? 'a:-',
+                accountId: reader.accountId,
+                mode: metered && readerKey !== undefined ? mode : metered ? 'peek' : 'check',
+                articleId: meterArticleId(article.slug),
+                limit,
+                window,
+                nowMs,
+              });
+        if (answer.kind === 'ok') {
+          const reader_ = { signedIn, entitlement: answer.entitlement };
+          const meterApplies = needsMeter(access, reader_, limit);
+          const outcome: MeterOutcome | undefined = meterApplies && answer.meter ? (answer.meter.granted ? 'granted' : 'refused') : undefined;
+          const decision = decideAccess({ access, reader: reader_, limit, meter: outcome, onStoreFailure: settings.onStoreFailure });
+          return this.result(decision, settings, answer.entitlement, access === 'metered' && answer.entitlement !== 'subscriber' ? limit : null, answer.meter, window, nowMs, false);
+        }
+        if (attempt >= attempts) throw new Error(`meter store kept answering ${answer.kind}`);
+        if (answer.kind === 'stale-settings') await this.settings.reload();
+        else if (reader.accountId !== undefined) {
+          await this.store.cacheEntitlement(reader.accountId, await this.entitlements.entitlementOf(reader.accountId, new Date(nowMs)));
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof MeterStoreUnavailable)) throw error;
+      return this.whenStoreUnavailable(article, reader, nowMs, error);
+    }
+  }
+
+  /** Carries this period's anonymous reads into the account; a failure must not block sign-in. */
+  async carryOver(anonymousId: string | undefined, accountId: string): Promise<void> {
+    if (anonymousId === undefined) return;
+    const { value: settings } = await this.settings.current();
+    const nowMs = this.clock();
+    try {
+      await this.store.carryOver(`a:${anonymousId}`, `u:${accountId}`, meterWindow(settings.period, nowMs), nowMs);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not carry anonymous reads into the account');
+    }
+  }
+
+  private async whenStoreUnavailable(article: Pick<ArticleSummary, 'access' | 'section'>, reader: Reader, nowMs: number, error: unknown): Promise<GateResult> {
+    this.logger.warn({ err: error }, 'meter store unavailable; following onStoreFailure');
+    const { value: settings } = this.settings.cachedOrDefault();
+    const signedIn = reader.accountId !== undefined;
+    // Subscribers keep reading: their entitlement is in the database, not only in Redis.
+    let entitlement: Entitlement = 'none';
+    if (reader.accountId !== undefined) {
+      entitlement = await this.entitlements.entitlementOf(reader.accountId, new Date(nowMs)).catch(() => 'none' as const);
+    }
+    const access = effectiveAccess(article, settings.sections);
+    const limit = meterLimitFor({ signedIn }, settings);
+    const decision = decideAccess({ access, reader: { signedIn, entitlement }, limit, meter: 'unavailable', onStoreFailure: settings.onStoreFailure });
+    return this.result(decision, settings, entitlement, access === 'metered' && entitlement !== 'subscriber' ? limit : null, undefined, meterWindow(settings.period, nowMs), nowMs, true);
+  }
+
+  private result(
+    decision: Decision,
+    settings: MeterSettings,
+    entitlement: Entitlement,
+    limit: number | null,
+    meter: MeterState | undefined,
+    window: ReturnType<typeof meterWindow>,
+    nowMs: number,
+    storeUnavailable: boolean,
+  ): GateResult {
+    const used = meter?.used ?? 0;
+    return {
+      decision,
+      settings,
+      entitlement,
+      limit,
+      remaining: limit === null || storeUnavailable ? null : Math.max(0, limit - used),
+      used,
+      periodEndsAt: periodEndsAt(window, meter?.oldestReadAtMs, nowMs),
+      storeUnavailable,
+    };
+  }
+}
