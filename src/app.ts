@@ -16,7 +16,7 @@ import { articleRoutes } from './articles/articles.controller';
 import { policyRoutes } from './consent/policies.controller';
 import { accountRoutes } from './account/account.controller';
 import { accessApiRoutes } from './meter/access-api.controller';
-import { bearerTokenOf, requireAdmin } from './admin/admin-auth';
+import { requireAdmin } from './admin/admin-auth';
 import { adminApiRoutes } from './admin/admin-api.controller';
 import { adminPageRoutes } from './admin/admin-page.controller';
 
@@ -73,12 +73,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(passport.initialize());
   app.use(passport.session());
   const csrf = buildCsrf();
-  // API-key calls to the admin API carry no cookies, so CSRF cannot reach them; every
-  // other state-changing request needs the token. The key itself is checked by requireAdmin.
-  app.use((req, res, next) => {
-    if (req.path.startsWith('/admin/api/') && bearerTokenOf(req) !== undefined) return next();
-    csrf.protect(req, res, next);
-  });
+  // The admin API authenticates first (401 before anything else) and then checks CSRF for
+  // session callers itself; every other state-changing request needs the token here.
+  app.use((req, res, next) => (req.path.startsWith('/admin/api/') ? next() : csrf.protect(req, res, next)));
   app.use((req, res, next) => {
     res.locals.account = req.user;
     res.locals.currentPath = req.originalUrl;
@@ -91,8 +88,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(accessApiRoutes(deps.articles, deps.gate, deps.accountsRepository));
   app.use(authRoutes({ accounts: deps.accounts, passport, throttle: deps.throttle, csrf, gate: deps.gate, passwordMinLength: config.passwordMinLength }));
   app.use(policyRoutes(deps.policies));
-  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api'), adminApiRoutes(deps.meterSettings));
-  app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page'), adminPageRoutes(deps.meterSettings, csrf));
+  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf), adminApiRoutes(deps.meterSettings));
+  app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page', csrf), adminPageRoutes(deps.meterSettings, csrf));
   app.use(accountRoutes(deps.policies, deps.accountsRepository));
 
   app.use(notFound);

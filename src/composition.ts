@@ -7,6 +7,7 @@ import type { Config } from './config/config';
 import { openDatabase, type DatabaseHandle } from './store/database';
 import { openRedis } from './store/redis';
 import { SqlSessionStore } from './store/session-store.sql';
+import { ResilientSessionStore } from './store/session-store.resilient';
 import { AccountsRepository } from './auth/accounts.repository';
 import { AccountsService } from './auth/accounts.service';
 import { SigninThrottle, type ThrottleLimits } from './auth/signin-throttle';
@@ -59,10 +60,14 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       redis = openRedis(config.redisUrl);
       await redis.connect();
     }
-    const sessionStore: Store =
+    // disableTouch: refreshing the TTL on every view would cost a Redis round trip per page;
+    // a session lives SESSION_MAX_AGE_DAYS from its last change instead.
+    const sessionStore: Store = new ResilientSessionStore(
       redis === undefined
         ? new SqlSessionStore(database.db, { defaultMaxAgeMs: config.sessionMaxAgeMs })
-        : new RedisStore({ client: redis, prefix: `${config.redisKeyPrefix}sess:`, ttl: config.sessionMaxAgeMs / 1000 });
+        : new RedisStore({ client: redis, prefix: `${config.redisKeyPrefix}sess:`, ttl: config.sessionMaxAgeMs / 1000, disableTouch: true }),
+      logger,
+    );
     const accountsRepository = new AccountsRepository(database.db);
     const policies = new PoliciesRepository(database.db);
     const articles = await MarkdownArticleSource.load(config.contentDir);

@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import type { AccountsRepository } from '../auth/accounts.repository';
 import { AppError } from '../http/app-error';
 import type { ApiKeysRepository } from './api-keys.repository';
+import type { Csrf } from '../http/csrf';
 
 export function bearerTokenOf(req: Request): string | undefined {
   const header = req.headers.authorization;
@@ -11,11 +12,11 @@ export function bearerTokenOf(req: Request): string | undefined {
 }
 
 /**
- * Admin API access: `Authorization: Bearer <api key>`, or an admin's session (whose
- * state-changing calls carry the CSRF token, checked by the app-wide middleware).
+ * Admin API access: `Authorization: Bearer <api key>`, or an admin's session whose
+ * state-changing calls carry the CSRF token (`X-CSRF-Token`).
  * 401 without credentials, 403 for a signed-in reader who is not an admin.
  */
-export function requireAdmin(accounts: AccountsRepository, keys: ApiKeysRepository, mode: 'api' | 'page'): RequestHandler {
+export function requireAdmin(accounts: AccountsRepository, keys: ApiKeysRepository, mode: 'api' | 'page', csrf: Csrf): RequestHandler {
   return async (req, res, next) => {
     if (mode === 'api' && req.headers.authorization !== undefined) {
       const token = bearerTokenOf(req);
@@ -30,6 +31,8 @@ export function requireAdmin(accounts: AccountsRepository, keys: ApiKeysReposito
     }
     const account = await accounts.findById(req.user.id);
     if (account?.isAdmin !== true) throw new AppError(403, 'This account is not a publisher admin.');
+    // A session can be ridden by another site; an API key cannot. Pages are covered app-wide.
+    if (mode === 'api') return csrf.protect(req, res, next);
     next();
   };
 }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError } from './app-error';
+import { isStoreOutage } from '../store/store-errors';
 
 function wantsJson(req: Request): boolean {
   return req.path.startsWith('/api/') || req.path.startsWith('/admin/api/') || req.accepts(['html', 'json']) === 'json';
@@ -39,6 +40,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (error instanceof AppError) {
       res.set(error.headers);
       send(req, res, error.status, titles[error.status] ?? 'Something went wrong', error.message);
+      return;
+    }
+    if (isStoreOutage(error)) {
+      logger.warn({ err: error, path: req.path }, 'a store is unreachable');
+      res.set('Retry-After', '30');
+      send(req, res, 503, titles[503]!, 'We cannot reach part of our service right now. Please try again in a minute.');
       return;
     }
     const httpError = error as { status?: unknown; expose?: unknown; code?: unknown; type?: unknown };

@@ -82,7 +82,7 @@ export class GateService {
           const decision = decideAccess({ access, reader: reader_, limit, meter: outcome, onStoreFailure: settings.onStoreFailure });
           return this.result(decision, settings, answer.entitlement, access === 'metered' && answer.entitlement !== 'subscriber' ? limit : null, answer.meter, window, nowMs, false);
         }
-        if (attempt >= attempts) throw new Error(`meter store kept answering ${answer.kind}`);
+        if (attempt >= attempts) throw new MeterStoreUnavailable(new Error(`the meter store kept answering ${answer.kind}`));
         if (answer.kind === 'stale-settings') await this.settings.reload();
         else if (reader.accountId !== undefined) {
           await this.store.cacheEntitlement(reader.accountId, await this.entitlements.entitlementOf(reader.accountId, new Date(nowMs)));

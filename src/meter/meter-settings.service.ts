@@ -39,17 +39,18 @@ export class MeterSettingsService {
       value: parsed?.success ? parsed.data : defaultMeterSettings,
       version: stored?.version ?? 0,
     };
-    // Brings the store's version up to the database's, e.g. after Redis lost its data.
+    // Makes the store's version the database's, e.g. after Redis lost its data, or after a
+    // save whose commit failed once the version was already announced.
     await this.store.publishSettingsVersion(this.cached.version).catch((error: unknown) => {
       this.logger.warn({ err: error }, 'could not publish the meter settings version');
     });
     return this.cached;
   }
 
+  /** Saves new settings; when they cannot be announced to every instance, nothing is saved. */
   async replace(value: MeterSettings): Promise<VersionedSettings> {
-    const version = await this.repository.put('meter', value);
+    const version = await this.repository.put('meter', value, (v) => this.store.publishSettingsVersion(v));
     this.cached = { value, version };
-    await this.store.publishSettingsVersion(version);
     return this.cached;
   }
 }

@@ -47,17 +47,10 @@ if #reads > 0 then redis.call('EXPIREAT', KEYS[2], ARGV[2]) end
 return #reads / 2
 `;
 
-// Only ever moves the version forward, so instances reloading at once cannot roll it back.
-const publishVersionScript = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1
-`;
 
 type MeterRedis = Redis & {
   gatehouseView(...args: (string | number)[]): Promise<(string | number)[]>;
   gatehouseCarryOver(...args: (string | number)[]): Promise<number>;
-  gatehousePublishVersion(...args: (string | number)[]): Promise<number>;
 };
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -72,7 +65,6 @@ export class RedisMeterStore implements MeterStore {
     // defineCommand sends EVALSHA, falling back to EVAL once after a script-cache flush.
     redis.defineCommand('gatehouseView', { lua: viewScript });
     redis.defineCommand('gatehouseCarryOver', { lua: carryOverScript, numberOfKeys: 2 });
-    redis.defineCommand('gatehousePublishVersion', { lua: publishVersionScript, numberOfKeys: 1 });
     this.redis = redis as MeterRedis;
   }
 
@@ -122,7 +114,9 @@ export class RedisMeterStore implements MeterStore {
 
   async publishSettingsVersion(version: number): Promise<void> {
     try {
-      await this.redis.gatehousePublishVersion(this.key('settings', 'version'), version);
+      // Set exactly, not only forward: whatever the database holds is the truth, and an
+      // instance that reads it announces it, so any mismatch heals on the next reload.
+      await this.redis.set(this.key('settings', 'version'), String(version));
     } catch (error) {
       throw new MeterStoreUnavailable(error);
     }

@@ -14,8 +14,11 @@ export class SettingsRepository {
     return row && { value: JSON.parse(row.value) as unknown, version: Number(row.version) };
   }
 
-  /** Replaces the document and returns its new version. */
-  async put(name: string, value: unknown, now: Date = new Date()): Promise<number> {
+  /**
+   * Replaces the document and returns its new version. `beforeCommit` runs inside the
+   * transaction: when it fails, nothing is stored.
+   */
+  async put(name: string, value: unknown, beforeCommit: (version: number) => Promise<void> = async () => undefined, now: Date = new Date()): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       const current = await trx.selectFrom('settings').select('version').where('name', '=', name).executeTakeFirst();
       const version = Number(current?.version ?? 0) + 1;
@@ -27,6 +30,7 @@ export class SettingsRepository {
         const result = await trx.updateTable('settings').set(row).where('name', '=', name).where('version', '=', version - 1).executeTakeFirst();
         if (result.numUpdatedRows === 0n) throw new Error(`settings "${name}" changed concurrently`);
       }
+      await beforeCommit(version);
       return version;
     });
   }

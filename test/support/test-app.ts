@@ -50,8 +50,9 @@ export async function startTestApp(
     async close() {
       if (shared) return deps.close();
       if (deps.redis) {
-        const keys = await deps.redis.keys(`${prefix}*`);
-        if (keys.length > 0) await deps.redis.del(...keys);
+        // Best effort: a test may leave Redis down or still reconnecting.
+        const keys = await deps.redis.keys(`${prefix}*`).catch(() => []);
+        if (keys.length > 0) await deps.redis.del(...keys).catch(() => undefined);
       }
       await deps.close();
       await postgres?.drop();
