@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import session from 'express-session';
 import cookieParser from 'cookie-parser';
 import pinoHttp from 'pino-http';
@@ -23,8 +23,13 @@ import { adminPageRoutes } from './admin/admin-page.controller';
 const sessionCookieName = 'gatehouse.sid';
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
+export interface AppOptions {
+  /** Routes mounted after all middleware, before the product's own (the benchmark's control route). */
+  readonly extraRoutes?: Router;
+}
+
 /** Wires middleware and routes; never listens (main.ts and the tests do). */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const { config } = deps;
   const https = config.publicUrl.protocol === 'https:';
   const app = express();
@@ -84,6 +89,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
+  if (options.extraRoutes) app.use(options.extraRoutes);
   app.use(articleRoutes({ source: deps.articles, gate: deps.gate, publicUrl: config.publicUrl, billingConfigured: config.stripe.secretKey !== undefined }));
   app.use(accessApiRoutes(deps.articles, deps.gate, deps.accountsRepository));
   app.use(authRoutes({ accounts: deps.accounts, passport, throttle: deps.throttle, csrf, gate: deps.gate, passwordMinLength: config.passwordMinLength }));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type LogConfig } from 'kysely';
 import { Pool } from 'pg';
 import type { Database } from './schema';
 
@@ -19,6 +19,8 @@ export interface DatabaseOptions {
   readonly databaseUrl: string | undefined;
   readonly sqliteFile: string;
   readonly poolSize?: number;
+  /** Kysely's query log, e.g. to count queries in the benchmark. */
+  readonly log?: LogConfig;
 }
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
@@ -31,7 +33,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     // An idle client whose connection dies (server restart, pg_terminate_backend) emits
     // 'error' on the pool; without a listener that would crash the process.
     pool.on('error', () => undefined);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: options.log });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   fs.mkdirSync(path.dirname(options.sqliteFile), { recursive: true });
@@ -39,7 +41,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: options.log });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 

@@ -1,0 +1,302 @@
+/**
+ * npm run bench: the gate's cost per view kind, in production mode against real PostgreSQL
+ * and Redis (TEST_DATABASE_URL, TEST_REDIS_URL or the machine's defaults).
+ *
+ * The server runs in a child process so that the load generator does not share its event
+ * loop. For each view kind it prints requests/s and p50/p99 latency at 32 connections, the
+ * ratio to an ungated control route that renders the same article through the same
+ * middleware, the Redis round trips and SQL queries per view (counted inside the server),
+ * and the Redis memory one anonymous reader costs after three reads.
+ *
+ * Kinds are measured in interleaved, rotated rounds (each kind once per round) so that drift on a
+ * shared machine hits every kind alike; the table gives medians and the req/s range.
+ *
+ * Options: --duration <s> per kind per round (default 5), --rounds <n> (default 3),
+ * --connections <n> (default 32), --json <file>, --pin.
+ */
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import express from 'express';
+import Redis from 'ioredis';
+import pino from 'pino';
+import { Client } from 'pg';
+import { parseConfig } from '../src/config/config';
+import { buildDeps } from '../src/composition';
+import { createApp } from '../src/app';
+import { migrateToLatest } from '../src/store/migrate';
+import { articlePage } from '../src/articles/article-page';
+import { defaultMeterSettings } from '../src/meter/meter-settings';
+import { openDatabase } from '../src/store/database';
+import { AccountsRepository } from '../src/auth/accounts.repository';
+import { EntitlementsRepository } from '../src/billing/entitlements.repository';
+
+const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const article = 'harbour-bridge-reopens';
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 && process.argv[index + 1] ? process.argv[index + 1]! : fallback;
+}
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Counters {
+  redis: number;
+  sql: number;
+}
+
+/** The child: the real app, with counters on its Redis client and its database. */
+async function serve(): Promise<void> {
+  const counters: Counters = { redis: 0, sql: 0 };
+  const config = parseConfig(process.env);
+  const deps = await buildDeps(
+    { ...config, sessionSecret: process.env.SESSION_SECRET! },
+    {
+      logger: pino({ level: 'info' }, pino.destination('/dev/null')),
+      databaseLog: (event) => {
+        if (event.level === 'query') counters.sql += 1;
+      },
+    },
+  );
+  const redis = deps.redis!;
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((command: Parameters<typeof send>[0], stream?: Parameters<typeof send>[1]) => {
+    counters.redis += 1;
+    return send(command, stream);
+  }) as typeof redis.sendCommand;
+
+  // The control: the same article, the same middleware, the same template; no gate.
+  const control = express.Router();
+  const settings = { ...defaultMeterSettings };
+  control.get('/bench/control/:slug', async (req, res) => {
+    const found = await deps.articles.get(req.params.slug);
+    if (!found) return res.sendStatus(404);
+    const free = { decision: 'free' as const, settings, entitlement: 'none' as const, limit: null, remaining: null, used: 0, periodEndsAt: new Date(), storeUnavailable: false };
+    res.render('article', { title: found.title, article: found, ...articlePage(found, free, 'http://bench/'), billingConfigured: false, returnTo: '/' });
+  });
+  const server = createApp(deps, { extraRoutes: control }).listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    process.send!({ port: typeof address === 'object' && address ? address.port : 0 });
+  });
+  process.on('message', (message) => {
+    if (message === 'counters') process.send!({ counters });
+    if (message === 'stop') server.close(() => deps.close().then(() => process.exit(0)));
+  });
+}
+
+function request(child: ChildProcess, message: string): Promise<Counters> {
+  return new Promise((resolve) => {
+    const listener = (reply: unknown) => {
+      const r = reply as { counters?: Counters };
+      if (r.counters) {
+        child.off('message', listener);
+        resolve(r.counters);
+      }
+    };
+    child.on('message', listener);
+    child.send(message);
+  });
+}
+
+function setCookies(response: Response): string[] {
+  return response.headers.getSetCookie().map((c) => c.split(';')[0]!);
+}
+
+async function signUp(base: string): Promise<{ cookie: string; email: string }> {
+  const form = await fetch(`${base}/signup`);
+  const cookie = setCookies(form).join('; ');
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const email = `bench-${randomBytes(6).toString('hex')}@example.com`;
+  const response = await fetch(`${base}/signup`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email, password: 'lantern harbour tide bench', _csrf: token }),
+  });
+  if (response.status !== 303) throw new Error(`bench sign-up failed: ${response.status}`);
+  return { cookie: setCookies(response).join('; '), email };
+}
+
+interface Kind {
+  readonly name: string;
+  readonly path: string;
+  readonly cookie?: string;
+  readonly expect: string;
+}
+
+async function main(): Promise<void> {
+  const duration = Number(option('duration', '5'));
+  const rounds = Number(option('rounds', '3'));
+  const connections = Number(option('connections', '32'));
+  const database = `gatehouse_bench_${randomBytes(4).toString('hex')}`;
+  const prefix = `ghbench${randomBytes(4).toString('hex')}:`;
+  const admin = new Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`create database ${database}`);
+  const url = new URL(postgresUrl);
+  url.pathname = `/${database}`;
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: url.href,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'info',
+  };
+  const handle = openDatabase({ databaseUrl: url.href, sqliteFile: '' });
+  await migrateToLatest(handle.db);
+  const redis = new Redis(redisUrl);
+
+  // BENCH_PROFILE=dir writes a V8 CPU profile of the server there.
+  const execArgv = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  // --pin puts the server on core 1 and the load generator on core 0 (taskset). Measured
+  // here it made things worse: Redis and PostgreSQL need those cores too. Off by default.
+  const pinned = process.argv.includes('--pin') && hasTaskset();
+  if (pinned) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+  const child = pinned
+    ? spawn('taskset', ['-c', '1', process.execPath, ...execArgv, __filename, '--serve'], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    : fork(__filename, ['--serve'], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve((m as { port: number }).port)));
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const registered = await signUp(base);
+    const subscriber = await signUp(base);
+    const subscriberId = (await new AccountsRepository(handle.db).findByEmail(subscriber.email))!.id;
+    await new EntitlementsRepository(handle.db).set(subscriberId, 'subscriber', null);
+    await redis.del(`${prefix}ent:${subscriberId}`);
+
+    // A reader who has used the anonymous allowance, for the wall.
+    let exhausted = '';
+    for (const slug of ['tram-line-consultation', 'flood-defences-budget', 'market-hall-restoration']) {
+      const response = await fetch(`${base}/articles/${slug}`, { headers: exhausted ? { cookie: exhausted } : {} });
+      exhausted ||= setCookies(response).join('; ');
+    }
+
+    // Redis bytes for one anonymous reader after three reads.
+    let reader = '';
+    for (const slug of ['tram-line-consultation', 'flood-defences-budget', 'jazz-quartet-review']) {
+      const response = await fetch(`${base}/articles/${slug}`, { headers: reader ? { cookie: reader } : {} });
+      reader ||= setCookies(response).join('; ');
+    }
+    const readerId = /gatehouse\.reader=s%3A([^.]+)\./.exec(reader)![1]!;
+    const bytesPerReader = Number(await redis.call('MEMORY', 'USAGE', `${prefix}m:a:${readerId}`, 'SAMPLES', '0'));
+
+    const kinds: Kind[] = [
+      { name: 'control (ungated)', path: `/bench/control/${article}`, expect: '' },
+      { name: 'anonymous metered', path: `/articles/${article}`, expect: 'metered' },
+      { name: 'registered metered', path: `/articles/${article}`, cookie: registered.cookie, expect: 'metered' },
+      { name: 'subscriber', path: '/articles/care-home-contracts', cookie: subscriber.cookie, expect: 'subscriber' },
+      { name: 'wall', path: `/articles/${article}`, cookie: exhausted, expect: 'registration-wall' },
+    ];
+
+    // Round trips and queries per view, counted inside the server over 200 sequential views.
+    const perView: Record<string, Counters> = {};
+    for (const kind of kinds) {
+      await fetch(`${base}${kind.path}`, { headers: kind.cookie ? { cookie: kind.cookie } : {} });
+      const before = await request(child, 'counters');
+      for (let i = 0; i < 200; i += 1) {
+        const response = await fetch(`${base}${kind.path}`, { headers: kind.cookie ? { cookie: kind.cookie } : {} });
+        const decision = response.headers.get('x-access-decision') ?? '';
+        if (decision !== kind.expect) throw new Error(`${kind.name}: expected "${kind.expect}", got "${decision}"`);
+        await response.arrayBuffer();
+      }
+      const after = await request(child, 'counters');
+      perView[kind.name] = { redis: (after.redis - before.redis) / 200, sql: (after.sql - before.sql) / 200 };
+    }
+
+    const samples: Record<string, { rps: number[]; p50: number[]; p99: number[]; errors: number }> = {};
+    for (const kind of kinds) {
+      samples[kind.name] = { rps: [], p50: [], p99: [], errors: 0 };
+      await autocannon({ url: `${base}${kind.path}`, connections, duration: 2, headers: kind.cookie ? { cookie: kind.cookie } : {} });
+    }
+    for (let round = 0; round < rounds; round += 1) {
+      // Each round starts at another kind, so no kind always runs first or last.
+      for (const kind of [...kinds.slice(round % kinds.length), ...kinds.slice(0, round % kinds.length)]) {
+        const run = await autocannon({ url: `${base}${kind.path}`, connections, duration, headers: kind.cookie ? { cookie: kind.cookie } : {} });
+        const sample = samples[kind.name]!;
+        sample.rps.push(run.requests.average);
+        sample.p50.push(run.latency.p50);
+        sample.p99.push(run.latency.p99);
+        sample.errors += run.errors + run.non2xx;
+      }
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const results: Record<string, { rps: number; p50: number; p99: number; errors: number; range: string }> = {};
+    for (const kind of kinds) {
+      const sample = samples[kind.name]!;
+      results[kind.name] = {
+        rps: median(sample.rps),
+        p50: median(sample.p50),
+        p99: median(sample.p99),
+        errors: sample.errors,
+        range: `${Math.round(Math.min(...sample.rps))}-${Math.round(Math.max(...sample.rps))}`,
+      };
+    }
+
+    const control = results[kinds[0]!.name]!.rps;
+    const rows = kinds.map((kind) => {
+      const r = results[kind.name]!;
+      const c = perView[kind.name]!;
+      return {
+        kind: kind.name,
+        'req/s': Math.round(r.rps),
+        'req/s range': r.range,
+        'vs control': `${Math.round((r.rps / control) * 100)}%`,
+        'p50 ms': r.p50,
+        'p99 ms': r.p99,
+        'redis/view': c.redis,
+        'sql/view': c.sql,
+        errors: r.errors,
+      };
+    });
+    console.log(`\nGatehouse bench: ${connections} connections, ${rounds} rounds of ${duration} s per kind (medians), production mode (PostgreSQL + Redis), server ${pinned ? 'pinned to core 1, load on core 0' : 'unpinned'}, ${new Date().toISOString()}`);
+    console.table(rows);
+    console.log(`Redis bytes per anonymous reader after 3 reads (MEMORY USAGE): ${bytesPerReader}`);
+    const gated = rows.slice(1);
+    const misses = [
+      ...gated.filter((r) => results[r.kind]!.rps < 0.6 * control).map((r) => `${r.kind}: ${r['vs control']} of control (target 60%)`),
+      ...rows.filter((r) => r['p99 ms'] > 25).map((r) => `${r.kind}: p99 ${r['p99 ms']} ms (target 25 ms)`),
+      ...gated.filter((r) => r['redis/view'] > 2).map((r) => `${r.kind}: ${r['redis/view']} Redis round trips (target 2)`),
+      ...gated.filter((r) => r['sql/view'] > 0).map((r) => `${r.kind}: ${r['sql/view']} SQL queries (target 0)`),
+      ...(bytesPerReader > 160 ? [`${bytesPerReader} Redis bytes per reader (target 160)`] : []),
+      ...rows.filter((r) => r.errors > 0).map((r) => `${r.kind}: ${r.errors} errors`),
+    ];
+    console.log(misses.length === 0 ? 'All targets met.' : `Targets missed:\n  ${misses.join('\n  ')}`);
+    const jsonFile = option('json', '');
+    if (jsonFile) {
+      const fs = await import('node:fs');
+      fs.writeFileSync(jsonFile, JSON.stringify({ rows, bytesPerReader, misses }, null, 2));
+    }
+  } finally {
+    child.send('stop');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+    await handle.close();
+    await admin.query(`drop database if exists ${database} with (force)`);
+    await admin.end();
+  }
+}
+
+if (process.argv.includes('--serve')) {
+  serve().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  main().catch((error: unknown) => {
+    console.error('bench failed:', error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,68 @@
+import type { Browser } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { describeWithBrowser } from '../support/services';
+import { launchChromium, listen } from '../support/browser';
+import { newEmail, signUp } from '../support/http';
+import { makeFixtureContent, marker } from '../support/fixture-content';
+
+describeWithBrowser('the gate and the admin console in a real browser', () => {
+  let t: TestApp;
+  let server: { baseUrl: string; close: () => Promise<void> };
+  let browser: Browser;
+
+  beforeAll(async () => {
+    t = await startTestApp('embedded', { env: { CONTENT_DIR: makeFixtureContent() } });
+    server = await listen(t.app);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await t?.close();
+  });
+
+  it('when an admin sets the anonymous allowance to 1 in the form, then a new reader meets the wall on the second article', async () => {
+    const { email, password } = await signUp(t.app);
+    await t.deps.accountsRepository.setAdmin(email, true);
+    const admin = await browser.newContext();
+    const page = await admin.newPage();
+    await page.goto(`${server.baseUrl}/admin`);
+    await page.waitForURL('**/signin?returnTo=%2Fadmin');
+    await page.getByLabel('Email address').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/admin');
+
+    await page.getByLabel('Articles for readers without an account').fill('one');
+    await page.getByRole('button', { name: 'Save meter settings' }).click();
+    await page.getByText('Must be a whole number').waitFor();
+
+    await page.getByLabel('Articles for readers without an account').fill('1');
+    await page.getByLabel('Paragraphs shown above the gate').fill('1');
+    await page.getByRole('button', { name: 'Save meter settings' }).click();
+    await page.waitForURL('**/admin?saved=1');
+    await page.getByText('Meter settings saved.').waitFor();
+    expect(await page.getByLabel('Articles for readers without an account').inputValue()).toBe('1');
+    await admin.close();
+
+    const reader = await browser.newContext();
+    const readerPage = await reader.newPage();
+    const first = await readerPage.goto(`${server.baseUrl}/articles/m1`);
+    expect(first?.headers()['x-access-decision']).toBe('metered');
+    await readerPage.getByText('This is your last free article this month.').waitFor();
+
+    const second = await readerPage.goto(`${server.baseUrl}/articles/marked`);
+    expect(second?.headers()['x-access-decision']).toBe('registration-wall');
+    await readerPage.getByRole('heading', { name: 'Create a free account to keep reading' }).waitFor();
+    expect(await readerPage.content()).not.toContain(marker(2));
+
+    // From the wall, sign up and come back to the whole article.
+    await readerPage.locator('.gate').getByRole('link', { name: 'Create a free account' }).click();
+    await readerPage.getByLabel('Email address').fill(newEmail());
+    await readerPage.getByLabel('Password').fill('lantern harbour tide');
+    await readerPage.getByRole('button', { name: 'Create a free account' }).click();
+    await readerPage.waitForURL('**/articles/marked');
+    await readerPage.getByText(marker(6)).waitFor();
+    await reader.close();
+  });
+});
