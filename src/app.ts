@@ -19,6 +19,9 @@ import { accessApiRoutes } from './meter/access-api.controller';
 import { requireAdmin } from './admin/admin-auth';
 import { adminApiRoutes } from './admin/admin-api.controller';
 import { adminPageRoutes } from './admin/admin-page.controller';
+import { stripeWebhookRoutes } from './billing/stripe-webhook.controller';
+import { billingRoutes } from './billing/billing.controller';
+import { adminPlansApiRoutes } from './admin/admin-plans.controller';
 
 const sessionCookieName = 'gatehouse.sid';
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -55,9 +58,13 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
       },
     }),
   );
-  app.use(securityHeaders({ https }));
+  const stripeHosts = ['https://checkout.stripe.com', 'https://billing.stripe.com'];
+  if (config.stripe.apiUrl) stripeHosts.push(config.stripe.apiUrl.origin);
+  app.use(securityHeaders({ https, formTargets: stripeHosts }));
   app.use('/static', express.static(publicDir, { maxAge: config.nodeEnv === 'production' ? '1d' : 0 }));
   app.use(healthRoutes(deps));
+  // Before the body parsers: the webhook's signature covers the raw body.
+  app.use(stripeWebhookRoutes(deps.stripe, config.stripe.webhookSecret, deps.stripeWebhooks));
 
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '64kb' }));
@@ -90,13 +97,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   });
 
   if (options.extraRoutes) app.use(options.extraRoutes);
-  app.use(articleRoutes({ source: deps.articles, gate: deps.gate, publicUrl: config.publicUrl, billingConfigured: config.stripe.secretKey !== undefined }));
+  app.use(articleRoutes({ source: deps.articles, gate: deps.gate, publicUrl: config.publicUrl, billing: deps.billing, plans: deps.plans }));
+  app.use(billingRoutes({ billing: deps.billing, plans: deps.plans, accounts: deps.accountsRepository, csrf }));
   app.use(accessApiRoutes(deps.articles, deps.gate, deps.accountsRepository));
   app.use(authRoutes({ accounts: deps.accounts, passport, throttle: deps.throttle, csrf, gate: deps.gate, passwordMinLength: config.passwordMinLength }));
   app.use(policyRoutes(deps.policies));
-  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf), adminApiRoutes(deps.meterSettings));
-  app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page', csrf), adminPageRoutes(deps.meterSettings, csrf));
-  app.use(accountRoutes(deps.policies, deps.accountsRepository));
+  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf), adminApiRoutes(deps.meterSettings), adminPlansApiRoutes(deps.plans));
+  app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page', csrf), adminPageRoutes(deps.meterSettings, deps.plans, csrf));
+  app.use(accountRoutes(deps.policies, deps.accountsRepository, deps.billingRepository, deps.plans, deps.billing));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

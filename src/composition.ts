@@ -23,6 +23,12 @@ import { SettingsRepository } from './meter/settings.repository';
 import { MeterSettingsService } from './meter/meter-settings.service';
 import { GateService } from './meter/gate.service';
 import { ApiKeysRepository } from './admin/api-keys.repository';
+import type Stripe from 'stripe';
+import { buildStripe } from './billing/stripe-client';
+import { BillingRepository } from './billing/billing.repository';
+import { BillingService } from './billing/billing.service';
+import { PlansService } from './billing/plans';
+import { StripeWebhookService } from './billing/stripe-webhook.service';
 
 /** Everything createApp needs, built once by main.ts (or a test) from the config. */
 export interface AppDeps {
@@ -41,6 +47,11 @@ export interface AppDeps {
   readonly meterSettings: MeterSettingsService;
   readonly gate: GateService;
   readonly apiKeys: ApiKeysRepository;
+  readonly stripe: Stripe | undefined;
+  readonly plans: PlansService;
+  readonly billingRepository: BillingRepository;
+  readonly billing: BillingService;
+  readonly stripeWebhooks: StripeWebhookService;
   close(): Promise<void>;
 }
 
@@ -82,6 +93,11 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
         : new RedisMeterStore(redis, { keyPrefix: config.redisKeyPrefix }));
     const meterSettings = new MeterSettingsService(new SettingsRepository(database.db), meterStore, logger);
     const clock = options.clock;
+    const settingsRepository = new SettingsRepository(database.db);
+    const stripe = buildStripe(config);
+    const plans = new PlansService(settingsRepository);
+    const billingRepository = new BillingRepository(database.db);
+    const billing = new BillingService(stripe, billingRepository, plans, meterStore, logger, { publicUrl: config.publicUrl, graceDays: config.stripe.pastDueGraceDays }, clock);
     return {
       config,
       logger,
@@ -97,6 +113,11 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       meterStore,
       meterSettings,
       apiKeys: new ApiKeysRepository(database.db),
+      stripe,
+      plans,
+      billingRepository,
+      billing,
+      stripeWebhooks: new StripeWebhookService(billing, billingRepository, logger),
       gate: new GateService(meterSettings, meterStore, entitlements, logger, clock ? () => clock().getTime() : undefined),
       async close() {
         redis?.disconnect();

@@ -3,6 +3,22 @@ import { z } from 'zod';
 import { parseMeterSettings, type FieldErrors, type MeterSettings } from '../meter/meter-settings';
 import type { MeterSettingsService } from '../meter/meter-settings.service';
 import type { Csrf } from '../http/csrf';
+import { plansSchema, type Plan, type PlansService } from '../billing/plans';
+
+/** "price_id | name | description" per line, as typed in the form. */
+function parsePlanLines(text: string): unknown[] {
+  return text
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [priceId = '', name = '', ...description] = line.split('|').map((part) => part.trim());
+      return { priceId, name, description: description.join(' | ') };
+    });
+}
+
+function plansText(plans: Plan[]): string {
+  return plans.map((p) => [p.priceId, p.name, p.description].filter(Boolean).join(' | ')).join('\n');
+}
 
 const formSchema = z.object({
   anonymousLimit: z.string().default(''),
@@ -44,15 +60,34 @@ function toForm(settings: MeterSettings): MeterForm {
 }
 
 /** The HTML console for the same settings as the API; mounted behind requireAdmin. */
-export function adminPageRoutes(meterSettings: MeterSettingsService, csrf: Csrf): Router {
+export function adminPageRoutes(meterSettings: MeterSettingsService, plans: PlansService, csrf: Csrf): Router {
   const router = Router();
 
-  function render(req: Request, res: Response, status: number, form: MeterForm, errors: FieldErrors, saved = false) {
-    res.status(status).render('admin', { title: 'Publisher admin', form, errors, saved, csrfToken: csrf.token(req) });
+  async function render(req: Request, res: Response, status: number, form: MeterForm, errors: FieldErrors, saved = false, plansForm?: { text: string; error?: string }) {
+    res.status(status).render('admin', {
+      title: 'Publisher admin',
+      form,
+      errors,
+      saved,
+      savedPlans: req.query.saved === 'plans',
+      plansForm: plansForm ?? { text: plansText(await plans.list()) },
+      csrfToken: csrf.token(req),
+    });
   }
 
   router.get('/', async (req, res) => {
-    render(req, res, 200, toForm((await meterSettings.reload()).value), {}, req.query.saved === '1');
+    await render(req, res, 200, toForm((await meterSettings.reload()).value), {}, req.query.saved === '1');
+  });
+
+  router.post('/plans', async (req, res) => {
+    const text = typeof req.body?.plans === 'string' ? (req.body.plans as string).slice(0, 20_000) : '';
+    const parsed = plansSchema.safeParse(parsePlanLines(text));
+    if (!parsed.success) {
+      const error = parsed.error.issues.map((i) => `line ${typeof i.path[0] === 'number' ? i.path[0] + 1 : '?'}: ${String(i.path[1] ?? 'plan')} ${i.message}`).join('; ');
+      return render(req, res, 400, toForm((await meterSettings.current()).value), {}, false, { text, error });
+    }
+    await plans.replace(parsed.data);
+    res.redirect(303, '/admin?saved=plans');
   });
 
   router.post('/meter', async (req, res) => {

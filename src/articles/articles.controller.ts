@@ -4,6 +4,8 @@ import { articlePage } from './article-page';
 import { AppError } from '../http/app-error';
 import type { GateResult, GateService } from '../meter/gate.service';
 import { anonymousIdOf, issueAnonymousId } from '../meter/reader-cookie';
+import type { BillingService } from '../billing/billing.service';
+import type { PlansService } from '../billing/plans';
 
 function groupBySection(articles: readonly ArticleSummary[]): { section: string; articles: ArticleSummary[] }[] {
   const sections = new Map<string, ArticleSummary[]>();
@@ -31,7 +33,8 @@ export interface ArticleRoutesDeps {
   readonly source: ArticleSource;
   readonly gate: GateService;
   readonly publicUrl: URL;
-  readonly billingConfigured: boolean;
+  readonly billing: BillingService;
+  readonly plans: PlansService;
 }
 
 export function articleRoutes(deps: ArticleRoutesDeps): Router {
@@ -63,7 +66,8 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
       description: article.summary,
       article,
       ...page,
-      billingConfigured: deps.billingConfigured,
+      billingConfigured: deps.billing.configured,
+      plans: page.gate === 'paywall' ? await deps.plans.listForDisplay() : [],
       returnTo: `/articles/${article.slug}`,
     });
   });

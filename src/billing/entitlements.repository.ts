@@ -6,13 +6,19 @@ export class EntitlementsRepository {
   constructor(private readonly db: Db) {}
 
   async entitlementOf(accountId: string, now: Date): Promise<Entitlement> {
+    return (await this.lookup(accountId, now)).entitlement;
+  }
+
+  /** The entitlement now and, for one that lapses by itself, when. */
+  async lookup(accountId: string, now: Date): Promise<{ entitlement: Entitlement; validUntil: Date | null }> {
     const row = await this.db
       .selectFrom('entitlements')
       .select(['status', 'valid_until'])
       .where('account_id', '=', accountId)
       .executeTakeFirst();
-    if (row === undefined || row.status !== 'subscriber') return 'none';
-    return row.valid_until === null || row.valid_until > now.toISOString() ? 'subscriber' : 'none';
+    if (row === undefined || row.status !== 'subscriber') return { entitlement: 'none', validUntil: null };
+    if (row.valid_until === null) return { entitlement: 'subscriber', validUntil: null };
+    return row.valid_until > now.toISOString() ? { entitlement: 'subscriber', validUntil: new Date(row.valid_until) } : { entitlement: 'none', validUntil: null };
   }
 
   async set(accountId: string, status: Entitlement, validUntil: Date | null, now: Date = new Date()): Promise<void> {

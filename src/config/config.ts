@@ -48,6 +48,7 @@ const environmentSchema = z
     SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']),
     TRUST_PROXY: trustProxy,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(7),
     SITE_NAME: z.string().trim().min(1).max(80).default('The Harbour Ledger'),
     PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
   })
@@ -77,6 +78,8 @@ export interface Config {
     readonly secretKey: string | undefined;
     readonly webhookSecret: string | undefined;
     readonly apiUrl: URL | undefined;
+    /** How long a past_due subscription keeps its reader a subscriber. */
+    readonly pastDueGraceDays: number;
   };
   readonly smtpUrl: string | undefined;
   readonly trustProxy: boolean | number | string;
@@ -122,6 +125,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       secretKey: e.STRIPE_SECRET_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
       apiUrl: e.STRIPE_API_URL === undefined ? undefined : new URL(e.STRIPE_API_URL),
+      pastDueGraceDays: e.PAST_DUE_GRACE_DAYS,
     }),
     smtpUrl: e.SMTP_URL,
     trustProxy: e.TRUST_PROXY,

@@ -2,7 +2,7 @@ import helmet from 'helmet';
 import type { RequestHandler } from 'express';
 
 /** A strict CSP: nothing inline, everything from this origin. Pages work without scripts. */
-export function securityHeaders(options: { https: boolean }): RequestHandler {
+export function securityHeaders(options: { https: boolean; formTargets?: string[] }): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: true,
@@ -12,7 +12,9 @@ export function securityHeaders(options: { https: boolean }): RequestHandler {
         'style-src': ["'self'"],
         'img-src': ["'self'", 'data:'],
         'font-src': ["'self'"],
-        'form-action': ["'self'"],
+        // Forms post here, then redirect to Stripe's Checkout and billing portal, which
+        // browsers check against form-action too.
+        'form-action': ["'self'", ...(options.formTargets ?? [])],
         'frame-ancestors': ["'none'"],
         'object-src': ["'none'"],
         'base-uri': ["'self'"],

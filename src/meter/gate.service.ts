@@ -85,7 +85,10 @@ export class GateService {
         if (attempt >= attempts) throw new MeterStoreUnavailable(new Error(`the meter store kept answering ${answer.kind}`));
         if (answer.kind === 'stale-settings') await this.settings.reload();
         else if (reader.accountId !== undefined) {
-          await this.store.cacheEntitlement(reader.accountId, await this.entitlements.entitlementOf(reader.accountId, new Date(nowMs)));
+          const found = await this.entitlements.lookup(reader.accountId, new Date(nowMs));
+          // A grant that lapses by itself (past_due grace) is cached no longer than it lasts.
+          const ttl = found.validUntil === null ? undefined : Math.ceil((found.validUntil.getTime() - nowMs) / 1000);
+          await this.store.cacheEntitlement(reader.accountId, found.entitlement, ttl);
         }
       }
     } catch (error) {

@@ -122,9 +122,18 @@ export class RedisMeterStore implements MeterStore {
     }
   }
 
-  async cacheEntitlement(accountId: string, entitlement: Entitlement): Promise<void> {
+  async forgetEntitlement(accountId: string): Promise<void> {
     try {
-      await this.redis.set(this.key('ent', accountId), entitlement, 'EX', this.options.entitlementTtlSeconds ?? 3600);
+      await this.redis.del(this.key('ent', accountId));
+    } catch (error) {
+      throw new MeterStoreUnavailable(error);
+    }
+  }
+
+  async cacheEntitlement(accountId: string, entitlement: Entitlement, ttlSeconds?: number): Promise<void> {
+    const ttl = Math.max(1, Math.min(ttlSeconds ?? Infinity, this.options.entitlementTtlSeconds ?? 3600));
+    try {
+      await this.redis.set(this.key('ent', accountId), entitlement, 'EX', ttl);
     } catch (error) {
       throw new MeterStoreUnavailable(error);
     }

@@ -78,6 +78,10 @@ export class SqlMeterStore implements MeterStore {
     // Settings are read from the same database on every view: nothing to publish.
   }
 
+  async forgetEntitlement(): Promise<void> {
+    // Nothing cached.
+  }
+
   async cacheEntitlement(): Promise<void> {
     // Entitlements are read from the database itself: nothing to cache.
   }

@@ -43,8 +43,10 @@ export interface MeterStore {
   carryOver(fromReaderKey: string, toReaderKey: string, window: MeterWindow, nowMs: number): Promise<void>;
   /** Tells every instance that settings changed (a no-op where settings are read in place). */
   publishSettingsVersion(version: number): Promise<void>;
-  /** Caches an entitlement where the store keeps a cache of them. */
-  cacheEntitlement(accountId: string, entitlement: Entitlement): Promise<void>;
+  /** Caches an entitlement where the store keeps a cache of them, for at most `ttlSeconds`. */
+  cacheEntitlement(accountId: string, entitlement: Entitlement, ttlSeconds?: number): Promise<void>;
+  /** Drops a cached entitlement, so the next view reads the database. */
+  forgetEntitlement(accountId: string): Promise<void>;
 }
 
 /** Raised when the store cannot be reached; the gate then follows `onStoreFailure`. */

@@ -4,6 +4,7 @@ import * as accountsAndConsent from './migrations/0001-accounts-and-consent';
 import * as consentsAppendOnly from './migrations/0002-consents-append-only';
 import * as seedPolicies from './migrations/0003-seed-policies';
 import * as meterSettingsKeys from './migrations/0004-meter-settings-keys';
+import * as billing from './migrations/0005-billing';
 
 /** Listed in code, not read from a folder, so the same list runs from src/ and dist/. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-consents-append-only': consentsAppendOnly,
   '0003-seed-policies': seedPolicies,
   '0004-meter-settings-keys': meterSettingsKeys,
+  '0005-billing': billing,
 };
 
 function migratorFor(db: Db): Migrator {

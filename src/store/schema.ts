@@ -68,6 +68,31 @@ export interface ApiKeysTable {
   revoked_at: string | null;
 }
 
+export interface BillingCustomersTable {
+  account_id: string;
+  customer_id: string;
+  created_at: string;
+}
+
+export interface SubscriptionsTable {
+  id: string;
+  account_id: string;
+  customer_id: string;
+  status: string;
+  status_since: string;
+  price_id: string | null;
+  current_period_end: string | null;
+  cancel_at_period_end: number;
+  updated_at: string;
+}
+
+export interface StripeEventsTable {
+  id: string;
+  type: string;
+  outcome: string;
+  received_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   policies: PoliciesTable;
@@ -77,4 +102,7 @@ export interface Database {
   meter_reads: MeterReadsTable;
   entitlements: EntitlementsTable;
   api_keys: ApiKeysTable;
+  billing_customers: BillingCustomersTable;
+  subscriptions: SubscriptionsTable;
+  stripe_events: StripeEventsTable;
 }

@@ -1,0 +1,23 @@
+import Stripe from 'stripe';
+import type { Config } from '../config/config';
+
+/**
+ * The Stripe client, built once in the composition root; undefined without a secret key.
+ * STRIPE_API_URL points it at another host (a test server, or a proxy), port and protocol included.
+ */
+export function buildStripe(config: Config): Stripe | undefined {
+  if (config.stripe.secretKey === undefined) return undefined;
+  const url = config.stripe.apiUrl;
+  return new Stripe(config.stripe.secretKey, {
+    maxNetworkRetries: 2,
+    timeout: 10_000,
+    appInfo: { name: 'Gatehouse' },
+    ...(url === undefined
+      ? {}
+      : {
+          host: url.hostname,
+          port: url.port || (url.protocol === 'https:' ? 443 : 80),
+          protocol: url.protocol === 'https:' ? ('https' as const) : ('http' as const),
+        }),
+  });
+}

@@ -1,0 +1,71 @@
+import type Stripe from 'stripe';
+import type { Logger } from 'pino';
+import type { BillingRepository } from './billing.repository';
+import type { BillingService } from './billing.service';
+
+export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored' | 'unknown-customer';
+
+function idOf(value: string | { id: string } | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  return typeof value === 'string' ? value : value.id;
+}
+
+/** The subscription an invoice belongs to, in the current and the pre-2025 invoice shapes. */
+function subscriptionOfInvoice(invoice: Stripe.Invoice): string | undefined {
+  const parent = (invoice as unknown as { parent?: { subscription_details?: { subscription?: string | { id: string } } } }).parent;
+  const legacy = (invoice as unknown as { subscription?: string | { id: string } }).subscription;
+  return idOf(parent?.subscription_details?.subscription ?? legacy);
+}
+
+type Handler = (event: Stripe.Event) => { subscriptionId: string | undefined; accountHint: string | undefined };
+
+/**
+ * Each handled event type names the subscription it concerns; the service then re-reads
+ * that subscription from Stripe and applies its current state, so order does not matter.
+ */
+const handlers: Record<string, Handler> = {
+  'checkout.session.completed': (event) => {
+    const session = event.data.object as Stripe.Checkout.Session;
+    return { subscriptionId: session.mode === 'subscription' ? idOf(session.subscription) : undefined, accountHint: session.client_reference_id ?? undefined };
+  },
+  'customer.subscription.created': subscriptionEvent,
+  'customer.subscription.updated': subscriptionEvent,
+  'customer.subscription.deleted': subscriptionEvent,
+  'invoice.paid': invoiceEvent,
+  'invoice.payment_failed': invoiceEvent,
+};
+
+function subscriptionEvent(event: Stripe.Event) {
+  const subscription = event.data.object as Stripe.Subscription;
+  return { subscriptionId: subscription.id, accountHint: subscription.metadata?.accountId };
+}
+
+function invoiceEvent(event: Stripe.Event) {
+  return { subscriptionId: subscriptionOfInvoice(event.data.object as Stripe.Invoice), accountHint: undefined };
+}
+
+export class StripeWebhookService {
+  constructor(
+    private readonly billing: BillingService,
+    private readonly repository: BillingRepository,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Applies one verified event; throws (so Stripe retries) when it cannot be applied now. */
+  async handle(event: Stripe.Event): Promise<WebhookOutcome> {
+    const ref = { id: event.id, type: event.type };
+    if (await this.repository.hasEvent(event.id)) return 'duplicate';
+    const handler = handlers[event.type];
+    const target = handler?.(event);
+    if (target?.subscriptionId === undefined) {
+      this.logger.info({ event: ref }, 'Stripe event ignored');
+      return (await this.repository.recordEvent(ref, 'ignored')) ? 'ignored' : 'duplicate';
+    }
+    const result = await this.billing.syncSubscription(target.subscriptionId, target.accountHint, ref);
+    if (result === 'unknown-customer') {
+      this.logger.warn({ event: ref, subscription: target.subscriptionId }, 'Stripe event for a customer no account owns');
+      return (await this.repository.recordEvent(ref, 'unknown-customer')) ? 'unknown-customer' : 'duplicate';
+    }
+    return result ? 'applied' : 'duplicate';
+  }
+}

@@ -1,0 +1,39 @@
+import { entitlementOfAccount, entitlementOfSubscription } from './subscription-entitlement';
+
+const now = new Date('2026-11-27T12:00:00Z');
+const since = (daysAgo: number) => new Date(now.getTime() - daysAgo * 86_400_000).toISOString();
+
+describe('entitlementOfSubscription', () => {
+  it.each(['active', 'trialing'])('when the status is %s, then a subscriber with no end', (status) => {
+    expect(entitlementOfSubscription({ status, statusSince: since(40) }, now, 7)).toEqual({ entitlement: 'subscriber', validUntil: null });
+  });
+
+  it.each(['canceled', 'unpaid', 'incomplete', 'incomplete_expired', 'paused', 'something_new'])('when the status is %s, then not a subscriber', (status) => {
+    expect(entitlementOfSubscription({ status, statusSince: since(0) }, now, 7).entitlement).toBe('none');
+  });
+
+  it('when past_due within the grace period, then still a subscriber until it ends', () => {
+    expect(entitlementOfSubscription({ status: 'past_due', statusSince: since(2) }, now, 7)).toEqual({
+      entitlement: 'subscriber',
+      validUntil: new Date(Date.parse(since(2)) + 7 * 86_400_000),
+    });
+  });
+
+  it('when past_due beyond the grace period, then not a subscriber', () => {
+    expect(entitlementOfSubscription({ status: 'past_due', statusSince: since(8) }, now, 7).entitlement).toBe('none');
+    expect(entitlementOfSubscription({ status: 'past_due', statusSince: since(0) }, now, 0).entitlement).toBe('none');
+  });
+});
+
+describe('entitlementOfAccount', () => {
+  it('when one of several subscriptions is active, then a subscriber', () => {
+    expect(entitlementOfAccount([{ status: 'canceled', statusSince: since(1) }, { status: 'active', statusSince: since(1) }], now, 7).entitlement).toBe('subscriber');
+  });
+  it('when only grace periods remain, then the longest one counts', () => {
+    const grant = entitlementOfAccount([{ status: 'past_due', statusSince: since(1) }, { status: 'past_due', statusSince: since(5) }], now, 7);
+    expect(grant.validUntil?.toISOString()).toBe(new Date(Date.parse(since(1)) + 7 * 86_400_000).toISOString());
+  });
+  it('when there is no subscription, then not a subscriber', () => {
+    expect(entitlementOfAccount([], now, 7)).toEqual({ entitlement: 'none', validUntil: null });
+  });
+});
