@@ -6,7 +6,9 @@
  * loop. For each view kind it prints requests/s and p50/p99 latency at 32 connections, the
  * ratio to an ungated control route that renders the same article through the same
  * middleware, the Redis round trips and SQL queries per view (counted inside the server),
- * and the Redis memory one anonymous reader costs after three reads.
+ * the Redis memory one anonymous reader costs after three reads, and the webhook's
+ * throughput for a burst of 1,000 signed events (Stripe's API played by the local
+ * Stripe-shaped server the tests use).
  *
  * Kinds are measured in interleaved, rotated rounds (each kind once per round) so that drift on a
  * shared machine hits every kind alike; the table gives medians and the req/s range.
@@ -30,6 +32,8 @@ import { defaultMeterSettings } from '../src/meter/meter-settings';
 import { openDatabase } from '../src/store/database';
 import { AccountsRepository } from '../src/auth/accounts.repository';
 import { EntitlementsRepository } from '../src/billing/entitlements.repository';
+import { BillingRepository } from '../src/billing/billing.repository';
+import { FakeStripe } from '../test/support/fake-stripe';
 
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -38,6 +42,43 @@ const article = 'harbour-bridge-reopens';
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 && process.argv[index + 1] ? process.argv[index + 1]! : fallback;
+}
+
+/**
+ * Posts `count` distinct signed subscription events, `concurrency` at a time, spread over
+ * 100 subscriptions of 100 accounts (10 events each, shuffled), as a renewal run would send.
+ */
+async function webhookBurst(base: string, stripe: FakeStripe, handle: ReturnType<typeof openDatabase>, count: number, concurrency: number) {
+  const billing = new BillingRepository(handle.db);
+  const subscriptions: Record<string, unknown>[] = [];
+  for (let i = 0; i < 100; i += 1) {
+    const customer = FakeStripe.id('cus');
+    const accountId = `bench-account-${i}`;
+    await billing.keepCustomer(accountId, customer);
+    subscriptions.push(stripe.createSubscription(customer, 'price_bench', 'active', { accountId }));
+  }
+  const bodies = Array.from({ length: count }, (_, i) => stripe.signed(stripe.event('customer.subscription.updated', subscriptions[i % subscriptions.length]!)));
+  bodies.sort(() => Math.random() - 0.5);
+  const latencies: number[] = [];
+  let failures = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const { body, signature } = bodies[next++]!;
+        const t0 = performance.now();
+        const response = await fetch(`${base}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body });
+        await response.arrayBuffer();
+        latencies.push(performance.now() - t0);
+        if (response.status !== 200) failures += 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
+  return { events: count, perSecond: count / seconds, p50: at(0.5), p99: at(0.99), failures };
 }
 
 function hasTaskset(): boolean {
@@ -156,6 +197,9 @@ async function main(): Promise<void> {
   const handle = openDatabase({ databaseUrl: url.href, sqliteFile: '' });
   await migrateToLatest(handle.db);
   const redis = new Redis(redisUrl);
+  const stripe = new FakeStripe();
+  await stripe.start();
+  Object.assign(env, { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url });
 
   // BENCH_PROFILE=dir writes a V8 CPU profile of the server there.
   const execArgv = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
@@ -271,11 +315,15 @@ async function main(): Promise<void> {
       ...(bytesPerReader > 160 ? [`${bytesPerReader} Redis bytes per reader (target 160)`] : []),
       ...rows.filter((r) => r.errors > 0).map((r) => `${r.kind}: ${r.errors} errors`),
     ];
+    const webhooks = await webhookBurst(base, stripe, handle, 1000, connections);
+    console.log(`Webhook burst: ${webhooks.events} signed events, ${connections} at a time: ${Math.round(webhooks.perSecond)} events/s, p50 ${webhooks.p50} ms, p99 ${webhooks.p99} ms, ${webhooks.failures} failures`);
+    if (webhooks.perSecond < 500) misses.push(`webhooks: ${Math.round(webhooks.perSecond)} events/s (target 500)`);
+    if (webhooks.failures > 0) misses.push(`webhooks: ${webhooks.failures} failures`);
     console.log(misses.length === 0 ? 'All targets met.' : `Targets missed:\n  ${misses.join('\n  ')}`);
     const jsonFile = option('json', '');
     if (jsonFile) {
       const fs = await import('node:fs');
-      fs.writeFileSync(jsonFile, JSON.stringify({ rows, bytesPerReader, misses }, null, 2));
+      fs.writeFileSync(jsonFile, JSON.stringify({ rows, bytesPerReader, webhooks, misses }, null, 2));
     }
   } finally {
     child.send('stop');
@@ -283,6 +331,7 @@ async function main(): Promise<void> {
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length) await redis.del(...keys);
     redis.disconnect();
+    await stripe.stop();
     await handle.close();
     await admin.query(`drop database if exists ${database} with (force)`);
     await admin.end();

@@ -1,5 +1,5 @@
 import { isUniqueViolation, type Db } from '../store/database';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from '../store/schema';
 import { entitlementOfAccount, type EntitlementGrant } from './subscription-entitlement';
 
@@ -107,19 +107,27 @@ export class BillingRepository {
   }
 
   private async upsertSubscription(trx: Trx, accountId: string, s: SubscriptionSnapshot, now: Date): Promise<void> {
-    const existing = await trx.selectFrom('subscriptions').select(['status', 'status_since']).where('id', '=', s.id).executeTakeFirst();
-    const statusSince = existing?.status === s.status ? existing.status_since : now.toISOString();
     const values = {
       account_id: accountId,
       customer_id: s.customerId,
       status: s.status,
-      status_since: statusSince,
+      status_since: now.toISOString(),
       price_id: s.priceId,
       current_period_end: s.currentPeriodEnd,
       cancel_at_period_end: s.cancelAtPeriodEnd ? 1 : 0,
       updated_at: now.toISOString(),
     };
-    await trx.insertInto('subscriptions').values({ id: s.id, ...values }).onConflict((oc) => oc.column('id').doUpdateSet(values)).execute();
+    // One statement: status_since moves only when the status does (the grace period counts from it).
+    await trx
+      .insertInto('subscriptions')
+      .values({ id: s.id, ...values })
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({
+          ...values,
+          status_since: sql<string>`case when subscriptions.status = excluded.status then subscriptions.status_since else excluded.status_since end`,
+        }),
+      )
+      .execute();
   }
 
   private async recomputeEntitlement(trx: Trx, accountId: string, graceDays: number, now: Date): Promise<EntitlementGrant> {

@@ -122,10 +122,10 @@ export class BillingService {
   async syncSubscription(subscriptionId: string, accountHint: string | undefined, event: { id: string; type: string } | undefined): Promise<boolean | 'unknown-customer'> {
     const subscription = await this.client().subscriptions.retrieve(subscriptionId);
     const snapshot = snapshotOf(subscription);
-    const accountId =
-      (await this.repository.accountOfCustomer(snapshot.customerId)) ?? accountHint ?? subscription.metadata?.accountId ?? undefined;
+    const owner = await this.repository.accountOfCustomer(snapshot.customerId);
+    const accountId = owner ?? accountHint ?? subscription.metadata?.accountId ?? undefined;
     if (accountId === undefined) return 'unknown-customer';
-    if ((await this.repository.customerOf(accountId)) === undefined) await this.repository.keepCustomer(accountId, snapshot.customerId);
+    if (owner === undefined) await this.repository.keepCustomer(accountId, snapshot.customerId);
     const applied = await this.repository.applySubscription(
       { accountId, snapshot, event, graceDays: this.options.graceDays, now: this.clock() },
       // Inside the transaction: if the cached entitlement cannot be dropped, nothing commits
