@@ -1,32 +1,22 @@
-import type { Browser } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp } from '../support/test-app';
 import { describeWithBrowser } from '../support/services';
-import { launchChromium, listen } from '../support/browser';
+import { startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { newEmail, signUp } from '../support/http';
 import { makeFixtureContent, marker } from '../support/fixture-content';
 
 describeWithBrowser('the gate and the admin console in a real browser', () => {
-  let t: TestApp;
-  let server: { baseUrl: string; close: () => Promise<void> };
-  let browser: Browser;
-
+  let h: BrowserHarness;
   beforeAll(async () => {
-    t = await startTestApp('embedded', { env: { CONTENT_DIR: makeFixtureContent() } });
-    server = await listen(t.app);
-    browser = await launchChromium();
+    h = await startBrowserHarness(await startTestApp('embedded', { env: { CONTENT_DIR: makeFixtureContent() } }));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.close();
-  });
+  afterAll(() => h?.close());
 
   it('when an admin sets the anonymous allowance to 1 in the form, then a new reader meets the wall on the second article', async () => {
-    const { email, password } = await signUp(t.app);
-    await t.deps.accountsRepository.setAdmin(email, true);
-    const admin = await browser.newContext();
+    const { email, password } = await signUp(h.t.app);
+    await h.t.deps.accountsRepository.setAdmin(email, true);
+    const admin = await h.browser.newContext();
     const page = await admin.newPage();
-    await page.goto(`${server.baseUrl}/admin`);
+    await page.goto(`${h.baseUrl}/admin`);
     await page.waitForURL('**/signin?returnTo=%2Fadmin');
     await page.getByLabel('Email address').fill(email);
     await page.getByLabel('Password').fill(password);
@@ -45,13 +35,13 @@ describeWithBrowser('the gate and the admin console in a real browser', () => {
     expect(await page.getByLabel('Articles for readers without an account').inputValue()).toBe('1');
     await admin.close();
 
-    const reader = await browser.newContext();
+    const reader = await h.browser.newContext();
     const readerPage = await reader.newPage();
-    const first = await readerPage.goto(`${server.baseUrl}/articles/m1`);
+    const first = await readerPage.goto(`${h.baseUrl}/articles/m1`);
     expect(first?.headers()['x-access-decision']).toBe('metered');
     await readerPage.getByText('This is your last free article this month.').waitFor();
 
-    const second = await readerPage.goto(`${server.baseUrl}/articles/marked`);
+    const second = await readerPage.goto(`${h.baseUrl}/articles/marked`);
     expect(second?.headers()['x-access-decision']).toBe('registration-wall');
     await readerPage.getByRole('heading', { name: 'Create a free account to keep reading' }).waitFor();
     expect(await readerPage.content()).not.toContain(marker(2));

@@ -1,29 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp } from '../support/test-app';
 import { describeWithBrowser } from '../support/services';
-import { launchChromium, listen } from '../support/browser';
+import { startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { newEmail } from '../support/http';
 
 // SCREENSHOTS=docs npm test -- test/browser refreshes the pictures in docs/.
 const screenshotDir = process.env.SCREENSHOTS;
 
 describeWithBrowser('a reader in a real browser', () => {
-  let t: TestApp;
-  let server: { baseUrl: string; close: () => Promise<void> };
-  let browser: Browser;
-
+  let h: BrowserHarness;
   beforeAll(async () => {
-    t = await startTestApp('embedded');
-    server = await listen(t.app);
-    browser = await launchChromium();
+    h = await startBrowserHarness(await startTestApp('embedded'));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.close();
-  });
+  afterAll(() => h?.close());
 
   async function shoot(page: import('playwright-core').Page, name: string) {
     if (!screenshotDir) return;
@@ -32,14 +22,14 @@ describeWithBrowser('a reader in a real browser', () => {
   }
 
   it('when a reader signs up from an article page, then they land back on it, signed in', async () => {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    const context = await h.browser.newContext({ viewport: { width: 1100, height: 800 } });
     const page = await context.newPage();
     const violations: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error') violations.push(message.text());
     });
 
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${h.baseUrl}/`);
     await shoot(page, 'front-page');
     await page.getByRole('link', { name: 'Flood defence budget doubled after autumn storms' }).click();
     await page.waitForURL('**/articles/flood-defences-budget');

@@ -23,3 +23,26 @@ export function listen(app: Express): Promise<{ baseUrl: string; close: () => Pr
     });
   });
 }
+
+export interface BrowserHarness {
+  readonly t: import('./test-app').TestApp;
+  readonly baseUrl: string;
+  readonly browser: Browser;
+  close(): Promise<void>;
+}
+
+/** The app on a real socket plus a Chromium, for one browser test file. */
+export async function startBrowserHarness(t: import('./test-app').TestApp): Promise<BrowserHarness> {
+  const server = await listen(t.app);
+  const browser = await launchChromium();
+  return {
+    t,
+    baseUrl: server.baseUrl,
+    browser,
+    async close() {
+      await browser.close();
+      await server.close();
+      await t.close();
+    },
+  };
+}
