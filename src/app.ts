@@ -87,7 +87,13 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const csrf = buildCsrf();
   // The admin API authenticates first (401 before anything else) and then checks CSRF for
   // session callers itself; every other state-changing request needs the token here.
-  app.use((req, res, next) => (req.path.startsWith('/admin/api/') ? next() : csrf.protect(req, res, next)));
+  // POST /subscribe from a reader who is not signed in changes nothing (it redirects to
+  // sign-up), so there is nothing for another site to forge there.
+  app.use((req, res, next) => {
+    if (req.path.startsWith('/admin/api/')) return next();
+    if (req.path === '/subscribe' && req.user === undefined) return next();
+    csrf.protect(req, res, next);
+  });
   app.use((req, res, next) => {
     res.locals.account = req.user;
     res.locals.currentPath = req.originalUrl;

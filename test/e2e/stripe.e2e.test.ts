@@ -101,6 +101,21 @@ for (const mode of modes) {
       expect(onward.headers.location).toMatch(new RegExp(`^${stripe.url}/c/pay/cs_test_`));
     });
 
+    it('when an anonymous reader posts a plan, then 303 to sign-up, and an unknown plan 400, without Stripe', async () => {
+      const before = stripe.requests.length;
+      const post = await request(t.app).post('/subscribe').type('form').send({ priceId: 'price_monthly', returnTo: '/articles/care-home-contracts' }).expect(303);
+      expect(post.headers.location).toBe(`/signup?returnTo=${encodeURIComponent('/subscribe?priceId=price_monthly&returnTo=%2Farticles%2Fcare-home-contracts')}`);
+      await request(t.app).post('/subscribe').type('form').send({ priceId: 'price_nope' }).expect(400);
+      expect(stripe.requests.length).toBe(before);
+    });
+
+    it('when a signed-in reader posts without the CSRF token, then 403 and no checkout', async () => {
+      const { agent } = await signUp(t.app);
+      const before = stripe.requests.length;
+      await agent.post('/subscribe').type('form').send({ priceId: 'price_monthly' }).expect(403);
+      expect(stripe.requests.length).toBe(before);
+    });
+
     it('when the reader clicks subscribe twice at once, then one Stripe customer and one stored', async () => {
       const { agent, email } = await signUp(t.app);
       const page = await agent.get('/articles/care-home-contracts');
