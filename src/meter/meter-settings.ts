@@ -54,6 +54,15 @@ export const defaultMeterSettings: MeterSettings = Object.freeze({
 
 export type FieldErrors = Record<string, string>;
 
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
 /** Parses a whole settings document; on failure, one message per bad field (dotted path). */
 export function parseMeterSettings(input: unknown): { ok: true; value: MeterSettings } | { ok: false; fields: FieldErrors } {
   const result = meterSettingsSchema.safeParse(input);
@@ -65,7 +74,7 @@ export function parseMeterSettings(input: unknown): { ok: true; value: MeterSett
       continue;
     }
     const path = issue.path.join('.') || 'body';
-    fields[path] ??= issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    fields[path] ??= issue.path.length > 0 && valueAt(input, issue.path) === undefined ? 'is required' : issue.message;
   }
   return { ok: false, fields };
 }
