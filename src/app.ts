@@ -22,6 +22,7 @@ import { adminPageRoutes } from './admin/admin-page.controller';
 import { stripeWebhookRoutes } from './billing/stripe-webhook.controller';
 import { billingRoutes } from './billing/billing.controller';
 import { adminPlansApiRoutes } from './admin/admin-plans.controller';
+import { passwordRoutes } from './auth/password.controller';
 
 const sessionCookieName = 'gatehouse.sid';
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -107,10 +108,11 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.use(billingRoutes({ billing: deps.billing, plans: deps.plans, accounts: deps.accountsRepository, csrf }));
   app.use(accessApiRoutes(deps.articles, deps.gate, deps.accountsRepository));
   app.use(authRoutes({ accounts: deps.accounts, passport, throttle: deps.throttle, csrf, gate: deps.gate, passwordMinLength: config.passwordMinLength }));
+  app.use(passwordRoutes({ passwords: deps.passwords, csrf, passwordMinLength: config.passwordMinLength }));
   app.use(policyRoutes(deps.policies));
   app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf), adminApiRoutes(deps.meterSettings), adminPlansApiRoutes(deps.plans));
   app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page', csrf), adminPageRoutes(deps.meterSettings, deps.plans, csrf));
-  app.use(accountRoutes(deps.policies, deps.accountsRepository, deps.billingRepository, deps.plans, deps.billing));
+  app.use(accountRoutes(deps.policies, deps.accountsRepository, deps.billingRepository, deps.plans, deps.billing, deps.passwords));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Store } from 'express-session';
 import type { LogConfig } from 'kysely';
-import { RedisStore } from 'connect-redis';
 import type Redis from 'ioredis';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/config';
@@ -9,6 +8,7 @@ import { openDatabase, type DatabaseHandle } from './store/database';
 import { openRedis } from './store/redis';
 import { SqlSessionStore } from './store/session-store.sql';
 import { ResilientSessionStore } from './store/session-store.resilient';
+import { IndexedRedisSessionStore, type AccountSessions } from './store/session-store.redis';
 import { AccountsRepository } from './auth/accounts.repository';
 import { AccountsService } from './auth/accounts.service';
 import { SigninThrottle, type ThrottleLimits } from './auth/signin-throttle';
@@ -29,6 +29,9 @@ import { BillingRepository } from './billing/billing.repository';
 import { BillingService } from './billing/billing.service';
 import { PlansService } from './billing/plans';
 import { StripeWebhookService } from './billing/stripe-webhook.service';
+import { buildMailer } from './mail/mailer';
+import { PasswordResetsRepository } from './auth/password-resets.repository';
+import { PasswordsService } from './auth/passwords.service';
 
 /** Everything createApp needs, built once by main.ts (or a test) from the config. */
 export interface AppDeps {
@@ -37,6 +40,8 @@ export interface AppDeps {
   readonly database: DatabaseHandle;
   readonly redis: Redis | undefined;
   readonly sessionStore: Store;
+  /** Ends every session of an account (password reset and changes). */
+  readonly accountSessions: AccountSessions;
   readonly articles: ArticleSource;
   readonly accountsRepository: AccountsRepository;
   readonly accounts: AccountsService;
@@ -52,6 +57,7 @@ export interface AppDeps {
   readonly billingRepository: BillingRepository;
   readonly billing: BillingService;
   readonly stripeWebhooks: StripeWebhookService;
+  readonly passwords: PasswordsService;
   close(): Promise<void>;
 }
 
@@ -74,14 +80,14 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       redis = openRedis(config.redisUrl);
       await redis.connect();
     }
-    // disableTouch: refreshing the TTL on every view would cost a Redis round trip per page;
-    // a session lives SESSION_MAX_AGE_DAYS from its last change instead.
-    const sessionStore: Store = new ResilientSessionStore(
+    // Redis sessions are not touched on each view (that would cost a round trip per page):
+    // a session lives SESSION_MAX_AGE_DAYS from its last change.
+    const innerStore =
       redis === undefined
         ? new SqlSessionStore(database.db, { defaultMaxAgeMs: config.sessionMaxAgeMs })
-        : new RedisStore({ client: redis, prefix: `${config.redisKeyPrefix}sess:`, ttl: config.sessionMaxAgeMs / 1000, disableTouch: true }),
-      logger,
-    );
+        : new IndexedRedisSessionStore(redis, { prefix: config.redisKeyPrefix, ttlSeconds: config.sessionMaxAgeMs / 1000 });
+    const sessionStore: Store = new ResilientSessionStore(innerStore, logger);
+    const accountSessions: AccountSessions = innerStore;
     const accountsRepository = new AccountsRepository(database.db);
     const policies = new PoliciesRepository(database.db);
     const articles = await MarkdownArticleSource.load(config.contentDir);
@@ -104,6 +110,7 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       database,
       redis,
       sessionStore,
+      accountSessions,
       articles,
       accountsRepository,
       policies,
@@ -118,6 +125,14 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       billingRepository,
       billing,
       stripeWebhooks: new StripeWebhookService(billing, billingRepository, logger),
+      passwords: new PasswordsService(
+        accountsRepository,
+        new PasswordResetsRepository(database.db),
+        accountSessions,
+        buildMailer({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox'), from: `${config.siteName} <no-reply@${config.publicUrl.hostname}>`, logger }),
+        logger,
+        { publicUrl: config.publicUrl, siteName: config.siteName, passwordMinLength: config.passwordMinLength, redis, keyPrefix: config.redisKeyPrefix },
+      ),
       gate: new GateService(meterSettings, meterStore, entitlements, logger, clock ? () => clock().getTime() : undefined),
       async close() {
         redis?.disconnect();

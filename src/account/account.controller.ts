@@ -5,6 +5,9 @@ import { logOutAndDestroy } from '../auth/passport';
 import type { BillingRepository } from '../billing/billing.repository';
 import type { PlansService } from '../billing/plans';
 import type { BillingService } from '../billing/billing.service';
+import { PasswordRejected, type PasswordsService } from '../auth/passwords.service';
+import { emailSchema } from '../auth/email';
+import { z } from 'zod';
 
 const titles = { terms: 'Terms of Use', privacy: 'Privacy Policy' } as const;
 
@@ -13,8 +16,28 @@ export const requireSignIn: RequestHandler = (req, res, next) => {
   res.redirect(303, `/signin?returnTo=${encodeURIComponent(req.originalUrl)}`);
 };
 
-export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRepository, billingRepository: BillingRepository, plans: PlansService, billing: BillingService): Router {
+export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRepository, billingRepository: BillingRepository, plans: PlansService, billing: BillingService, passwords: PasswordsService): Router {
   const router = Router();
+  const field = z.string().max(4096).optional();
+
+  async function renderAccount(req: import('express').Request, res: import('express').Response, status: number, extra: Record<string, unknown> = {}) {
+    const consents = await policies.consentsOf(req.user!.id);
+    const [subscription] = await billingRepository.subscriptionsOf(req.user!.id);
+    const plan = subscription?.priceId ? await plans.find(subscription.priceId) : undefined;
+    const changed = req.query.changed;
+    res.status(status).render('account', {
+      title: 'Your account',
+      consents,
+      documentTitles: titles,
+      subscription,
+      planName: plan?.name ?? subscription?.priceId,
+      hasCustomer: (await billingRepository.customerOf(req.user!.id)) !== undefined,
+      billingConfigured: billing.configured,
+      notice: changed === 'password' ? 'Your password has been changed. Other devices have been signed out.' : changed === 'email' ? 'Your email address has been changed. Other devices have been signed out.' : undefined,
+      errors: {},
+      ...extra,
+    });
+  }
 
   /** The signed-in account, or a fresh sign-in when it no longer exists. */
   const loadAccount: RequestHandler = async (req, res, next) => {
@@ -27,19 +50,32 @@ export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRe
     next();
   };
 
-  router.get('/account', requireSignIn, loadAccount, async (req, res) => {
-    const consents = await policies.consentsOf(req.user!.id);
-    const [subscription] = await billingRepository.subscriptionsOf(req.user!.id);
-    const plan = subscription?.priceId ? await plans.find(subscription.priceId) : undefined;
-    res.render('account', {
-      title: 'Your account',
-      consents,
-      documentTitles: titles,
-      subscription,
-      planName: plan?.name ?? subscription?.priceId,
-      hasCustomer: (await billingRepository.customerOf(req.user!.id)) !== undefined,
-      billingConfigured: billing.configured,
-    });
+  router.get('/account', requireSignIn, loadAccount, (req, res) => renderAccount(req, res, 200));
+
+  router.post('/account/password', requireSignIn, loadAccount, async (req, res) => {
+    const form = z.object({ currentPassword: field, newPassword: field }).safeParse(req.body ?? {});
+    const current = form.success ? (form.data.currentPassword ?? '') : '';
+    const next = form.success ? (form.data.newPassword ?? '') : '';
+    try {
+      await passwords.changePassword(req.user!.id, current, next, req.sessionID);
+    } catch (error) {
+      if (!(error instanceof PasswordRejected)) throw error;
+      return renderAccount(req, res, 400, { errors: { [error.field === 'currentPassword' ? 'currentPassword' : 'newPassword']: error.message } });
+    }
+    res.redirect(303, '/account?changed=password');
+  });
+
+  router.post('/account/email', requireSignIn, loadAccount, async (req, res) => {
+    const form = z.object({ newEmail: field, password: field }).safeParse(req.body ?? {});
+    const email = emailSchema.safeParse(form.success ? (form.data.newEmail ?? '') : '');
+    if (!email.success) return renderAccount(req, res, 400, { errors: { newEmail: email.error.issues[0]?.message ?? 'Enter a valid email address.' } });
+    try {
+      await passwords.changeEmail(req.user!.id, email.data, form.success ? (form.data.password ?? '') : '', req.sessionID);
+    } catch (error) {
+      if (!(error instanceof PasswordRejected)) throw error;
+      return renderAccount(req, res, 400, { errors: { [error.field === 'email' ? 'newEmail' : 'emailPassword']: error.message } });
+    }
+    res.redirect(303, '/account?changed=email');
   });
 
   router.get('/account/data.json', requireSignIn, loadAccount, async (req, res) => {

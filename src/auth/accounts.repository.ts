@@ -91,6 +91,20 @@ export class AccountsRepository {
     }
   }
 
+  async updatePassword(accountId: string, passwordHash: string, now: Date = new Date()): Promise<void> {
+    await this.db.updateTable('accounts').set({ password_hash: passwordHash, updated_at: now.toISOString() }).where('id', '=', accountId).execute();
+  }
+
+  /** Throws EmailTakenError when another account has the email. */
+  async updateEmail(accountId: string, email: string, now: Date = new Date()): Promise<void> {
+    try {
+      await this.db.updateTable('accounts').set({ email, updated_at: now.toISOString() }).where('id', '=', accountId).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTakenError();
+      throw error;
+    }
+  }
+
   /** Returns false when no account has this email. */
   async setAdmin(email: string, isAdmin: boolean): Promise<boolean> {
     const result = await this.db

@@ -64,7 +64,8 @@ export function authRoutes(deps: AuthDeps): Router {
   async function renderSignin(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, error?: string) {
     const csrfToken = deps.csrf.token(req);
     await saveSession(req);
-    res.status(status).render('signin', { title: 'Sign in', values, error, consentWording, csrfToken });
+    const notice = req.query.reset === '1' ? 'Your password has been changed. Sign in with the new one.' : undefined;
+    res.status(status).render('signin', { title: 'Sign in', values, error, notice, consentWording, csrfToken });
   }
 
   router.get('/signup', async (req, res) => {

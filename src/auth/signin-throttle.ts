@@ -25,6 +25,21 @@ export const defaultThrottleLimits: ThrottleLimits = {
 
 export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+/** A counter in Redis (with an in-process stand-in while Redis is down) or in memory. */
+export function buildLimiter(redis: Redis | undefined, settings: IRateLimiterOptions): RateLimiterAbstract {
+  if (redis === undefined) return new RateLimiterMemory(settings);
+  return new RateLimiterRedis({ ...settings, storeClient: redis, insuranceLimiter: new RateLimiterMemory(settings) });
+}
+
+/** Consumes one point from each limiter; the verdict says how long to wait when any is spent. */
+export async function consumeAll(limiters: readonly [RateLimiterAbstract, string][]): Promise<ThrottleVerdict> {
+  const results = await Promise.allSettled(limiters.map(([limiter, key]) => limiter.consume(key)));
+  const waits = results.flatMap((r) => (r.status === 'rejected' && r.reason instanceof RateLimiterRes ? [r.reason.msBeforeNext] : []));
+  const failure = results.find((r) => r.status === 'rejected' && !(r.reason instanceof RateLimiterRes));
+  if (failure) throw (failure as PromiseRejectedResult).reason;
+  return waits.length === 0 ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(Math.max(...waits) / 1000)) };
+}
+
 /**
  * Failed sign-ins are counted per (email, address) and per address. Nothing is counted per
  * email alone: a stranger failing on someone's email from elsewhere cannot lock them out.
@@ -35,17 +50,9 @@ export class SigninThrottle {
 
   constructor(options: { redis?: Redis; keyPrefix: string; limits?: ThrottleLimits }) {
     const limits = options.limits ?? defaultThrottleLimits;
-    const build = (name: string, points: number): RateLimiterAbstract => {
-      const settings: IRateLimiterOptions = {
-        keyPrefix: `${options.keyPrefix}signin:${name}`,
-        points,
-        duration: limits.windowSeconds,
-        blockDuration: limits.blockSeconds,
-      };
-      if (options.redis === undefined) return new RateLimiterMemory(settings);
-      // While Redis is unreachable the in-process limiter keeps counting on this instance.
-      return new RateLimiterRedis({ ...settings, storeClient: options.redis, insuranceLimiter: new RateLimiterMemory(settings) });
-    };
+    // While Redis is unreachable the in-process limiter keeps counting on this instance.
+    const build = (name: string, points: number): RateLimiterAbstract =>
+      buildLimiter(options.redis, { keyPrefix: `${options.keyPrefix}signin:${name}`, points, duration: limits.windowSeconds, blockDuration: limits.blockSeconds });
     this.byAccountAndAddress = build('account-address', limits.perAccountAndAddress);
     this.byAddress = build('address', limits.perAddress);
   }

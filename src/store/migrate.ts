@@ -5,6 +5,7 @@ import * as consentsAppendOnly from './migrations/0002-consents-append-only';
 import * as seedPolicies from './migrations/0003-seed-policies';
 import * as meterSettingsKeys from './migrations/0004-meter-settings-keys';
 import * as billing from './migrations/0005-billing';
+import * as passwordResets from './migrations/0006-password-resets';
 
 /** Listed in code, not read from a folder, so the same list runs from src/ and dist/. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003-seed-policies': seedPolicies,
   '0004-meter-settings-keys': meterSettingsKeys,
   '0005-billing': billing,
+  '0006-password-resets': passwordResets,
 };
 
 function migratorFor(db: Db): Migrator {

@@ -93,6 +93,14 @@ export interface StripeEventsTable {
   received_at: string;
 }
 
+export interface PasswordResetsTable {
+  token_hash: string;
+  account_id: string;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   policies: PoliciesTable;
@@ -105,4 +113,5 @@ export interface Database {
   billing_customers: BillingCustomersTable;
   subscriptions: SubscriptionsTable;
   stripe_events: StripeEventsTable;
+  password_resets: PasswordResetsTable;
 }

@@ -1,5 +1,5 @@
 import type { SessionData, Store } from 'express-session';
-import { RedisStore } from 'connect-redis';
+import { IndexedRedisSessionStore, type AccountSessions } from '../../src/store/session-store.redis';
 import type Redis from 'ioredis';
 import { SqlSessionStore } from '../../src/store/session-store.sql';
 import { openRedis } from '../../src/store/redis';
@@ -8,19 +8,19 @@ import { describeWithServices, haveServices, uniqueName } from '../support/servi
 import { testRedisUrl } from '../support/env';
 
 interface StoreUnderTest {
-  readonly store: Store;
+  readonly store: Store & AccountSessions;
   close(): Promise<void>;
 }
 
 const factories: Record<string, () => Promise<StoreUnderTest>> = {
   'SQL store on SQLite': async () => sqlStore(await openTestDatabase('sqlite')),
   'SQL store on PostgreSQL': async () => sqlStore(await openTestDatabase('postgres')),
-  'connect-redis on Redis': async () => {
+  'indexed connect-redis on Redis': async () => {
     const redis: Redis = openRedis(testRedisUrl);
     await redis.connect();
-    const prefix = `${uniqueName('ghtest')}:sess:`;
+    const prefix = `${uniqueName('ghtest')}:`;
     return {
-      store: new RedisStore({ client: redis, prefix, ttl: 3600 }),
+      store: new IndexedRedisSessionStore(redis, { prefix, ttlSeconds: 3600 }),
       close: async () => {
         const keys = await redis.keys(`${prefix}*`);
         if (keys.length) await redis.del(...keys);
@@ -76,29 +76,32 @@ function contract(name: string) {
     expect(await call((cb) => subject.store.get('never-set', cb))).toBeFalsy();
   });
 
-  it('when a session is touched, then its life is extended', async () => {
-    await call((cb) => subject.store.set('sid-e', sessionData(1_000), cb));
-    await call((cb) => subject.store.touch!('sid-e', sessionData(60_000), cb));
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect(await call((cb) => subject.store.get('sid-e', cb))).toBeTruthy();
+  it('when every session of an account is ended, then only the one kept and other accounts\' survive', async () => {
+    for (const sid of ['acc-s1', 'acc-s2', 'acc-s3']) await call((cb) => subject.store.set(sid, sessionData(60_000, { passport: { user: 'acc-x' } }), cb));
+    await call((cb) => subject.store.set('acc-other', sessionData(60_000, { passport: { user: 'acc-y' } }), cb));
+    await subject.store.destroyAllOf('acc-x', 'acc-s2');
+    const alive = await Promise.all(['acc-s1', 'acc-s2', 'acc-s3', 'acc-other'].map((sid) => call((cb) => subject.store.get(sid, cb))));
+    expect(alive.map(Boolean)).toEqual([false, true, false, true]);
+    await subject.store.destroyAllOf('acc-x');
+    expect(await call((cb) => subject.store.get('acc-s2', cb))).toBeFalsy();
   });
 }
 
-describe('session store contract: SQL store on SQLite', () => contract('SQL store on SQLite'));
-describeWithServices('session store contract: SQL store on PostgreSQL', () => contract('SQL store on PostgreSQL'));
-describeWithServices('session store contract: connect-redis on Redis', () => contract('connect-redis on Redis'));
-
-describe('SqlSessionStore extras', () => {
-  it('when every session of an account is ended, then only the one kept survives', async () => {
+describe('session store contract: touch (SQL store)', () => {
+  it('when a session is touched, then its life is extended', async () => {
     const database = await openTestDatabase('sqlite');
     const store = new SqlSessionStore(database.handle.db, { defaultMaxAgeMs: 60_000 });
-    for (const sid of ['s1', 's2', 's3']) await call((cb) => store.set(sid, sessionData(60_000, { passport: { user: 'acc' } }), cb));
-    await call((cb) => store.set('other', sessionData(60_000, { passport: { user: 'someone-else' } }), cb));
-    await store.destroyAllOf('acc', 's2');
-    const alive = await Promise.all(['s1', 's2', 's3', 'other'].map((sid) => call((cb) => store.get(sid, cb))));
-    expect(alive.map(Boolean)).toEqual([false, true, false, true]);
+    await call((cb) => store.set('sid-e', sessionData(1_000), cb));
+    await call((cb) => store.touch('sid-e', sessionData(60_000), cb));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await call((cb) => store.get('sid-e', cb))).toBeTruthy();
     await database.close();
   });
 });
+
+describe('session store contract: SQL store on SQLite', () => contract('SQL store on SQLite'));
+describeWithServices('session store contract: SQL store on PostgreSQL', () => contract('SQL store on PostgreSQL'));
+describeWithServices('session store contract: indexed connect-redis on Redis', () => contract('indexed connect-redis on Redis'));
+
 
 if (!haveServices) it.skip('PostgreSQL and Redis session stores need those services', () => undefined);

@@ -1,0 +1,52 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../store/database';
+
+const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export class PasswordResetsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** A new single-use token (256 random bits); only its hash is stored. */
+  async create(accountId: string, ttlMs: number, now: Date = new Date()): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.db
+      .insertInto('password_resets')
+      .values({ token_hash: hash(token), account_id: accountId, expires_at: new Date(now.getTime() + ttlMs).toISOString(), used_at: null, created_at: now.toISOString() })
+      .execute();
+    return token;
+  }
+
+  /** The account a token opens, while it is unused and unexpired. */
+  async accountFor(token: string, now: Date = new Date()): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('password_resets')
+      .select('account_id')
+      .where('token_hash', '=', hash(token))
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now.toISOString())
+      .executeTakeFirst();
+    return row?.account_id;
+  }
+
+  /**
+   * Spends the token and sets the new password hash in one transaction; every other open
+   * token of the account is spent too. Returns the account, or undefined when the token
+   * was not valid (already used, expired, unknown): then nothing changes.
+   */
+  async redeem(token: string, passwordHash: string, now: Date = new Date()): Promise<string | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const spent = await trx
+        .updateTable('password_resets')
+        .set({ used_at: now.toISOString() })
+        .where('token_hash', '=', hash(token))
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now.toISOString())
+        .returning('account_id')
+        .executeTakeFirst();
+      if (spent === undefined) return undefined;
+      await trx.updateTable('password_resets').set({ used_at: now.toISOString() }).where('account_id', '=', spent.account_id).where('used_at', 'is', null).execute();
+      await trx.updateTable('accounts').set({ password_hash: passwordHash, updated_at: now.toISOString() }).where('id', '=', spent.account_id).execute();
+      return spent.account_id;
+    });
+  }
+}

@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { modes, startTestApp, type Mode, type TestApp } from '../support/test-app';
+import { csrfTokenIn, goodPassword, newEmail, signUp, submitForm } from '../support/http';
+import { describeWithServices } from '../support/services';
+import { mailTo, resetLinkIn } from '../support/outbox';
+
+const describeMode = (mode: Mode) => (mode === 'production' ? describeWithServices : describe);
+const alert = (html: string) => /<(?:p|div) class="(?:alert|field__error)"[^>]*>([^<]*)</.exec(html)?.[1];
+
+for (const mode of modes) {
+  describeMode(mode)(`password reset and credential changes (${mode})`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp(mode);
+    });
+    afterAll(() => t.close());
+
+    const signIn = (email: string, password: string, address = '198.51.100.1') =>
+      submitForm(request.agent(t.app), '/signin', '/signin', { email, password }, { 'X-Forwarded-For': address });
+
+    it('when a reader forgets their password, then the mailed link resets it once, and every session ends', async () => {
+      const { agent: oldSession, email } = await signUp(t.app);
+      await oldSession.get('/account').expect(200);
+      const forgot = await submitForm(request.agent(t.app), '/password/forgot', '/password/forgot', { email }, { 'X-Forwarded-For': '192.0.2.10' });
+      expect(forgot.status).toBe(200);
+      expect(forgot.text).toContain('Check your email');
+
+      const link = resetLinkIn(await mailTo(t.deps.config.dataDir, email));
+      const reader = request.agent(t.app);
+      const form = await reader.get(link.pathname).expect(200);
+      expect(form.headers['referrer-policy']).toBe('no-referrer');
+      expect(form.headers['cache-control']).toBe('no-store');
+      const weak = await reader.post(link.pathname).type('form').send({ password: 'password1', _csrf: csrfTokenIn(form.text) });
+      expect(weak.status).toBe(400);
+      const done = await reader.post(link.pathname).type('form').send({ password: 'a brand new harbour', _csrf: csrfTokenIn(form.text) });
+      expect(done.status).toBe(303);
+      expect(done.headers.location).toBe('/signin?reset=1');
+
+      await oldSession.get('/account').expect(303);
+      expect((await signIn(email, goodPassword)).status).toBe(401);
+      expect((await signIn(email, 'a brand new harbour')).status).toBe(303);
+      // Single use.
+      await request(t.app).get(link.pathname).expect(400);
+      const again = await reader.post(link.pathname).type('form').send({ password: 'yet another harbour', _csrf: csrfTokenIn(form.text) });
+      expect(again.status).toBe(400);
+    });
+
+    it('when the email is unknown, then the answer is the same as for a known one, and no mail goes out', async () => {
+      const { email } = await signUp(t.app);
+      const unknown = newEmail();
+      const known = await submitForm(request.agent(t.app), '/password/forgot', '/password/forgot', { email }, { 'X-Forwarded-For': '192.0.2.11' });
+      const stranger = await submitForm(request.agent(t.app), '/password/forgot', '/password/forgot', { email: unknown }, { 'X-Forwarded-For': '192.0.2.12' });
+      expect(stranger.status).toBe(known.status);
+      const normalise = (html: string, address: string) => html.replace(/name="_csrf" value="[^"]+"/, '').replace(address, 'EMAIL');
+      expect(normalise(stranger.text, unknown)).toBe(normalise(known.text, email));
+      await expect(mailTo(t.deps.config.dataDir, unknown, 300)).rejects.toThrow(/no mail/);
+    });
+
+    it('when a reset link has expired, then it is refused', async () => {
+      const { email } = await signUp(t.app);
+      const account = await t.deps.accountsRepository.findByEmail(email);
+      const { PasswordResetsRepository } = await import('../../src/auth/password-resets.repository');
+      const resets = new PasswordResetsRepository(t.deps.database.db);
+      const token = await resets.create(account!.id, 30 * 60 * 1000, new Date(Date.now() - 31 * 60 * 1000));
+      const response = await request(t.app).get(`/password/reset/${token}`).expect(400);
+      expect(response.text).toContain('expired or was already used');
+      await request(t.app).get('/password/reset/not-a-token').expect(400);
+    });
+
+    it('when resets are asked for again and again, then 429 with Retry-After', async () => {
+      const { email } = await signUp(t.app);
+      const statuses: number[] = [];
+      let last;
+      for (let i = 0; i < 4; i += 1) {
+        last = await submitForm(request.agent(t.app), '/password/forgot', '/password/forgot', { email }, { 'X-Forwarded-For': `192.0.2.${50 + i}` });
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+    });
+
+    it('when a reader changes their password, then the current one is required, and their other sessions end', async () => {
+      const { agent, email } = await signUp(t.app);
+      const other = request.agent(t.app);
+      await submitForm(other, '/signin', '/signin', { email, password: goodPassword }, { 'X-Forwarded-For': '198.51.100.2' }).then((r) => expect(r.status).toBe(303));
+      const page = await agent.get('/account');
+      const wrong = await agent.post('/account/password').type('form').send({ currentPassword: 'not it at all', newPassword: 'harbour lights anew', _csrf: csrfTokenIn(page.text) });
+      expect(wrong.status).toBe(400);
+      expect(alert(wrong.text)).toBe('That is not your current password.');
+      const changed = await agent.post('/account/password').type('form').send({ currentPassword: goodPassword, newPassword: 'harbour lights anew', _csrf: csrfTokenIn(page.text) });
+      expect(changed.status).toBe(303);
+      await agent.get('/account').expect(200);
+      await other.get('/account').expect(303);
+      expect((await signIn(email, 'harbour lights anew', '198.51.100.3')).status).toBe(303);
+    });
+
+    it('when a reader changes their email, then the password is required, the new email signs in, and other sessions end', async () => {
+      const { agent, email } = await signUp(t.app);
+      const { email: taken } = await signUp(t.app);
+      const other = request.agent(t.app);
+      await submitForm(other, '/signin', '/signin', { email, password: goodPassword }, { 'X-Forwarded-For': '198.51.100.4' });
+      const page = await agent.get('/account');
+      const token = csrfTokenIn(page.text);
+      expect((await agent.post('/account/email').type('form').send({ newEmail: newEmail(), password: 'wrong wrong', _csrf: token })).status).toBe(400);
+      const clash = await agent.post('/account/email').type('form').send({ newEmail: taken, password: goodPassword, _csrf: token });
+      expect(clash.status).toBe(400);
+      expect(clash.text).toContain('Another account uses this email address.');
+      const fresh = newEmail();
+      expect((await agent.post('/account/email').type('form').send({ newEmail: fresh, password: goodPassword, _csrf: token })).status).toBe(303);
+      expect((await agent.get('/account')).text).toContain(fresh);
+      await other.get('/account').expect(303);
+      expect((await signIn(fresh, goodPassword, '198.51.100.5')).status).toBe(303);
+    });
+
+    it('when there is no SMTP_URL, then each mail is one .eml file in DATA_DIR/outbox', async () => {
+      const { email } = await signUp(t.app);
+      await submitForm(request.agent(t.app), '/password/forgot', '/password/forgot', { email }, { 'X-Forwarded-For': '192.0.2.90' });
+      const mail = await mailTo(t.deps.config.dataDir, email);
+      expect(mail).toMatch(/^Subject: Reset your The Harbour Ledger password/m);
+      expect(fs.readdirSync(path.join(t.deps.config.dataDir, 'outbox')).every((f) => f.endsWith('.eml'))).toBe(true);
+    });
+  });
+}

@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Waits for a mail to `to` in DATA_DIR/outbox and returns its decoded text. */
+export async function mailTo(dataDir: string, to: string, timeoutMs = 3_000): Promise<string> {
+  const outbox = path.join(dataDir, 'outbox');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const files = fs.existsSync(outbox) ? fs.readdirSync(outbox).filter((f) => f.endsWith('.eml')).sort() : [];
+    for (const file of files.reverse()) {
+      const raw = fs.readFileSync(path.join(outbox, file), 'utf8');
+      if (new RegExp(`^To: .*${to.replace(/[.+]/g, '\\$&')}`, 'mi').test(raw)) {
+        // Quoted-printable: soft line breaks and =XX escapes.
+        return raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no mail to ${to} in ${outbox}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function resetLinkIn(mail: string): URL {
+  const match = /https?:\/\/\S+\/password\/reset\/[A-Za-z0-9_-]{43}/.exec(mail);
+  if (!match) throw new Error(`no reset link in the mail:\n${mail}`);
+  return new URL(match[0]);
+}
