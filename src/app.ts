@@ -23,6 +23,8 @@ import { stripeWebhookRoutes } from './billing/stripe-webhook.controller';
 import { billingRoutes } from './billing/billing.controller';
 import { adminPlansApiRoutes } from './admin/admin-plans.controller';
 import { passwordRoutes } from './auth/password.controller';
+import { reacceptRoutes } from './consent/reaccept.controller';
+import { adminPoliciesApiRoutes } from './admin/admin-policies.controller';
 
 const sessionCookieName = 'gatehouse.sid';
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -103,6 +105,9 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
     next();
   });
 
+  const reaccept = reacceptRoutes(deps.consent, csrf);
+  app.use(reaccept.gate);
+  app.use(reaccept.routes);
   if (options.extraRoutes) app.use(options.extraRoutes);
   app.use(articleRoutes({ source: deps.articles, gate: deps.gate, publicUrl: config.publicUrl, billing: deps.billing, plans: deps.plans }));
   app.use(billingRoutes({ billing: deps.billing, plans: deps.plans, accounts: deps.accountsRepository, csrf }));
@@ -110,7 +115,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.use(authRoutes({ accounts: deps.accounts, passport, throttle: deps.throttle, csrf, gate: deps.gate, passwordMinLength: config.passwordMinLength }));
   app.use(passwordRoutes({ passwords: deps.passwords, csrf, passwordMinLength: config.passwordMinLength }));
   app.use(policyRoutes(deps.policies));
-  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf), adminApiRoutes(deps.meterSettings), adminPlansApiRoutes(deps.plans));
+  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf), adminApiRoutes(deps.meterSettings), adminPlansApiRoutes(deps.plans), adminPoliciesApiRoutes(deps.consent));
   app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page', csrf), adminPageRoutes(deps.meterSettings, deps.plans, csrf));
   app.use(accountRoutes(deps.policies, deps.accountsRepository, deps.billingRepository, deps.plans, deps.billing, deps.passwords));
 

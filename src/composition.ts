@@ -32,6 +32,7 @@ import { StripeWebhookService } from './billing/stripe-webhook.service';
 import { buildMailer } from './mail/mailer';
 import { PasswordResetsRepository } from './auth/password-resets.repository';
 import { PasswordsService } from './auth/passwords.service';
+import { ConsentService } from './consent/consent.service';
 
 /** Everything createApp needs, built once by main.ts (or a test) from the config. */
 export interface AppDeps {
@@ -58,6 +59,7 @@ export interface AppDeps {
   readonly billing: BillingService;
   readonly stripeWebhooks: StripeWebhookService;
   readonly passwords: PasswordsService;
+  readonly consent: ConsentService;
   close(): Promise<void>;
 }
 
@@ -125,6 +127,7 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       billingRepository,
       billing,
       stripeWebhooks: new StripeWebhookService(billing, billingRepository, logger),
+      consent: new ConsentService(policies, logger),
       passwords: new PasswordsService(
         accountsRepository,
         new PasswordResetsRepository(database.db),

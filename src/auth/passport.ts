@@ -50,7 +50,12 @@ export function authenticateLocal(passport: Authenticator, req: Request): Promis
 /** Signs in with a new session id; keeps what the reader carried (returnTo) across it. */
 export function logIn(req: Request, account: Account): Promise<void> {
   return new Promise((resolve, reject) => {
-    req.logIn(account, { keepSessionInfo: true, session: true }, (error) => (error ? reject(error) : resolve()));
+    req.logIn(account, { keepSessionInfo: true, session: true }, (error) => {
+      if (error) return reject(error);
+      // Whatever another account accepted is not this one's: reloaded on the next page.
+      delete req.session.consents;
+      resolve();
+    });
   });
 }
 

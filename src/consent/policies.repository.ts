@@ -1,4 +1,4 @@
-import type { Db } from '../store/database';
+import { isUniqueViolation, type Db } from '../store/database';
 
 export const policyDocuments = ['terms', 'privacy'] as const;
 export type PolicyDocument = (typeof policyDocuments)[number];
@@ -45,6 +45,40 @@ export class PoliciesRepository {
       .where('version', '=', version)
       .executeTakeFirst();
     return row && { document: row.document, version: row.version, body: row.body, effectiveAt: row.effective_at };
+  }
+
+  async all(): Promise<Policy[]> {
+    const rows = await this.db.selectFrom('policies').select(['document', 'version', 'body', 'effective_at']).orderBy('effective_at').orderBy('id').execute();
+    return rows.map((r) => ({ document: r.document, version: r.version, body: r.body, effectiveAt: r.effective_at }));
+  }
+
+  /** Returns false when this document already has this version. */
+  async publish(policy: Policy, now: Date = new Date()): Promise<boolean> {
+    try {
+      await this.db
+        .insertInto('policies')
+        .values({ document: policy.document, version: policy.version, body: policy.body, effective_at: policy.effectiveAt, created_at: now.toISOString() })
+        .execute();
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The latest version of each document the account accepted. */
+  async acceptedBy(accountId: string): Promise<Partial<Record<PolicyDocument, string>>> {
+    const accepted: Partial<Record<PolicyDocument, string>> = {};
+    for (const c of await this.consentsOf(accountId)) accepted[c.document] = c.policyVersion;
+    return accepted;
+  }
+
+  /** Appends consent records (append-only: the database refuses changes). */
+  async recordConsents(accountId: string, records: { document: PolicyDocument; policyVersion: string; wording: string; method: ConsentMethod }[], now: Date = new Date()): Promise<void> {
+    await this.db
+      .insertInto('consents')
+      .values(records.map((r) => ({ account_id: accountId, document: r.document, policy_version: r.policyVersion, wording: r.wording, method: r.method, accepted_at: now.toISOString() })))
+      .execute();
   }
 
   async consentsOf(accountId: string): Promise<ConsentRecord[]> {

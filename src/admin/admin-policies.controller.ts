@@ -1,0 +1,42 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { ConsentService } from '../consent/consent.service';
+import { policyDocuments, type Policy } from '../consent/policies.repository';
+
+export const policyInputSchema = z
+  .object({
+    document: z.enum(policyDocuments, { error: 'must be "terms" or "privacy"' }),
+    version: z.string({ error: 'is required' }).trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, dashes or underscores'),
+    body: z.string({ error: 'is required' }).min(1, 'is required').max(200_000, 'must be at most 200000 characters'),
+    effectiveAt: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date and time, e.g. 2027-01-01T00:00:00Z' }).optional(),
+  })
+  .strict();
+
+export function toPolicy(input: z.infer<typeof policyInputSchema>, now: Date = new Date()): Policy {
+  return { document: input.document, version: input.version, body: input.body, effectiveAt: new Date(input.effectiveAt ?? now.toISOString()).toISOString() };
+}
+
+/** GET/POST /admin/api/policies (SPEC section 9); mounted behind requireAdmin. */
+export function adminPoliciesApiRoutes(consent: ConsentService): Router {
+  const router = Router();
+  router.get('/policies', async (_req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.json(await consent.policies(0));
+  });
+  router.post('/policies', async (req, res) => {
+    const parsed = policyInputSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const fields: Record<string, string> = {};
+      for (const issue of parsed.error.issues) fields[issue.path.join('.') || 'body'] ??= issue.message;
+      res.status(400).json({ error: `Invalid policy: ${Object.keys(fields).join(', ')}`, fields });
+      return;
+    }
+    const policy = toPolicy(parsed.data);
+    if (!(await consent.publish(policy))) {
+      res.status(409).json({ error: `${policy.document} already has a version "${policy.version}"; versions are never replaced.` });
+      return;
+    }
+    res.status(201).json(policy);
+  });
+  return router;
+}
