@@ -13,8 +13,11 @@
  * Kinds are measured in interleaved, rotated rounds (each kind once per round) so that drift on a
  * shared machine hits every kind alike; the table gives medians and the req/s range.
  *
+ * Last, it generates --consents records (default 1,000,000) and downloads them as CSV through
+ * the admin API, sampling the server's memory meanwhile.
+ *
  * Options: --duration <s> per kind per round (default 5), --rounds <n> (default 3),
- * --connections <n> (default 32), --json <file>, --pin.
+ * --connections <n> (default 32), --consents <n>, --json <file>, --pin.
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,6 +37,8 @@ import { AccountsRepository } from '../src/auth/accounts.repository';
 import { EntitlementsRepository } from '../src/billing/entitlements.repository';
 import { BillingRepository } from '../src/billing/billing.repository';
 import { FakeStripe } from '../test/support/fake-stripe';
+import { ApiKeysRepository } from '../src/admin/api-keys.repository';
+import { sql } from 'kysely';
 
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -79,6 +84,49 @@ async function webhookBurst(base: string, stripe: FakeStripe, handle: ReturnType
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
   return { events: count, perSecond: count / seconds, p50: at(0.5), p99: at(0.99), failures };
+}
+
+function memoryOf(child: ChildProcess): Promise<NodeJS.MemoryUsage> {
+  return new Promise((resolve) => {
+    const listener = (reply: unknown) => {
+      const r = reply as { memory?: NodeJS.MemoryUsage };
+      if (r.memory) {
+        child.off('message', listener);
+        resolve(r.memory);
+      }
+    };
+    child.on('message', listener);
+    child.send('memory');
+  });
+}
+
+/** Generates `count` consent records in the database, then downloads them all as CSV while sampling the server's memory. */
+async function consentExport(base: string, child: ChildProcess, handle: ReturnType<typeof openDatabase>, count: number) {
+  await sql`insert into consents (account_id, document, policy_version, wording, method, accepted_at)
+    select 'bench-' || (g / 2)::text, case when g % 2 = 0 then 'terms' else 'privacy' end, '1',
+           'By continuing you agree to our Privacy Policy and Terms of Use.', 'signup',
+           to_char(timestamp '2026-01-01' + g * interval '1 second', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+    from generate_series(1, ${count}) as g`.execute(handle.db);
+  const { key } = await new ApiKeysRepository(handle.db).create('bench');
+  const before = await memoryOf(child);
+  let rssPeak = before.rss;
+  let heapPeak = before.heapUsed;
+  const sampler = setInterval(() => {
+    void memoryOf(child).then((m) => {
+      rssPeak = Math.max(rssPeak, m.rss);
+      heapPeak = Math.max(heapPeak, m.heapUsed);
+    });
+  }, 100);
+  const started = performance.now();
+  const response = await fetch(`${base}/admin/api/consents.csv`, { headers: { authorization: `Bearer ${key}` } });
+  let bytes = 0;
+  let lines = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    for (const byte of chunk) if (byte === 10) lines += 1;
+  }
+  clearInterval(sampler);
+  return { rows: lines - 1, bytes, seconds: (performance.now() - started) / 1000, rssBefore: before.rss, rssPeak, heapBefore: before.heapUsed, heapPeak };
 }
 
 function hasTaskset(): boolean {
@@ -130,6 +178,7 @@ async function serve(): Promise<void> {
   });
   process.on('message', (message) => {
     if (message === 'counters') process.send!({ counters });
+    if (message === 'memory') process.send!({ memory: process.memoryUsage() });
     if (message === 'stop') server.close(() => deps.close().then(() => process.exit(0)));
   });
 }
@@ -319,11 +368,16 @@ async function main(): Promise<void> {
     console.log(`Webhook burst: ${webhooks.events} signed events, ${connections} at a time: ${Math.round(webhooks.perSecond)} events/s, p50 ${webhooks.p50} ms, p99 ${webhooks.p99} ms, ${webhooks.failures} failures`);
     if (webhooks.perSecond < 500) misses.push(`webhooks: ${Math.round(webhooks.perSecond)} events/s (target 500)`);
     if (webhooks.failures > 0) misses.push(`webhooks: ${webhooks.failures} failures`);
+    const exported = await consentExport(base, child, handle, Number(option('consents', '1000000')));
+    const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+    console.log(
+      `Consent export: ${exported.rows} records, ${mb(exported.bytes)} of CSV in ${exported.seconds.toFixed(1)} s; server RSS ${mb(exported.rssBefore)} before, ${mb(exported.rssPeak)} at peak (+${Math.round(((exported.rssPeak - exported.rssBefore) / exported.rssBefore) * 100)}%), heap ${mb(exported.heapBefore)} before, ${mb(exported.heapPeak)} at peak`,
+    );
     console.log(misses.length === 0 ? 'All targets met.' : `Targets missed:\n  ${misses.join('\n  ')}`);
     const jsonFile = option('json', '');
     if (jsonFile) {
       const fs = await import('node:fs');
-      fs.writeFileSync(jsonFile, JSON.stringify({ rows, bytesPerReader, webhooks, misses }, null, 2));
+      fs.writeFileSync(jsonFile, JSON.stringify({ rows, bytesPerReader, webhooks, exported, misses }, null, 2));
     }
   } finally {
     child.send('stop');

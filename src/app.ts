@@ -25,6 +25,7 @@ import { adminPlansApiRoutes } from './admin/admin-plans.controller';
 import { passwordRoutes } from './auth/password.controller';
 import { reacceptRoutes } from './consent/reaccept.controller';
 import { adminPoliciesApiRoutes } from './admin/admin-policies.controller';
+import { adminConsentsRoutes } from './admin/admin-consents.controller';
 
 const sessionCookieName = 'gatehouse.sid';
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -115,7 +116,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.use(authRoutes({ accounts: deps.accounts, passport, throttle: deps.throttle, csrf, gate: deps.gate, passwordMinLength: config.passwordMinLength }));
   app.use(passwordRoutes({ passwords: deps.passwords, csrf, passwordMinLength: config.passwordMinLength }));
   app.use(policyRoutes(deps.policies));
-  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf), adminApiRoutes(deps.meterSettings), adminPlansApiRoutes(deps.plans), adminPoliciesApiRoutes(deps.consent));
+  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf), adminApiRoutes(deps.meterSettings), adminPlansApiRoutes(deps.plans), adminPoliciesApiRoutes(deps.consent), adminConsentsRoutes(deps.database.db));
   app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page', csrf), adminPageRoutes(deps.meterSettings, deps.plans, csrf));
   app.use(accountRoutes(deps.policies, deps.accountsRepository, deps.billingRepository, deps.plans, deps.billing, deps.passwords));
 

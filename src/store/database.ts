@@ -3,6 +3,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type LogConfig } from 'kysely';
 import { Pool } from 'pg';
+import Cursor from 'pg-cursor';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -33,7 +34,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     // An idle client whose connection dies (server restart, pg_terminate_backend) emits
     // 'error' on the pool; without a listener that would crash the process.
     pool.on('error', () => undefined);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: options.log });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }), log: options.log });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   fs.mkdirSync(path.dirname(options.sqliteFile), { recursive: true });

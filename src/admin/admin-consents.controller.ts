@@ -1,0 +1,29 @@
+import { Router } from 'express';
+import type { Db } from '../store/database';
+import { exportFilterSchema, writeConsentsCsv } from '../consent/consents-export';
+
+/** GET /admin/api/consents.csv?document=&from=&to= (SPEC section 7); mounted behind requireAdmin. */
+export function adminConsentsRoutes(db: Db): Router {
+  const router = Router();
+  router.get('/consents.csv', async (req, res) => {
+    // An empty field from the admin form means "no filter".
+    const query = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
+    const filter = exportFilterSchema.safeParse(query);
+    if (!filter.success) {
+      const fields: Record<string, string> = {};
+      for (const issue of filter.error.issues) fields[issue.path.join('.') || 'query'] ??= issue.message;
+      res.status(400).json({ error: `Invalid filter: ${Object.keys(fields).join(', ')}`, fields });
+      return;
+    }
+    res.status(200);
+    res.set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="consents.csv"', 'Cache-Control': 'no-store' });
+    try {
+      await writeConsentsCsv(db, filter.data, res);
+      res.end();
+    } catch (error) {
+      // Headers are gone: cut the response so the client sees an incomplete download.
+      res.destroy(error as Error);
+    }
+  });
+  return router;
+}
