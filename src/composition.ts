@@ -33,6 +33,7 @@ import { buildMailer } from './mail/mailer';
 import { PasswordResetsRepository } from './auth/password-resets.repository';
 import { PasswordsService } from './auth/passwords.service';
 import { ConsentService } from './consent/consent.service';
+import { AccountDeletion } from './account/account-deletion';
 
 /** Everything createApp needs, built once by main.ts (or a test) from the config. */
 export interface AppDeps {
@@ -60,6 +61,7 @@ export interface AppDeps {
   readonly stripeWebhooks: StripeWebhookService;
   readonly passwords: PasswordsService;
   readonly consent: ConsentService;
+  readonly accountDeletion: AccountDeletion;
   close(): Promise<void>;
 }
 
@@ -128,6 +130,7 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       billing,
       stripeWebhooks: new StripeWebhookService(billing, billingRepository, logger),
       consent: new ConsentService(policies, logger),
+      accountDeletion: new AccountDeletion(database.db, stripe, billingRepository, accountSessions, meterStore, logger),
       passwords: new PasswordsService(
         accountsRepository,
         new PasswordResetsRepository(database.db),

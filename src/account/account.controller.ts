@@ -8,6 +8,7 @@ import type { BillingService } from '../billing/billing.service';
 import { PasswordRejected, type PasswordsService } from '../auth/passwords.service';
 import { emailSchema } from '../auth/email';
 import { z } from 'zod';
+import type { AccountDeletion } from './account-deletion';
 
 const titles = { terms: 'Terms of Use', privacy: 'Privacy Policy' } as const;
 
@@ -16,7 +17,7 @@ export const requireSignIn: RequestHandler = (req, res, next) => {
   res.redirect(303, `/signin?returnTo=${encodeURIComponent(req.originalUrl)}`);
 };
 
-export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRepository, billingRepository: BillingRepository, plans: PlansService, billing: BillingService, passwords: PasswordsService): Router {
+export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRepository, billingRepository: BillingRepository, plans: PlansService, billing: BillingService, passwords: PasswordsService, deletion: AccountDeletion): Router {
   const router = Router();
   const field = z.string().max(4096).optional();
 
@@ -63,6 +64,24 @@ export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRe
       return renderAccount(req, res, 400, { errors: { [error.field === 'currentPassword' ? 'currentPassword' : 'newPassword']: error.message } });
     }
     res.redirect(303, '/account?changed=password');
+  });
+
+  router.get('/account/delete', requireSignIn, loadAccount, (_req, res) => {
+    res.render('account-delete', { title: 'Delete your account', errors: {} });
+  });
+
+  router.post('/account/delete', requireSignIn, loadAccount, async (req, res) => {
+    const form = z.object({ password: field }).safeParse(req.body ?? {});
+    try {
+      await passwords.confirm(req.user!.id, form.success ? (form.data.password ?? '') : '');
+    } catch (error) {
+      if (!(error instanceof PasswordRejected)) throw error;
+      return res.status(400).render('account-delete', { title: 'Delete your account', errors: { password: 'That is not your password.' } });
+    }
+    await deletion.delete(req.user!.id);
+    await logOutAndDestroy(req);
+    res.clearCookie(req.app.get('session cookie name') as string);
+    res.render('account-deleted', { title: 'Your account has been deleted', account: undefined });
   });
 
   router.post('/account/email', requireSignIn, loadAccount, async (req, res) => {

@@ -97,6 +97,11 @@ export class PasswordsService {
     await this.sessions.destroyAllOf(accountId, keepSid);
   }
 
+  /** Throws PasswordRejected unless `password` is the account's. */
+  async confirm(accountId: string, password: string): Promise<void> {
+    await this.verified(accountId, password);
+  }
+
   private async verified(accountId: string, password: string) {
     const summary = await this.accounts.findById(accountId);
     const account = summary === undefined ? undefined : await this.accounts.findByEmail(summary.email);

@@ -48,6 +48,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       send(req, res, 503, titles[503]!, 'We cannot reach part of our service right now. Please try again in a minute.');
       return;
     }
+    const stripeType = (error as { type?: unknown }).type;
+    if (typeof stripeType === 'string' && /^Stripe(API|Connection|RateLimit)Error$/.test(stripeType)) {
+      logger.warn({ err: error, path: req.path }, 'Stripe could not be reached');
+      send(req, res, 502, 'Payment provider unavailable', 'Our payment provider could not be reached, so nothing was changed. Please try again in a minute.');
+      return;
+    }
     const httpError = error as { status?: unknown; expose?: unknown; code?: unknown; type?: unknown };
     if (httpError.code === 'EBADCSRFTOKEN') {
       send(req, res, 403, 'This form has expired', 'This form has expired or was sent from another site. Go back, reload the page and try again.');

@@ -122,6 +122,14 @@ export class RedisMeterStore implements MeterStore {
     }
   }
 
+  async forgetReader(readerKey: string): Promise<void> {
+    try {
+      await this.redis.del(this.key('m', readerKey));
+    } catch (error) {
+      throw new MeterStoreUnavailable(error);
+    }
+  }
+
   async forgetEntitlement(accountId: string): Promise<void> {
     try {
       await this.redis.del(this.key('ent', accountId));

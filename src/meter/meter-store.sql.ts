@@ -78,6 +78,10 @@ export class SqlMeterStore implements MeterStore {
     // Settings are read from the same database on every view: nothing to publish.
   }
 
+  async forgetReader(readerKey: string): Promise<void> {
+    await this.db.deleteFrom('meter_reads').where('reader_key', '=', readerKey).execute();
+  }
+
   async forgetEntitlement(): Promise<void> {
     // Nothing cached.
   }

@@ -45,6 +45,8 @@ export interface MeterStore {
   publishSettingsVersion(version: number): Promise<void>;
   /** Caches an entitlement where the store keeps a cache of them, for at most `ttlSeconds`. */
   cacheEntitlement(accountId: string, entitlement: Entitlement, ttlSeconds?: number): Promise<void>;
+  /** Forgets a reader's reads (account deletion). */
+  forgetReader(readerKey: string): Promise<void>;
   /** Drops a cached entitlement, so the next view reads the database. */
   forgetEntitlement(accountId: string): Promise<void>;
 }

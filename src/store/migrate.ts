@@ -6,6 +6,7 @@ import * as seedPolicies from './migrations/0003-seed-policies';
 import * as meterSettingsKeys from './migrations/0004-meter-settings-keys';
 import * as billing from './migrations/0005-billing';
 import * as passwordResets from './migrations/0006-password-resets';
+import * as consentErasure from './migrations/0007-consent-erasure';
 
 /** Listed in code, not read from a folder, so the same list runs from src/ and dist/. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-meter-settings-keys': meterSettingsKeys,
   '0005-billing': billing,
   '0006-password-resets': passwordResets,
+  '0007-consent-erasure': consentErasure,
 };
 
 function migratorFor(db: Db): Migrator {

@@ -91,6 +91,21 @@ describe.each(dialects)('repositories on %s', (dialect) => {
     expect(await policies.consentsOf(account.id)).toHaveLength(2);
   });
 
+  it('when an account is erased, then its consent records may take a hashed id once, and nothing else may change', async () => {
+    const account = newAccount();
+    await accounts.createWithConsents(account, bothConsents);
+    const db = database.handle.db;
+    const erased = `erased:${'a'.repeat(64)}`;
+    await db.updateTable('consents').set({ account_id: erased }).where('account_id', '=', account.id).execute();
+    expect(await policies.consentsOf(erased)).toHaveLength(2);
+    const again = db.updateTable('consents').set({ account_id: `erased:${'b'.repeat(64)}` }).where('account_id', '=', erased).execute();
+    expect(await rejectionMessage(again)).toMatch(/append-only/);
+    const sneaky = db.updateTable('consents').set({ account_id: `erased:${'c'.repeat(64)}`, policy_version: '9' }).where('account_id', '=', erased).execute();
+    expect(await rejectionMessage(sneaky)).toMatch(/append-only/);
+    const back = db.updateTable('consents').set({ account_id: account.id }).where('account_id', '=', erased).execute();
+    expect(await rejectionMessage(back)).toMatch(/append-only/);
+  });
+
   it('when a later version is published, then it becomes current only from its effective date', async () => {
     const db = database.handle.db;
     const future = new Date(Date.now() + 86_400_000).toISOString();

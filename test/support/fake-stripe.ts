@@ -98,6 +98,12 @@ export class FakeStripe {
       if (!subscription) return this.error(res, 404, 'invalid_request_error', `No such subscription: '${req.params.id}'`);
       res.json(subscription);
     });
+    app.delete('/v1/subscriptions/:id', (req, res) => {
+      const subscription = this.subscriptions.get(req.params.id);
+      if (!subscription) return this.error(res, 404, 'invalid_request_error', `No such subscription: '${req.params.id}'`);
+      Object.assign(subscription, { status: 'canceled', canceled_at: now(), ended_at: now() });
+      res.json(subscription);
+    });
     app.post('/v1/billing_portal/sessions', (req, res) => {
       if (!this.customers.has(req.body.customer)) return this.error(res, 400, 'invalid_request_error', `No such customer: '${req.body.customer}'`);
       res.json({ id: FakeStripe.id('bps'), object: 'billing_portal.session', customer: req.body.customer, return_url: req.body.return_url, url: `${this.url}/p/session/${FakeStripe.id('bps')}`, livemode: false, created: now() });

@@ -1,0 +1,79 @@
+import request from 'supertest';
+import { modes, startTestApp, type Mode, type TestApp } from '../support/test-app';
+import { csrfTokenIn, goodPassword, signUp, submitForm } from '../support/http';
+import { describeWithServices } from '../support/services';
+import { FakeStripe } from '../support/fake-stripe';
+import { erasedAccountRef } from '../../src/account/account-deletion';
+
+const describeMode = (mode: Mode) => (mode === 'production' ? describeWithServices : describe);
+
+for (const mode of modes) {
+  describeMode(mode)(`account deletion (${mode})`, () => {
+    let stripe: FakeStripe;
+    let t: TestApp;
+    beforeAll(async () => {
+      stripe = new FakeStripe();
+      await stripe.start();
+      t = await startTestApp(mode, { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url } });
+      await t.deps.plans.replace([{ priceId: 'price_monthly', name: 'Monthly', description: '' }]);
+    });
+    afterAll(async () => {
+      await t.close();
+      await stripe.stop();
+    });
+
+    async function subscribedReader() {
+      const reader = await signUp(t.app);
+      await reader.agent.get('/articles/harbour-bridge-reopens');
+      const page = await reader.agent.get('/articles/care-home-contracts');
+      const checkout = await reader.agent.post('/subscribe').type('form').send({ priceId: 'price_monthly', _csrf: csrfTokenIn(page.text) });
+      const sessionId = /\/c\/pay\/(cs_test_[A-Za-z0-9_]+)/.exec(checkout.headers.location as string)![1]!;
+      const subscription = stripe.completeCheckout(sessionId);
+      await reader.agent.get(`/subscribe/success?session_id=${sessionId}`).expect(200);
+      const account = (await t.deps.accountsRepository.findByEmail(reader.email))!;
+      return { ...reader, account, subscription };
+    }
+
+    it('when a subscriber deletes their account, then Stripe cancels, data is erased, consent kept under a hash, sessions end, and the email is free', async () => {
+      const { agent, email, account, subscription } = await subscribedReader();
+      const other = request.agent(t.app);
+      await submitForm(other, '/signin', '/signin', { email, password: goodPassword }, { 'X-Forwarded-For': '198.51.100.60' });
+      const form = await agent.get('/account/delete').expect(200);
+      const wrong = await agent.post('/account/delete').type('form').send({ password: 'not my password', _csrf: csrfTokenIn(form.text) });
+      expect(wrong.status).toBe(400);
+      expect(await t.deps.accountsRepository.findByEmail(email)).toBeDefined();
+
+      const done = await agent.post('/account/delete').type('form').send({ password: goodPassword, _csrf: csrfTokenIn(form.text) }).expect(200);
+      expect(done.text).toContain('Your account has been deleted');
+      expect(stripe.subscriptions.get(subscription.id as string)?.status).toBe('canceled');
+      expect(await t.deps.accountsRepository.findByEmail(email)).toBeUndefined();
+      const db = t.deps.database.db;
+      expect(await db.selectFrom('consents').select('id').where('account_id', '=', account.id).execute()).toEqual([]);
+      const kept = await db.selectFrom('consents').select(['document', 'method']).where('account_id', '=', erasedAccountRef(account.id)).execute();
+      expect(kept.map((c) => `${c.document}/${c.method}`).sort()).toEqual(['privacy/signup', 'terms/signup']);
+      expect(await db.selectFrom('subscriptions').select('id').where('account_id', '=', account.id).execute()).toEqual([]);
+      expect(await t.deps.billingRepository.customerOf(account.id)).toBeUndefined();
+      await agent.get('/account').expect(303);
+      await other.get('/account').expect(303);
+
+      const again = await signUp(t.app, email);
+      const me = await again.agent.get('/api/me').expect(200);
+      expect(me.body).toMatchObject({ signedIn: true, email, entitlement: 'none', meter: { used: 0 } });
+    });
+
+    it('when Stripe cannot be reached, then nothing is deleted', async () => {
+      const { agent, email } = await subscribedReader();
+      const form = await agent.get('/account/delete');
+      stripe.failing = true;
+      try {
+        const response = await agent.post('/account/delete').type('form').send({ password: goodPassword, _csrf: csrfTokenIn(form.text) });
+        expect(response.status).toBe(502);
+        expect(response.text).toContain('nothing was changed');
+      } finally {
+        stripe.failing = false;
+      }
+      expect(await t.deps.accountsRepository.findByEmail(email)).toBeDefined();
+      await agent.get('/account').expect(200);
+    });
+  });
+}
