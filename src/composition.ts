@@ -62,6 +62,8 @@ export interface AppDeps {
   readonly passwords: PasswordsService;
   readonly consent: ConsentService;
   readonly accountDeletion: AccountDeletion;
+  /** The time, injectable so tests can move it. */
+  readonly clock: () => number;
   close(): Promise<void>;
 }
 
@@ -130,6 +132,7 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       billing,
       stripeWebhooks: new StripeWebhookService(billing, billingRepository, logger),
       consent: new ConsentService(policies, logger),
+      clock: clock ? () => clock().getTime() : Date.now,
       accountDeletion: new AccountDeletion(database.db, stripe, billingRepository, accountSessions, meterStore, logger),
       passwords: new PasswordsService(
         accountsRepository,

@@ -16,7 +16,10 @@ export function bearerTokenOf(req: Request): string | undefined {
  * state-changing calls carry the CSRF token (`X-CSRF-Token`).
  * 401 without credentials, 403 for a signed-in reader who is not an admin.
  */
-export function requireAdmin(accounts: AccountsRepository, keys: ApiKeysRepository, mode: 'api' | 'page', csrf: Csrf): RequestHandler {
+/** Admin pages and API calls by session need a sign-in at most this old. */
+export const adminSignInMaxAgeMs = 12 * 60 * 60 * 1000;
+
+export function requireAdmin(accounts: AccountsRepository, keys: ApiKeysRepository, mode: 'api' | 'page', csrf: Csrf, clock: () => number = Date.now): RequestHandler {
   return async (req, res, next) => {
     if (mode === 'api' && req.headers.authorization !== undefined) {
       const token = bearerTokenOf(req);
@@ -31,6 +34,11 @@ export function requireAdmin(accounts: AccountsRepository, keys: ApiKeysReposito
     }
     const account = await accounts.findById(req.user.id);
     if (account?.isAdmin !== true) throw new AppError(403, 'This account is not a publisher admin.');
+    const authAt = req.session.authAt ?? 0;
+    if (clock() - authAt > adminSignInMaxAgeMs) {
+      if (mode === 'page') return res.redirect(303, `/signin?reauth=1&returnTo=${encodeURIComponent(req.originalUrl)}`);
+      throw new AppError(401, 'Sign in again: the admin needs a sign-in within the last 12 hours.');
+    }
     // A session can be ridden by another site; an API key cannot. Pages are covered app-wide.
     if (mode === 'api') return csrf.protect(req, res, next);
     next();

@@ -23,6 +23,7 @@ export interface AuthDeps {
   readonly csrf: Csrf;
   readonly gate: GateService;
   readonly passwordMinLength: number;
+  readonly clock: () => number;
 }
 
 /**
@@ -64,7 +65,12 @@ export function authRoutes(deps: AuthDeps): Router {
   async function renderSignin(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, error?: string) {
     const csrfToken = deps.csrf.token(req);
     await saveSession(req);
-    const notice = req.query.reset === '1' ? 'Your password has been changed. Sign in with the new one.' : undefined;
+    const notice =
+      req.query.reset === '1'
+        ? 'Your password has been changed. Sign in with the new one.'
+        : req.query.reauth === '1'
+          ? 'For your security, sign in again to continue.'
+          : undefined;
     res.status(status).render('signin', { title: 'Sign in', values, error, notice, consentWording, csrfToken });
   }
 
@@ -91,7 +97,7 @@ export function authRoutes(deps: AuthDeps): Router {
         password: form.data.password,
         shownVersions: { terms: form.data.termsVersion, privacy: form.data.privacyVersion },
       });
-      await logIn(req, account);
+      await logIn(req, account, deps.clock());
       deps.csrf.token(req, true);
       await deps.gate.carryOver(anonymousIdOf(req), account.id);
       res.redirect(303, returnTo);
@@ -108,7 +114,8 @@ export function authRoutes(deps: AuthDeps): Router {
 
   router.get('/signin', async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
-    if (req.user) return res.redirect(303, returnTo);
+    // A signed-in reader is sent on, unless a recent sign-in is what is asked for.
+    if (req.user && req.query.reauth !== '1') return res.redirect(303, returnTo);
     await renderSignin(req, res, 200, { returnTo });
   });
 
@@ -135,7 +142,7 @@ export function authRoutes(deps: AuthDeps): Router {
       return renderSignin(req, res, 401, { email: email.data, returnTo }, 'That email and password do not match an account.');
     }
     await deps.throttle.recordSuccess(email.data, address);
-    await logIn(req, account);
+    await logIn(req, account, deps.clock());
     deps.csrf.token(req, true);
     await deps.gate.carryOver(anonymousIdOf(req), account.id);
     res.redirect(303, returnTo);

@@ -7,6 +7,12 @@ import type { Account } from './accounts.repository';
 import type { AccountsService } from './accounts.service';
 import { emailSchema } from './email';
 
+declare module 'express-session' {
+  interface SessionData {
+    authAt?: number;
+  }
+}
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
@@ -48,12 +54,14 @@ export function authenticateLocal(passport: Authenticator, req: Request): Promis
 }
 
 /** Signs in with a new session id; keeps what the reader carried (returnTo) across it. */
-export function logIn(req: Request, account: Account): Promise<void> {
+export function logIn(req: Request, account: Account, now: number = Date.now()): Promise<void> {
   return new Promise((resolve, reject) => {
     req.logIn(account, { keepSessionInfo: true, session: true }, (error) => {
       if (error) return reject(error);
       // Whatever another account accepted is not this one's: reloaded on the next page.
       delete req.session.consents;
+      // When the password was last proven, for actions that need a recent sign-in.
+      req.session.authAt = now;
       resolve();
     });
   });

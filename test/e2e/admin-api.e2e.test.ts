@@ -109,3 +109,35 @@ for (const mode of modes) {
     });
   });
 }
+
+describe('admin access needs a recent sign-in', () => {
+  let t: TestApp;
+  let now = Date.now();
+  beforeAll(async () => {
+    t = await startTestApp('embedded', { clock: () => new Date(now) });
+  });
+  afterAll(() => t.close());
+
+  it('when an admin session is older than 12 hours, then pages ask to sign in again and the API answers 401, until they do', async () => {
+    const { agent, email, password } = await signUp(t.app);
+    await t.deps.accountsRepository.setAdmin(email, true);
+    const key = (await t.deps.apiKeys.create('tests')).key;
+    await agent.get('/admin').expect(200);
+    await agent.get('/admin/api/meter').expect(200);
+
+    now += 13 * 60 * 60 * 1000;
+    await agent.get('/admin').expect(303).expect('location', '/signin?reauth=1&returnTo=%2Fadmin');
+    const api = await agent.get('/admin/api/meter').expect(401);
+    expect(api.body.error).toContain('within the last 12 hours');
+    await request(t.app).get('/admin/api/meter').set('Authorization', `Bearer ${key}`).expect(200);
+    // Reading articles is not affected.
+    await agent.get('/articles/harbour-bridge-reopens').expect(200);
+
+    const form = await agent.get('/signin?reauth=1&returnTo=%2Fadmin').expect(200);
+    expect(form.text).toContain('sign in again');
+    const again = await agent.post('/signin').type('form').send({ email, password, returnTo: '/admin', _csrf: csrfTokenIn(form.text) });
+    expect(again.status).toBe(303);
+    expect(again.headers.location).toBe('/admin');
+    await agent.get('/admin').expect(200);
+  });
+});
