@@ -117,7 +117,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.use(passwordRoutes({ passwords: deps.passwords, csrf, passwordMinLength: config.passwordMinLength }));
   app.use(policyRoutes(deps.policies));
   app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf, deps.clock), adminApiRoutes(deps.meterSettings), adminPlansApiRoutes(deps.plans), adminPoliciesApiRoutes(deps.consent), adminConsentsRoutes(deps.database.db));
-  app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page', csrf, deps.clock), adminPageRoutes(deps.meterSettings, deps.plans, csrf));
+  app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page', csrf, deps.clock), adminPageRoutes(deps.meterSettings, deps.plans, deps.consent, csrf));
   app.use(accountRoutes(deps.policies, deps.accountsRepository, deps.billingRepository, deps.plans, deps.billing, deps.passwords, deps.accountDeletion));
 
   app.use(notFound);

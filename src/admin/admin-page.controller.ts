@@ -4,6 +4,8 @@ import { parseMeterSettings, type FieldErrors, type MeterSettings } from '../met
 import type { MeterSettingsService } from '../meter/meter-settings.service';
 import type { Csrf } from '../http/csrf';
 import { plansSchema, type Plan, type PlansService } from '../billing/plans';
+import type { ConsentService } from '../consent/consent.service';
+import { policyInputSchema, toPolicy } from './admin-policies.controller';
 
 /** "price_id | name | description" per line, as typed in the form. */
 function parsePlanLines(text: string): unknown[] {
@@ -60,20 +62,49 @@ function toForm(settings: MeterSettings): MeterForm {
 }
 
 /** The HTML console for the same settings as the API; mounted behind requireAdmin. */
-export function adminPageRoutes(meterSettings: MeterSettingsService, plans: PlansService, csrf: Csrf): Router {
+export function adminPageRoutes(meterSettings: MeterSettingsService, plans: PlansService, consent: ConsentService, csrf: Csrf): Router {
   const router = Router();
 
-  async function render(req: Request, res: Response, status: number, form: MeterForm, errors: FieldErrors, saved = false, plansForm?: { text: string; error?: string }) {
+  async function render(
+    req: Request,
+    res: Response,
+    status: number,
+    form: MeterForm,
+    errors: FieldErrors,
+    saved = false,
+    plansForm?: { text: string; error?: string },
+    policyForm: { values: Record<string, string>; errors: FieldErrors } = { values: {}, errors: {} },
+  ) {
     res.status(status).render('admin', {
       title: 'Publisher admin',
       form,
       errors,
       saved,
       savedPlans: req.query.saved === 'plans',
+      savedPolicy: req.query.saved === 'policy',
       plansForm: plansForm ?? { text: plansText(await plans.list()) },
+      policies: [...(await consent.policies(0))].reverse(),
+      policyForm,
       csrfToken: csrf.token(req),
     });
   }
+
+  router.post('/policies', async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const values = Object.fromEntries(['document', 'version', 'effectiveAt', 'body'].map((k) => [k, typeof body[k] === 'string' ? (body[k] as string) : '']));
+    const input = Object.fromEntries(Object.entries(values).filter(([k, v]) => !(k === 'effectiveAt' && v.trim() === '')));
+    const parsed = policyInputSchema.safeParse(input);
+    const current = toForm((await meterSettings.current()).value);
+    if (!parsed.success) {
+      const fieldErrors: FieldErrors = {};
+      for (const issue of parsed.error.issues) fieldErrors[issue.path.join('.') || 'body'] ??= issue.message;
+      return render(req, res, 400, current, {}, false, undefined, { values, errors: fieldErrors });
+    }
+    if (!(await consent.publish(toPolicy(parsed.data)))) {
+      return render(req, res, 409, current, {}, false, undefined, { values, errors: { version: 'already exists for this document; versions are never replaced' } });
+    }
+    res.redirect(303, '/admin?saved=policy#policies');
+  });
 
   router.get('/', async (req, res) => {
     await render(req, res, 200, toForm((await meterSettings.reload()).value), {}, req.query.saved === '1');

@@ -73,3 +73,27 @@ for (const mode of modes) {
     });
   });
 }
+
+describe('publishing a policy version from the admin page', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('embedded');
+  });
+  afterAll(() => t.close());
+
+  it('when an admin publishes through the form, then the version is listed and in force; bad input is named', async () => {
+    const { agent, email } = await signUp(t.app);
+    await t.deps.accountsRepository.setAdmin(email, true);
+    const page = await agent.get('/admin').expect(200);
+    const token = csrfTokenIn(page.text);
+    const bad = await agent.post('/admin/policies').type('form').send({ _csrf: token, document: 'terms', version: 'no spaces allowed', effectiveAt: '', body: '' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('Version must be 1-64 letters');
+    expect(bad.text).toContain('Text is required');
+    const good = await agent.post('/admin/policies').type('form').send({ _csrf: token, document: 'privacy', version: '2026-12', effectiveAt: '', body: 'The December privacy policy.' });
+    expect(good.status).toBe(303);
+    expect((await request(t.app).get('/privacy')).text).toContain('The December privacy policy.');
+    const duplicate = await agent.post('/admin/policies').type('form').send({ _csrf: token, document: 'privacy', version: '2026-12', effectiveAt: '', body: 'Again.' });
+    expect(duplicate.status).toBe(409);
+  });
+});
