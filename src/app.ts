@@ -57,13 +57,19 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
       },
       // Cookies and credentials never reach the log.
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
+        // No query strings, and no reset token from the path.
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url.split('?')[0]!.replace(/^\/password\/reset\/[^/]+/, '/password/reset/[redacted]'),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
   );
   const stripeHosts = ['https://checkout.stripe.com', 'https://billing.stripe.com'];
   if (config.stripe.apiUrl) stripeHosts.push(config.stripe.apiUrl.origin);
+  app.use(deps.metrics.middleware());
   app.use(securityHeaders({ https, formTargets: stripeHosts }));
   app.use('/static', express.static(publicDir, { maxAge: config.nodeEnv === 'production' ? '1d' : 0 }));
   app.use(healthRoutes(deps));

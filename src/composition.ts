@@ -34,6 +34,7 @@ import { PasswordResetsRepository } from './auth/password-resets.repository';
 import { PasswordsService } from './auth/passwords.service';
 import { ConsentService } from './consent/consent.service';
 import { AccountDeletion } from './account/account-deletion';
+import { Metrics } from './http/metrics';
 
 /** Everything createApp needs, built once by main.ts (or a test) from the config. */
 export interface AppDeps {
@@ -64,6 +65,7 @@ export interface AppDeps {
   readonly accountDeletion: AccountDeletion;
   /** The time, injectable so tests can move it. */
   readonly clock: () => number;
+  readonly metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,7 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
         : new RedisMeterStore(redis, { keyPrefix: config.redisKeyPrefix }));
     const meterSettings = new MeterSettingsService(new SettingsRepository(database.db), meterStore, logger);
     const clock = options.clock;
+    const metrics = new Metrics();
     const settingsRepository = new SettingsRepository(database.db);
     const stripe = buildStripe(config);
     const plans = new PlansService(settingsRepository);
@@ -130,9 +133,10 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       plans,
       billingRepository,
       billing,
-      stripeWebhooks: new StripeWebhookService(billing, billingRepository, logger),
+      stripeWebhooks: new StripeWebhookService(billing, billingRepository, logger, metrics),
       consent: new ConsentService(policies, logger),
       clock: clock ? () => clock().getTime() : Date.now,
+      metrics,
       accountDeletion: new AccountDeletion(database.db, stripe, billingRepository, accountSessions, meterStore, logger),
       passwords: new PasswordsService(
         accountsRepository,
@@ -142,7 +146,7 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
         logger,
         { publicUrl: config.publicUrl, siteName: config.siteName, passwordMinLength: config.passwordMinLength, redis, keyPrefix: config.redisKeyPrefix },
       ),
-      gate: new GateService(meterSettings, meterStore, entitlements, logger, clock ? () => clock().getTime() : undefined),
+      gate: new GateService(meterSettings, meterStore, entitlements, logger, clock ? () => clock().getTime() : undefined, metrics),
       async close() {
         redis?.disconnect();
         await database.close();

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import type { Logger } from 'pino';
 import type { BillingRepository } from './billing.repository';
 import type { BillingService } from './billing.service';
+import type { Metrics } from '../http/metrics';
 
 export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored' | 'unknown-customer';
 
@@ -49,10 +50,22 @@ export class StripeWebhookService {
     private readonly billing: BillingService,
     private readonly repository: BillingRepository,
     private readonly logger: Logger,
+    private readonly metrics?: Metrics,
   ) {}
 
   /** Applies one verified event; throws (so Stripe retries) when it cannot be applied now. */
   async handle(event: Stripe.Event): Promise<WebhookOutcome> {
+    try {
+      const outcome = await this.apply(event);
+      this.metrics?.webhookEvents.inc({ type: event.type, outcome });
+      return outcome;
+    } catch (error) {
+      this.metrics?.webhookEvents.inc({ type: event.type, outcome: 'failed' });
+      throw error;
+    }
+  }
+
+  private async apply(event: Stripe.Event): Promise<WebhookOutcome> {
     const ref = { id: event.id, type: event.type };
     if (await this.repository.hasEvent(event.id)) return 'duplicate';
     const handler = handlers[event.type];

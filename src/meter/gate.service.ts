@@ -7,6 +7,7 @@ import type { MeterSettings } from './meter-settings';
 import type { MeterSettingsService } from './meter-settings.service';
 import { MeterStoreUnavailable, type MeterState, type MeterStore, type ViewAnswer } from './meter-store';
 import { meterWindow, periodEndsAt } from './period';
+import type { Metrics } from '../http/metrics';
 
 export interface Reader {
   /** Set when signed in. */
@@ -48,6 +49,7 @@ export class GateService {
     private readonly entitlements: EntitlementsRepository,
     private readonly logger: Logger,
     private readonly clock: () => number = Date.now,
+    private readonly metrics?: Metrics,
   ) {}
 
   /** `count`: a page view. `peek`: the same decision without counting (the JSON API). */
@@ -135,6 +137,8 @@ export class GateService {
     storeUnavailable: boolean,
   ): GateResult {
     const used = meter?.used ?? 0;
+    this.metrics?.accessDecisions.inc({ decision });
+    if (storeUnavailable) this.metrics?.meterStoreErrors.inc();
     return {
       decision,
       settings,

@@ -132,6 +132,8 @@ for (const mode of modes) {
       const event = stripe.event('customer.subscription.updated', subscription);
       expect((await deliver(event).expect(200)).body.outcome).toBe('applied');
       expect((await deliver(event).expect(200)).body.outcome).toBe('duplicate');
+      const metrics = await request(t.app).get('/metrics');
+      expect(metrics.text).toMatch(/gatehouse_webhook_events_total\{type="customer.subscription.updated",outcome="duplicate"\} [1-9]/);
     });
 
     it('when updated arrives before created, then the state is still Stripe\'s current one', async () => {
