@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     }
   }
 
+  // Loaded now so that the first article views need no query.
+  await deps.meterSettings.reload();
   const app = createApp(deps);
   const server: Server = app.listen(config.port, () => {
     const mode = deps.database.dialect === 'sqlite' ? `embedded (${config.dataDir})` : 'production (PostgreSQL + Redis)';

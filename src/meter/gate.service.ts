@@ -8,6 +8,7 @@ import type { MeterSettingsService } from './meter-settings.service';
 import { MeterStoreUnavailable, type MeterState, type MeterStore, type ViewAnswer } from './meter-store';
 import { meterWindow, periodEndsAt } from './period';
 import type { Metrics } from '../http/metrics';
+import { isStoreOutage } from '../store/store-errors';
 
 export interface Reader {
   /** Set when signed in. */
@@ -94,7 +95,9 @@ export class GateService {
         }
       }
     } catch (error) {
-      if (!(error instanceof MeterStoreUnavailable)) throw error;
+      // The meter store, or the database while (re)loading settings: either way the
+      // publisher's failure policy decides, with the settings this instance has.
+      if (!(error instanceof MeterStoreUnavailable) && !isStoreOutage(error)) throw error;
       return this.whenStoreUnavailable(article, reader, nowMs, error);
     }
   }

@@ -31,9 +31,11 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
     });
-    // An idle client whose connection dies (server restart, pg_terminate_backend) emits
-    // 'error' on the pool; without a listener that would crash the process.
+    // A connection that dies (server restart, pg_terminate_backend) emits 'error': on the
+    // pool for an idle client, on the client itself while it is checked out. Without a
+    // listener either would crash the process; the query in progress rejects on its own.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }), log: options.log });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }

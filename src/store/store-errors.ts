@@ -14,6 +14,6 @@ export function isStoreOutage(error: unknown): boolean {
   const e = error as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
   if (e.name === 'StoreUnavailableError' || e.name === 'MeterStoreUnavailable' || e.name === 'MaxRetriesPerRequestError') return true;
   if (typeof e.code === 'string' && connectionCodes.has(e.code)) return true;
-  if (typeof e.message === 'string' && /enableOfflineQueue|Connection is closed|Command timed out|Connection terminated|timeout exceeded when trying to connect/i.test(e.message)) return true;
+  if (typeof e.message === 'string' && /enableOfflineQueue|Connection is closed|Command timed out|Connection terminated|timeout exceeded when trying to connect|not queryable|terminating connection/i.test(e.message)) return true;
   return e.cause !== undefined && e.cause !== error && isStoreOutage(e.cause);
 }
