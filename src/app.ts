@@ -41,6 +41,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const https = config.publicUrl.protocol === 'https:';
   const app = express();
   app.disable('x-powered-by');
+  // JSON answers escape <, > and & so that nothing a client sent can be read as markup.
+  app.set('json escape', true);
   app.set('trust proxy', config.trustProxy);
   app.set('session cookie name', sessionCookieName);
   app.locals.siteName = config.siteName;
