@@ -17,7 +17,8 @@
  * the admin API, sampling the server's memory meanwhile.
  *
  * Options: --duration <s> per kind per round (default 5), --rounds <n> (default 3),
- * --connections <n> (default 32), --consents <n>, --json <file>, --pin.
+ * --connections <n> (default 32), --consents <n>, --json <file>, --pin;
+ * --soak [--soak-seconds <s>] runs the soak instead (200 connections, 60 s).
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -84,6 +85,49 @@ async function webhookBurst(base: string, stripe: FakeStripe, handle: ReturnType
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
   return { events: count, perSecond: count / seconds, p50: at(0.5), p99: at(0.99), failures };
+}
+
+/**
+ * --soak: 200 connections for 60 s (--soak-seconds) cycling through the reader flows (front
+ * page, anonymous and signed-in article views, a wall, the JSON API), then the errors, p99
+ * and the server's memory at the start and the end.
+ */
+async function soak(base: string, child: ChildProcess, signedInCookie: string, seconds: number): Promise<void> {
+  const requests = [
+    { method: 'GET' as const, path: '/' },
+    { method: 'GET' as const, path: '/articles/harbour-bridge-reopens' },
+    { method: 'GET' as const, path: '/articles/market-hall-restoration', headers: { cookie: signedInCookie } },
+    { method: 'GET' as const, path: '/articles/care-home-contracts' },
+    { method: 'GET' as const, path: '/api/me', headers: { cookie: signedInCookie } },
+    { method: 'GET' as const, path: '/api/access/tram-line-consultation' },
+    { method: 'GET' as const, path: '/sections/news' },
+  ];
+  await autocannon({ url: base, connections: 200, duration: 5, requests });
+  const start = await memoryOf(child);
+  const run = await autocannon({ url: base, connections: 200, duration: seconds, requests });
+  const end = await memoryOf(child);
+  const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+  const growth = Math.round(((end.rss - start.rss) / start.rss) * 100);
+  console.log(`\nGatehouse soak: 200 connections, ${seconds} s over ${requests.length} reader flows, production mode, ${new Date().toISOString()}`);
+  console.table([
+    {
+      requests: run.requests.total,
+      'req/s': Math.round(run.requests.average),
+      errors: run.errors,
+      timeouts: run.timeouts,
+      resets: (run as unknown as { resets?: number }).resets ?? 0,
+      'non-2xx': run.non2xx,
+      'p50 ms': run.latency.p50,
+      'p99 ms': run.latency.p99,
+      'RSS start MB': mb(start.rss),
+      'RSS end MB': mb(end.rss),
+      'RSS growth': `${growth}%`,
+      'heap start MB': mb(start.heapUsed),
+      'heap end MB': mb(end.heapUsed),
+    },
+  ]);
+  const misses = [...(run.errors + run.non2xx > 0 ? [`${run.errors} errors (${run.timeouts} of them time-outs), ${run.non2xx} non-2xx (target 0)`] : []), ...(growth >= 20 ? [`RSS grew ${growth}% (target under 20%)`] : [])];
+  console.log(misses.length === 0 ? 'Soak targets met.' : `Soak targets missed:\n  ${misses.join('\n  ')}`);
 }
 
 function memoryOf(child: ChildProcess): Promise<NodeJS.MemoryUsage> {
@@ -263,6 +307,10 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   try {
     const registered = await signUp(base);
+    if (process.argv.includes('--soak')) {
+      await soak(base, child, registered.cookie, Number(option('soak-seconds', '60')));
+      return;
+    }
     const subscriber = await signUp(base);
     const subscriberId = (await new AccountsRepository(handle.db).findByEmail(subscriber.email))!.id;
     await new EntitlementsRepository(handle.db).set(subscriberId, 'subscriber', null);
