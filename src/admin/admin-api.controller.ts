@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { parseMeterSettings } from '../meter/meter-settings';
 import type { MeterSettingsService } from '../meter/meter-settings.service';
+import { sendFieldErrors } from '../http/validation';
 
 /** The JSON admin API (SPEC section 9); mounted behind requireAdmin. */
 export function adminApiRoutes(meterSettings: MeterSettingsService): Router {
@@ -13,10 +14,7 @@ export function adminApiRoutes(meterSettings: MeterSettingsService): Router {
 
   router.put('/meter', async (req, res) => {
     const parsed = parseMeterSettings(req.body);
-    if (!parsed.ok) {
-      res.status(400).json({ error: `Invalid meter settings: ${Object.keys(parsed.fields).join(', ')}`, fields: parsed.fields });
-      return;
-    }
+    if (!parsed.ok) return sendFieldErrors(res, 'meter settings', parsed.fields);
     res.json((await meterSettings.replace(parsed.value)).value);
   });
 

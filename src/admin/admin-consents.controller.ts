@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Db } from '../store/database';
 import { exportFilterSchema, writeConsentsCsv } from '../consent/consents-export';
+import { fieldErrorsOf, sendFieldErrors } from '../http/validation';
 
 /** GET /admin/api/consents.csv?document=&from=&to= (SPEC section 7); mounted behind requireAdmin. */
 export function adminConsentsRoutes(db: Db): Router {
@@ -9,12 +10,7 @@ export function adminConsentsRoutes(db: Db): Router {
     // An empty field from the admin form means "no filter".
     const query = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
     const filter = exportFilterSchema.safeParse(query);
-    if (!filter.success) {
-      const fields: Record<string, string> = {};
-      for (const issue of filter.error.issues) fields[issue.path.join('.') || 'query'] ??= issue.message;
-      res.status(400).json({ error: `Invalid filter: ${Object.keys(fields).join(', ')}`, fields });
-      return;
-    }
+    if (!filter.success) return sendFieldErrors(res, 'filter', fieldErrorsOf(filter.error));
     res.status(200);
     res.set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="consents.csv"', 'Cache-Control': 'no-store' });
     try {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseMeterSettings, type FieldErrors, type MeterSettings } from '../meter/meter-settings';
 import type { MeterSettingsService } from '../meter/meter-settings.service';
 import type { Csrf } from '../http/csrf';
+import { fieldErrorsOf } from '../http/validation';
 import { plansSchema, type Plan, type PlansService } from '../billing/plans';
 import type { ConsentService } from '../consent/consent.service';
 import { policyInputSchema, toPolicy } from './admin-policies.controller';
@@ -96,9 +97,7 @@ export function adminPageRoutes(meterSettings: MeterSettingsService, plans: Plan
     const parsed = policyInputSchema.safeParse(input);
     const current = toForm((await meterSettings.current()).value);
     if (!parsed.success) {
-      const fieldErrors: FieldErrors = {};
-      for (const issue of parsed.error.issues) fieldErrors[issue.path.join('.') || 'body'] ??= issue.message;
-      return render(req, res, 400, current, {}, false, undefined, { values, errors: fieldErrors });
+      return render(req, res, 400, current, {}, false, undefined, { values, errors: fieldErrorsOf(parsed.error) });
     }
     if (!(await consent.publish(toPolicy(parsed.data)))) {
       return render(req, res, 409, current, {}, false, undefined, { values, errors: { version: 'already exists for this document; versions are never replaced' } });

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { plansSchema, type PlansService } from '../billing/plans';
+import { fieldErrorsOf, sendFieldErrors } from '../http/validation';
 
 /** GET/PUT /admin/api/plans (SPEC section 9); mounted behind requireAdmin. */
 export function adminPlansApiRoutes(plans: PlansService): Router {
@@ -10,12 +11,7 @@ export function adminPlansApiRoutes(plans: PlansService): Router {
   });
   router.put('/plans', async (req, res) => {
     const parsed = plansSchema.safeParse(req.body);
-    if (!parsed.success) {
-      const fields: Record<string, string> = {};
-      for (const issue of parsed.error.issues) fields[issue.path.join('.') || 'body'] ??= issue.message;
-      res.status(400).json({ error: `Invalid plans: ${Object.keys(fields).join(', ')}`, fields });
-      return;
-    }
+    if (!parsed.success) return sendFieldErrors(res, 'plans', fieldErrorsOf(parsed.error));
     res.json(await plans.replace(parsed.data));
   });
   return router;

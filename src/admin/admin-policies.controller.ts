@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { ConsentService } from '../consent/consent.service';
 import { policyDocuments, type Policy } from '../consent/policies.repository';
+import { fieldErrorsOf, sendFieldErrors } from '../http/validation';
 
 export const policyInputSchema = z
   .object({
@@ -25,12 +26,7 @@ export function adminPoliciesApiRoutes(consent: ConsentService): Router {
   });
   router.post('/policies', async (req, res) => {
     const parsed = policyInputSchema.safeParse(req.body);
-    if (!parsed.success) {
-      const fields: Record<string, string> = {};
-      for (const issue of parsed.error.issues) fields[issue.path.join('.') || 'body'] ??= issue.message;
-      res.status(400).json({ error: `Invalid policy: ${Object.keys(fields).join(', ')}`, fields });
-      return;
-    }
+    if (!parsed.success) return sendFieldErrors(res, 'policy', fieldErrorsOf(parsed.error));
     const policy = toPolicy(parsed.data);
     if (!(await consent.publish(policy))) {
       res.status(409).json({ error: `${policy.document} already has a version "${policy.version}"; versions are never replaced.` });
