@@ -97,4 +97,31 @@ describeWithServices('when Redis goes away (production mode)', () => {
     expect(back.headers).toMatchObject({ 'x-access-decision': 'metered', 'x-meter-limit': '3' });
     await policy('open');
   });
+
+  it('when Redis is stopped and restarted under concurrent traffic, then every page and API answer is a 2xx within the bound', async () => {
+    await policy('open');
+    const { agent: signedIn } = await signUp(t.app);
+    const statuses: number[] = [];
+    let running = true;
+    let article = 0;
+    const worker = async (n: number) => {
+      while (running) {
+        const agent = n % 3 === 0 ? signedIn : request.agent(t.app);
+        const path = n % 3 === 1 ? '/api/me' : `/articles/m${(article++ % 100) + 1}`;
+        const response = await agent.get(path).timeout(withinOneSecond).catch(() => ({ status: 599 }));
+        statuses.push(response.status);
+      }
+    };
+    const workers = Array.from({ length: 6 }, (_, n) => worker(n));
+    await new Promise((r) => setTimeout(r, 300));
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 1_000));
+    await redis.start();
+    await waitUntilReady();
+    await new Promise((r) => setTimeout(r, 300));
+    running = false;
+    await Promise.all(workers);
+    expect(statuses.length).toBeGreaterThan(30);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+  });
 });
