@@ -1,6 +1,6 @@
 import { startTestApp } from '../support/test-app';
 import { describeWithBrowser } from '../support/services';
-import { startBrowserHarness, type BrowserHarness } from '../support/browser';
+import { screenshot, startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { newEmail, signUp } from '../support/http';
 import { makeFixtureContent, marker } from '../support/fixture-content';
 
@@ -32,6 +32,7 @@ describeWithBrowser('the gate and the admin console in a real browser', () => {
     await page.getByRole('button', { name: 'Save meter settings' }).click();
     await page.waitForURL('**/admin?saved=1');
     await page.getByText('Meter settings saved.').waitFor();
+    await screenshot(page, 'admin');
     expect(await page.getByLabel('Articles for readers without an account').inputValue()).toBe('1');
     await admin.close();
 

@@ -1,6 +1,6 @@
 import { startTestApp } from '../support/test-app';
 import { describeWithBrowser } from '../support/services';
-import { startBrowserHarness, type BrowserHarness } from '../support/browser';
+import { screenshot, startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { FakeStripe } from '../support/fake-stripe';
 import { newEmail } from '../support/http';
 
@@ -29,6 +29,7 @@ describeWithBrowser('subscribing in a real browser', () => {
     const wall = await page.goto(`${h.baseUrl}/articles/care-home-contracts`);
     expect(wall?.headers()['x-access-decision']).toBe('paywall');
     await page.getByRole('heading', { name: 'Subscribe to keep reading' }).waitFor();
+    await screenshot(page, 'paywall');
     await page.getByRole('link', { name: 'Subscribe: Monthly' }).click();
     await page.waitForURL('**/signup?returnTo=*');
     await page.getByLabel('Email address').fill(newEmail());

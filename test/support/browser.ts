@@ -46,3 +46,13 @@ export async function startBrowserHarness(t: import('./test-app').TestApp): Prom
     },
   };
 }
+
+/** With SCREENSHOTS=<dir>, saves a full-page picture (used to refresh docs/). */
+export async function screenshot(page: import('playwright-core').Page, name: string): Promise<void> {
+  const dir = process.env.SCREENSHOTS;
+  if (!dir) return;
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  fs.mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
