@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import type { PoliciesRepository } from '../consent/policies.repository';
+import { documentTitles as titles, type PoliciesRepository } from '../consent/policies.repository';
 import type { AccountsRepository } from '../auth/accounts.repository';
 import { logOutAndDestroy } from '../auth/passport';
 import type { BillingRepository } from '../billing/billing.repository';
@@ -10,7 +10,6 @@ import { emailSchema } from '../auth/email';
 import { z } from 'zod';
 import type { AccountDeletion } from './account-deletion';
 
-const titles = { terms: 'Terms of Use', privacy: 'Privacy Policy' } as const;
 
 export const requireSignIn: RequestHandler = (req, res, next) => {
   if (req.user) return next();

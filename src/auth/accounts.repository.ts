@@ -47,10 +47,15 @@ export class AccountsRepository {
   }
 
   async findById(id: string): Promise<Account | undefined> {
-    const row = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
-    if (row === undefined) return undefined;
-    const { passwordHash: _omitted, ...account } = toAccount(row);
+    const found = await this.findByIdWithPassword(id);
+    if (found === undefined) return undefined;
+    const { passwordHash: _omitted, ...account } = found;
     return account;
+  }
+
+  async findByIdWithPassword(id: string): Promise<AccountWithPassword | undefined> {
+    const row = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toAccount(row);
   }
 
   /** The account and its consent records commit together or not at all. */

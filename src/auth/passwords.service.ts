@@ -103,8 +103,7 @@ export class PasswordsService {
   }
 
   private async verified(accountId: string, password: string) {
-    const summary = await this.accounts.findById(accountId);
-    const account = summary === undefined ? undefined : await this.accounts.findByEmail(summary.email);
+    const account = await this.accounts.findByIdWithPassword(accountId);
     if (account === undefined) {
       await verifyAgainstNothing(password);
       throw new AppError(404, 'This account no longer exists.');

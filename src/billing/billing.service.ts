@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { Logger } from 'pino';
+import { idOf } from './stripe-id';
 import { AppError } from '../http/app-error';
 import type { MeterStore } from '../meter/meter-store';
 import type { BillingRepository, SubscriptionSnapshot } from './billing.repository';
@@ -9,11 +10,6 @@ export class BillingNotConfigured extends AppError {
   constructor() {
     super(503, 'Subscriptions are not available yet: billing has not been set up for this site.');
   }
-}
-
-function idOf(value: string | { id: string } | null | undefined): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  return typeof value === 'string' ? value : value.id;
 }
 
 /** Reads the fields Gatehouse keeps from a Stripe subscription (period end sits on items since 2025). */

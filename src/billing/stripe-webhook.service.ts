@@ -1,15 +1,11 @@
 import type Stripe from 'stripe';
 import type { Logger } from 'pino';
+import { idOf } from './stripe-id';
 import type { BillingRepository } from './billing.repository';
 import type { BillingService } from './billing.service';
 import type { Metrics } from '../http/metrics';
 
 export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored' | 'unknown-customer';
-
-function idOf(value: string | { id: string } | null | undefined): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  return typeof value === 'string' ? value : value.id;
-}
 
 /** The subscription an invoice belongs to, in the current and the pre-2025 invoice shapes. */
 function subscriptionOfInvoice(invoice: Stripe.Invoice): string | undefined {

@@ -1,10 +1,9 @@
 import { Router } from 'express';
 import MarkdownIt from 'markdown-it';
 import { z } from 'zod';
-import type { PoliciesRepository, PolicyDocument } from './policies.repository';
+import { documentTitles as titles, type PoliciesRepository } from './policies.repository';
 import { AppError } from '../http/app-error';
 
-const titles: Record<PolicyDocument, string> = { terms: 'Terms of Use', privacy: 'Privacy Policy' };
 const versionQuery = z.object({ version: z.string().min(1).max(64).optional() });
 
 export function policyRoutes(policies: PoliciesRepository, clock: () => Date = () => new Date()): Router {

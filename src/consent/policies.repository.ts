@@ -2,6 +2,7 @@ import { isUniqueViolation, type Db } from '../store/database';
 
 export const policyDocuments = ['terms', 'privacy'] as const;
 export type PolicyDocument = (typeof policyDocuments)[number];
+export const documentTitles: Record<PolicyDocument, string> = { terms: 'Terms of Use', privacy: 'Privacy Policy' };
 export type ConsentMethod = 'signup' | 'reaccept';
 
 export interface Policy {

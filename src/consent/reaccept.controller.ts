@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Csrf } from '../http/csrf';
 import { safeReturnTo } from '../auth/return-to';
 import { reacceptWording, type AcceptedVersions, type ConsentService } from './consent.service';
-import type { Policy } from './policies.repository';
+import { documentTitles as titles, type Policy } from './policies.repository';
 
 declare module 'express-session' {
   interface SessionData {
@@ -13,7 +13,6 @@ declare module 'express-session' {
   }
 }
 
-const titles = { terms: 'Terms of Use', privacy: 'Privacy Policy' } as const;
 // Pages a reader can reach without accepting: the documents themselves, their own data and
 // account (to leave, if they do not agree), JSON APIs and machine endpoints.
 const exempt = /^\/(terms|privacy|static\/|account|api\/|admin\/api\/|webhooks\/|healthz|readyz|policies\/accept|signout)/;

@@ -1,13 +1,9 @@
 import session from 'express-session';
 import { RedisStore } from 'connect-redis';
 import type Redis from 'ioredis';
+import { accountIdOf } from './session-store.sql';
 
 type Callback<T = void> = (error?: unknown, value?: T) => void;
-
-function accountIdOf(data: session.SessionData): string | undefined {
-  const user = (data as { passport?: { user?: unknown } }).passport?.user;
-  return typeof user === 'string' ? user : undefined;
-}
 
 /**
  * connect-redis, plus a set of session ids per account so that every session of an account

@@ -3,9 +3,10 @@ import type { Db } from './database';
 
 type Callback<T = void> = (error?: unknown, value?: T) => void;
 
-function accountIdOf(data: session.SessionData): string | null {
+/** The signed-in account of a session's data, as passport stores it. */
+export function accountIdOf(data: session.SessionData): string | undefined {
   const user = (data as { passport?: { user?: unknown } }).passport?.user;
-  return typeof user === 'string' ? user : null;
+  return typeof user === 'string' ? user : undefined;
 }
 
 /**
@@ -46,7 +47,7 @@ export class SqlSessionStore extends session.Store {
   }
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
-    const values = { data: JSON.stringify(data), expires_at: this.expiresAt(data), account_id: accountIdOf(data) };
+    const values = { data: JSON.stringify(data), expires_at: this.expiresAt(data), account_id: accountIdOf(data) ?? null };
     this.db
       .insertInto('sessions')
       .values({ sid, ...values })

@@ -1,11 +1,9 @@
 import request from 'supertest';
-import { modes, startTestApp, type Mode, type TestApp } from '../support/test-app';
+import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { csrfTokenIn, goodPassword, signUp, submitForm } from '../support/http';
-import { describeWithServices } from '../support/services';
 import { FakeStripe } from '../support/fake-stripe';
 import { erasedAccountRef } from '../../src/account/account-deletion';
 
-const describeMode = (mode: Mode) => (mode === 'production' ? describeWithServices : describe);
 
 for (const mode of modes) {
   describeMode(mode)(`account deletion (${mode})`, () => {

@@ -1,9 +1,7 @@
 import request from 'supertest';
-import { modes, startTestApp, type Mode, type TestApp } from '../support/test-app';
+import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { csrfTokenIn, goodPassword, newEmail, sessionCookieOf, signUp, submitForm } from '../support/http';
-import { describeWithServices } from '../support/services';
 
-const describeMode = (mode: Mode) => (mode === 'production' ? describeWithServices : describe);
 
 for (const mode of modes) {
   describeMode(mode)(`accounts over HTTP (${mode})`, () => {

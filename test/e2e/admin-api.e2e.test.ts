@@ -1,10 +1,8 @@
 import request from 'supertest';
-import { modes, startTestApp, type Mode, type TestApp } from '../support/test-app';
+import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { csrfTokenIn, signUp } from '../support/http';
-import { describeWithServices } from '../support/services';
 import { defaultMeterSettings } from '../../src/meter/meter-settings';
 
-const describeMode = (mode: Mode) => (mode === 'production' ? describeWithServices : describe);
 
 const valid = {
   anonymousLimit: 5,

@@ -1,9 +1,7 @@
 import request from 'supertest';
-import { modes, startTestApp, type Mode, type TestApp } from '../support/test-app';
+import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { signUp } from '../support/http';
-import { describeWithServices } from '../support/services';
 
-const describeMode = (mode: Mode) => (mode === 'production' ? describeWithServices : describe);
 
 function parseCsv(text: string): string[][] {
   return text

@@ -1,11 +1,9 @@
 import request from 'supertest';
-import { modes, startTestApp, type Mode, type TestApp } from '../support/test-app';
+import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { csrfTokenIn, newEmail, signUp, submitForm, goodPassword } from '../support/http';
-import { describeWithServices } from '../support/services';
 import { makeFixtureContent, marker, markerParagraphs } from '../support/fixture-content';
 import { defaultMeterSettings, type MeterSettings } from '../../src/meter/meter-settings';
 
-const describeMode = (mode: Mode) => (mode === 'production' ? describeWithServices : describe);
 type Agent = ReturnType<typeof request.agent>;
 
 function jsonLdOf(html: string): Record<string, unknown> {

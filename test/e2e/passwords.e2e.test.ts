@@ -1,12 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { modes, startTestApp, type Mode, type TestApp } from '../support/test-app';
+import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { csrfTokenIn, goodPassword, newEmail, signUp, submitForm } from '../support/http';
-import { describeWithServices } from '../support/services';
 import { mailTo, resetLinkIn } from '../support/outbox';
 
-const describeMode = (mode: Mode) => (mode === 'production' ? describeWithServices : describe);
 const alert = (html: string) => /<(?:p|div) class="(?:alert|field__error)"[^>]*>([^<]*)</.exec(html)?.[1];
 
 for (const mode of modes) {

@@ -1,10 +1,8 @@
 import request from 'supertest';
-import { modes, startTestApp, type Mode, type TestApp } from '../support/test-app';
+import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { csrfTokenIn, signUp, submitForm, goodPassword, newEmail } from '../support/http';
-import { describeWithServices } from '../support/services';
 import { FakeStripe } from '../support/fake-stripe';
 
-const describeMode = (mode: Mode) => (mode === 'production' ? describeWithServices : describe);
 type Agent = ReturnType<typeof request.agent>;
 const plans = [
   { priceId: 'price_monthly', name: 'Monthly', description: 'Every article, billed monthly' },

@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config/config';
 import { buildDeps, type AppDeps, type BuildOptions } from '../../src/composition';
 import { createApp } from '../../src/app';
 import { migrateToLatest } from '../../src/store/migrate';
-import { createPostgresDatabase, uniqueName } from './services';
+import { createPostgresDatabase, describeWithServices, uniqueName } from './services';
 import { testRedisUrl } from './env';
 
 export type Mode = 'embedded' | 'production';
@@ -62,3 +62,6 @@ export async function startTestApp(
 }
 
 export const modes: Mode[] = ['embedded', 'production'];
+
+/** `describe` for the embedded mode; for production, only where PostgreSQL and Redis are here. */
+export const describeMode = (mode: Mode): jest.Describe => (mode === 'production' ? describeWithServices : describe);
