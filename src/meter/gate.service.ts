@@ -57,27 +57,28 @@ export class GateService {
   async decide(article: Pick<ArticleSummary, 'slug' | 'access' | 'section'>, reader: Reader, mode: 'count' | 'peek'): Promise<GateResult> {
     const nowMs = this.clock();
     const signedIn = reader.accountId !== undefined;
+    const readerKey = readerKeyOf(reader);
+    const articleId = meterArticleId(article.slug);
     try {
       for (let attempt = 1; ; attempt += 1) {
         const { value: settings, version } = await this.settings.current();
         const access = effectiveAccess(article, settings.sections);
         const limit = meterLimitFor({ signedIn }, settings);
         const window = meterWindow(settings.period, nowMs);
-        const readerKey = readerKeyOf(reader);
         const metered = needsMeter(access, { signedIn, entitlement: 'none' }, limit);
-        const answer: ViewAnswer =
-          readerKey === undefined && !metered
-            ? await this.store.view({ settingsVersion: version, readerKey: 'a:-', mode: 'check', nowMs })
-            : await this.store.view({
-                settingsVersion: version,
-                readerKey: readerKey ?? 'a:-',
-                accountId: reader.accountId,
-                mode: metered && readerKey !== undefined ? mode : metered ? 'peek' : 'check',
-                articleId: meterArticleId(article.slug),
-                limit,
-                window,
-                nowMs,
-              });
+        // Not metered: only the settings version and entitlement. A reader with no id yet
+        // (an API peek before any view) is asked about as an empty meter, never counted.
+        const storeMode = !metered ? 'check' : readerKey === undefined ? 'peek' : mode;
+        const answer: ViewAnswer = await this.store.view({
+          settingsVersion: version,
+          readerKey: readerKey ?? 'a:-',
+          accountId: reader.accountId,
+          mode: storeMode,
+          articleId,
+          limit,
+          window,
+          nowMs,
+        });
         if (answer.kind === 'ok') {
           const reader_ = { signedIn, entitlement: answer.entitlement };
           const meterApplies = needsMeter(access, reader_, limit);
