@@ -17,10 +17,10 @@
  * the admin API, sampling the server's memory meanwhile.
  *
  * Options: --duration <s> per kind per round (default 5), --rounds <n> (default 3),
- * --connections <n> (default 32), --consents <n>, --json <file>, --pin;
+ * --connections <n> (default 32), --consents <n>, --json <file>;
  * --soak [--soak-seconds <s>] runs the soak instead (200 connections, 60 s).
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
@@ -143,34 +143,6 @@ async function soak(base: string, child: ChildProcess, signedInCookie: string, s
   console.log(misses.length === 0 ? 'Soak targets met.' : `Soak targets missed:\n  ${misses.join('\n  ')}`);
 }
 
-function loopOf(child: ChildProcess): Promise<{ maxMs: number; p99Ms: number }> {
-  return new Promise((resolve) => {
-    const listener = (reply: unknown) => {
-      const r = reply as { loop?: { maxMs: number; p99Ms: number } };
-      if (r.loop) {
-        child.off('message', listener);
-        resolve(r.loop);
-      }
-    };
-    child.on('message', listener);
-    child.send('loop');
-  });
-}
-
-function memoryOf(child: ChildProcess): Promise<NodeJS.MemoryUsage> {
-  return new Promise((resolve) => {
-    const listener = (reply: unknown) => {
-      const r = reply as { memory?: NodeJS.MemoryUsage };
-      if (r.memory) {
-        child.off('message', listener);
-        resolve(r.memory);
-      }
-    };
-    child.on('message', listener);
-    child.send('memory');
-  });
-}
-
 /** Generates `count` consent records in the database, then downloads them all as CSV while sampling the server's memory. */
 async function consentExport(base: string, child: ChildProcess, handle: ReturnType<typeof openDatabase>, count: number) {
   await sql`insert into consents (account_id, document, policy_version, wording, method, accepted_at)
@@ -198,15 +170,6 @@ async function consentExport(base: string, child: ChildProcess, handle: ReturnTy
   }
   clearInterval(sampler);
   return { rows: lines - 1, bytes, seconds: (performance.now() - started) / 1000, rssBefore: before.rss, rssPeak, heapBefore: before.heapUsed, heapPeak };
-}
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 interface Counters {
@@ -260,19 +223,21 @@ async function serve(): Promise<void> {
   });
 }
 
-function request(child: ChildProcess, message: string): Promise<Counters> {
+/** Asks the server child for one reading; it answers `message` with `{ [message]: value }`. */
+function ask<T>(child: ChildProcess, message: 'counters' | 'memory' | 'loop'): Promise<T> {
   return new Promise((resolve) => {
     const listener = (reply: unknown) => {
-      const r = reply as { counters?: Counters };
-      if (r.counters) {
-        child.off('message', listener);
-        resolve(r.counters);
-      }
+      const value = (reply as Record<string, unknown>)[message];
+      if (value === undefined) return;
+      child.off('message', listener);
+      resolve(value as T);
     };
     child.on('message', listener);
     child.send(message);
   });
 }
+const memoryOf = (child: ChildProcess) => ask<NodeJS.MemoryUsage>(child, 'memory');
+const loopOf = (child: ChildProcess) => ask<{ maxMs: number; p99Ms: number }>(child, 'loop');
 
 function setCookies(response: Response): string[] {
   return response.headers.getSetCookie().map((c) => c.split(';')[0]!);
@@ -329,13 +294,7 @@ async function main(): Promise<void> {
 
   // BENCH_PROFILE=dir writes a V8 CPU profile of the server there.
   const execArgv = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  // --pin puts the server on core 1 and the load generator on core 0 (taskset). Measured
-  // here it made things worse: Redis and PostgreSQL need those cores too. Off by default.
-  const pinned = process.argv.includes('--pin') && hasTaskset();
-  if (pinned) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
-  const child = pinned
-    ? spawn('taskset', ['-c', '1', process.execPath, ...execArgv, __filename, '--serve'], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    : fork(__filename, ['--serve'], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(__filename, ['--serve'], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve((m as { port: number }).port)));
   const base = `http://127.0.0.1:${port}`;
   try {
@@ -377,14 +336,14 @@ async function main(): Promise<void> {
     const perView: Record<string, Counters> = {};
     for (const kind of kinds) {
       await fetch(`${base}${kind.path}`, { headers: kind.cookie ? { cookie: kind.cookie } : {} });
-      const before = await request(child, 'counters');
+      const before = await ask<Counters>(child, 'counters');
       for (let i = 0; i < 200; i += 1) {
         const response = await fetch(`${base}${kind.path}`, { headers: kind.cookie ? { cookie: kind.cookie } : {} });
         const decision = response.headers.get('x-access-decision') ?? '';
         if (decision !== kind.expect) throw new Error(`${kind.name}: expected "${kind.expect}", got "${decision}"`);
         await response.arrayBuffer();
       }
-      const after = await request(child, 'counters');
+      const after = await ask<Counters>(child, 'counters');
       perView[kind.name] = { redis: (after.redis - before.redis) / 200, sql: (after.sql - before.sql) / 200 };
     }
 
@@ -433,7 +392,7 @@ async function main(): Promise<void> {
         errors: r.errors,
       };
     });
-    console.log(`\nGatehouse bench: ${connections} connections, ${rounds} rounds of ${duration} s per kind (medians), production mode (PostgreSQL + Redis), server ${pinned ? 'pinned to core 1, load on core 0' : 'unpinned'}, ${new Date().toISOString()}`);
+    console.log(`\nGatehouse bench: ${connections} connections, ${rounds} rounds of ${duration} s per kind (medians), production mode (PostgreSQL + Redis), ${new Date().toISOString()}`);
     console.table(rows);
     console.log(`Redis bytes per anonymous reader after 3 reads (MEMORY USAGE): ${bytesPerReader}`);
     const gated = rows.slice(1);
