@@ -121,11 +121,11 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.use(articleRoutes({ source: deps.articles, gate: deps.gate, publicUrl: config.publicUrl, billing: deps.billing, plans: deps.plans }));
   app.use(billingRoutes({ billing: deps.billing, plans: deps.plans, accounts: deps.accountsRepository, csrf }));
   app.use(accessApiRoutes(deps.articles, deps.gate, deps.accountsRepository));
-  app.use(authRoutes({ accounts: deps.accounts, passport, throttle: deps.throttle, csrf, gate: deps.gate, passwordMinLength: config.passwordMinLength, clock: deps.clock }));
+  app.use(authRoutes({ accounts: deps.accounts, passport, throttle: deps.throttle, csrf, gate: deps.gate, funnel: deps.funnel, passwordMinLength: config.passwordMinLength, clock: deps.clock }));
   app.use(passwordRoutes({ passwords: deps.passwords, csrf, passwordMinLength: config.passwordMinLength }));
   app.use(policyRoutes(deps.policies));
-  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf, deps.clock), adminApiRoutes(deps.meterSettings), adminPlansApiRoutes(deps.plans), adminPoliciesApiRoutes(deps.consent), adminConsentsRoutes(deps.database.db));
-  app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page', csrf, deps.clock), adminPageRoutes(deps.meterSettings, deps.plans, deps.consent, csrf));
+  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf, deps.clock), adminApiRoutes(deps.meterSettings, deps.funnel), adminPlansApiRoutes(deps.plans), adminPoliciesApiRoutes(deps.consent), adminConsentsRoutes(deps.database.db));
+  app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page', csrf, deps.clock), adminPageRoutes(deps.meterSettings, deps.plans, deps.consent, deps.funnel, csrf));
   app.use(accountRoutes(deps.policies, deps.accountsRepository, deps.billingRepository, deps.plans, deps.billing, deps.passwords, deps.accountDeletion));
 
   app.use(notFound);

@@ -35,6 +35,9 @@ import { PasswordsService } from './auth/passwords.service';
 import { ConsentService } from './consent/consent.service';
 import { AccountDeletion } from './account/account-deletion';
 import { Metrics } from './http/metrics';
+import { FunnelRecorder } from './funnel/funnel-recorder';
+import { SqlFunnelStore } from './funnel/funnel-store.sql';
+import { RedisFunnelStore } from './funnel/funnel-store.redis';
 
 /** Everything createApp needs, built once by main.ts (or a test) from the config. */
 export interface AppDeps {
@@ -66,6 +69,8 @@ export interface AppDeps {
   /** The time, injectable so tests can move it. */
   readonly clock: () => number;
   readonly metrics: Metrics;
+  /** Conversion funnel figures, buffered and written every few seconds. */
+  readonly funnel: FunnelRecorder;
   close(): Promise<void>;
 }
 
@@ -85,7 +90,7 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
   let redis: Redis | undefined;
   try {
     if (config.redisUrl !== undefined) {
-      redis = openRedis(config.redisUrl);
+      redis = openRedis(config.redisUrl, { sentinels: config.redisSentinels, sentinelPassword: config.redisSentinelPassword });
       await redis.connect();
     }
     // Redis sessions are not touched on each view (that would cost a round trip per page):
@@ -112,7 +117,11 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
     const stripe = buildStripe(config);
     const plans = new PlansService(settingsRepository);
     const billingRepository = new BillingRepository(database.db);
-    const billing = new BillingService(stripe, billingRepository, plans, meterStore, logger, { publicUrl: config.publicUrl, graceDays: config.stripe.pastDueGraceDays }, clock);
+    const funnel = new FunnelRecorder(redis === undefined ? new SqlFunnelStore(database.db) : new RedisFunnelStore(redis, { keyPrefix: config.redisKeyPrefix }), logger, {
+      clock: clock ? () => clock().getTime() : undefined,
+    });
+    funnel.start();
+    const billing = new BillingService(stripe, billingRepository, plans, meterStore, logger, { publicUrl: config.publicUrl, graceDays: config.stripe.pastDueGraceDays, funnel }, clock);
     return {
       config,
       logger,
@@ -146,8 +155,10 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
         logger,
         { publicUrl: config.publicUrl, siteName: config.siteName, passwordMinLength: config.passwordMinLength, redis, keyPrefix: config.redisKeyPrefix },
       ),
-      gate: new GateService(meterSettings, meterStore, entitlements, logger, clock ? () => clock().getTime() : undefined, metrics),
+      gate: new GateService(meterSettings, meterStore, entitlements, logger, clock ? () => clock().getTime() : undefined, metrics, funnel),
+      funnel,
       async close() {
+        await funnel.close();
         redis?.disconnect();
         await database.close();
       },

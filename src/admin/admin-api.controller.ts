@@ -2,9 +2,11 @@ import { Router } from 'express';
 import { parseMeterSettings } from '../meter/meter-settings';
 import type { MeterSettingsService } from '../meter/meter-settings.service';
 import { sendFieldErrors } from '../http/validation';
+import type { FunnelRecorder } from '../funnel/funnel-recorder';
+import { parseFunnelRange } from '../funnel/funnel-range';
 
 /** The JSON admin API (SPEC section 9); mounted behind requireAdmin. */
-export function adminApiRoutes(meterSettings: MeterSettingsService): Router {
+export function adminApiRoutes(meterSettings: MeterSettingsService, funnel: FunnelRecorder): Router {
   const router = Router();
 
   router.get('/meter', async (_req, res) => {
@@ -16,6 +18,13 @@ export function adminApiRoutes(meterSettings: MeterSettingsService): Router {
     const parsed = parseMeterSettings(req.body);
     if (!parsed.ok) return sendFieldErrors(res, 'meter settings', parsed.fields);
     res.json((await meterSettings.replace(parsed.value)).value);
+  });
+
+  router.get('/funnel', async (req, res) => {
+    const range = parseFunnelRange(req.query, funnel.clock());
+    if (!range.ok) return sendFieldErrors(res, 'funnel range', range.fields);
+    res.set('Cache-Control', 'no-store');
+    res.json(await funnel.report(range.value));
   });
 
   return router;

@@ -7,6 +7,10 @@ import { fieldErrorsOf } from '../http/validation';
 import { plansSchema, type Plan, type PlansService } from '../billing/plans';
 import type { ConsentService } from '../consent/consent.service';
 import { policyInputSchema, toPolicy } from './admin-policies.controller';
+import type { FunnelRecorder } from '../funnel/funnel-recorder';
+import { parseFunnelRange, type FunnelRange } from '../funnel/funnel-range';
+import { funnelChart } from '../funnel/funnel-chart';
+import { isStoreOutage } from '../store/store-errors';
 
 /** "price_id | name | description" per line, as typed in the form. */
 function parsePlanLines(text: string): unknown[] {
@@ -63,8 +67,23 @@ function toForm(settings: MeterSettings): MeterForm {
 }
 
 /** The HTML console for the same settings as the API; mounted behind requireAdmin. */
-export function adminPageRoutes(meterSettings: MeterSettingsService, plans: PlansService, consent: ConsentService, csrf: Csrf): Router {
+export function adminPageRoutes(meterSettings: MeterSettingsService, plans: PlansService, consent: ConsentService, funnel: FunnelRecorder, csrf: Csrf): Router {
   const router = Router();
+
+  /** The funnel section: its range from the query (bad dates shown as field errors), and the figures unless their store is down. */
+  async function funnelSection(req: Request) {
+    const parsed = parseFunnelRange(req.method === 'GET' ? req.query : {}, funnel.clock());
+    const fallback = parseFunnelRange({}, funnel.clock());
+    const range: FunnelRange = parsed.ok ? parsed.value : fallback.ok ? fallback.value : { from: '', to: '' };
+    const errors = parsed.ok ? {} : parsed.fields;
+    try {
+      const report = await funnel.report(range);
+      return { range: parsed.ok ? range : { from: String(req.query.from ?? ''), to: String(req.query.to ?? '') }, errors, report, chart: funnelChart(report) };
+    } catch (error) {
+      if (!isStoreOutage(error)) throw error;
+      return { range, errors, report: undefined, chart: undefined };
+    }
+  }
 
   async function render(
     req: Request,
@@ -86,6 +105,7 @@ export function adminPageRoutes(meterSettings: MeterSettingsService, plans: Plan
       plansForm: plansForm ?? { text: plansText(await plans.list()) },
       policies: [...(await consent.policies(0))].reverse(),
       policyForm,
+      funnel: await funnelSection(req),
       csrfToken: csrf.token(req),
     });
   }

@@ -9,7 +9,8 @@ import { safeReturnTo } from './return-to';
 import type { SigninThrottle } from './signin-throttle';
 import type { Csrf } from '../http/csrf';
 import { passwordMaxLength } from './passwords';
-import type { GateService } from '../meter/gate.service';
+import { readerKeyOf, type GateService } from '../meter/gate.service';
+import type { FunnelRecorder } from '../funnel/funnel-recorder';
 import { anonymousIdOf } from '../meter/reader-cookie';
 
 const field = z.string().max(4096).optional();
@@ -22,6 +23,7 @@ export interface AuthDeps {
   readonly throttle: SigninThrottle;
   readonly csrf: Csrf;
   readonly gate: GateService;
+  readonly funnel: FunnelRecorder;
   readonly passwordMinLength: number;
   readonly clock: () => number;
 }
@@ -100,6 +102,7 @@ export function authRoutes(deps: AuthDeps): Router {
       await logIn(req, account, deps.clock());
       deps.csrf.token(req, true);
       await deps.gate.carryOver(anonymousIdOf(req), account.id);
+      deps.funnel.record('signup', readerKeyOf({ accountId: account.id }));
       res.redirect(303, returnTo);
     } catch (error) {
       if (!(error instanceof SignupRejected)) throw error;

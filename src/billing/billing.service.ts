@@ -5,6 +5,8 @@ import { AppError } from '../http/app-error';
 import type { MeterStore } from '../meter/meter-store';
 import type { BillingRepository, SubscriptionSnapshot } from './billing.repository';
 import type { PlansService } from './plans';
+import type { FunnelRecorder } from '../funnel/funnel-recorder';
+import { readerKeyOf } from '../meter/gate.service';
 
 export class BillingNotConfigured extends AppError {
   constructor() {
@@ -30,6 +32,7 @@ export function snapshotOf(subscription: Stripe.Subscription): SubscriptionSnaps
 export interface BillingOptions {
   readonly publicUrl: URL;
   readonly graceDays: number;
+  readonly funnel?: FunnelRecorder;
 }
 
 /** Checkout, the customer portal, and applying Stripe's state of a subscription. */
@@ -87,6 +90,7 @@ export class BillingService {
       subscription_data: { metadata: { accountId: account.id } },
     });
     if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL');
+    this.options.funnel?.record('checkout', readerKeyOf({ accountId: account.id }));
     return session.url;
   }
 
@@ -130,6 +134,8 @@ export class BillingService {
       () => this.meterStore.forgetEntitlement(accountId),
     );
     await this.meterStore.forgetEntitlement(accountId).catch((error: unknown) => this.logger.warn({ err: error, accountId }, 'could not drop the cached entitlement'));
+    // A finished Checkout, told by the webhook or by the reader's return (event undefined).
+    if (event === undefined || event.type === 'checkout.session.completed') this.options.funnel?.record('subscribed', readerKeyOf({ accountId }));
     return applied;
   }
 }

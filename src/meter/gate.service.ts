@@ -9,6 +9,11 @@ import { MeterStoreUnavailable, type MeterState, type MeterStore, type ViewAnswe
 import { meterWindow, periodEndsAt } from './period';
 import type { Metrics } from '../http/metrics';
 import { isStoreOutage } from '../store/store-errors';
+import type { FunnelRecorder } from '../funnel/funnel-recorder';
+import type { FunnelStage } from '../funnel/funnel';
+
+/** The funnel stage a counted page view reaches, by its decision. */
+const funnelStageOf: Partial<Record<Decision, FunnelStage>> = { metered: 'metered', 'registration-wall': 'registration-wall', paywall: 'paywall' };
 
 export interface Reader {
   /** Set when signed in. */
@@ -51,10 +56,18 @@ export class GateService {
     private readonly logger: Logger,
     private readonly clock: () => number = Date.now,
     private readonly metrics?: Metrics,
+    private readonly funnel?: FunnelRecorder,
   ) {}
 
   /** `count`: a page view. `peek`: the same decision without counting (the JSON API). */
   async decide(article: Pick<ArticleSummary, 'slug' | 'access' | 'section'>, reader: Reader, mode: 'count' | 'peek'): Promise<GateResult> {
+    const result = await this.decideOnce(article, reader, mode);
+    const stage = funnelStageOf[result.decision];
+    if (mode === 'count' && stage !== undefined) this.funnel?.record(stage, readerKeyOf(reader));
+    return result;
+  }
+
+  private async decideOnce(article: Pick<ArticleSummary, 'slug' | 'access' | 'section'>, reader: Reader, mode: 'count' | 'peek'): Promise<GateResult> {
     const nowMs = this.clock();
     const signedIn = reader.accountId !== undefined;
     const readerKey = readerKeyOf(reader);

@@ -7,6 +7,7 @@ import * as meterSettingsKeys from './migrations/0004-meter-settings-keys';
 import * as billing from './migrations/0005-billing';
 import * as passwordResets from './migrations/0006-password-resets';
 import * as consentErasure from './migrations/0007-consent-erasure';
+import * as funnel from './migrations/0008-funnel';
 
 /** Listed in code, not read from a folder, so the same list runs from src/ and dist/. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-billing': billing,
   '0006-password-resets': passwordResets,
   '0007-consent-erasure': consentErasure,
+  '0008-funnel': funnel,
 };
 
 function migratorFor(db: Db): Migrator {

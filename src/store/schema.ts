@@ -101,6 +101,12 @@ export interface PasswordResetsTable {
   created_at: string;
 }
 
+export interface FunnelReadersTable {
+  day: string;
+  stage: string;
+  reader: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   policies: PoliciesTable;
@@ -114,4 +120,5 @@ export interface Database {
   subscriptions: SubscriptionsTable;
   stripe_events: StripeEventsTable;
   password_resets: PasswordResetsTable;
+  funnel_readers: FunnelReadersTable;
 }

@@ -55,5 +55,26 @@ describeWithBrowser('the gate and the admin console in a real browser', () => {
     await readerPage.waitForURL('**/articles/marked');
     await readerPage.getByText(marker(6)).waitFor();
     await reader.close();
+
+    // The console's funnel: two readers read free (the reader, then the same person signed
+    // in), one met the wall, two accounts were made (the admin's too), nobody met the paywall.
+    const back = await h.browser.newContext();
+    const console_ = await back.newPage();
+    await console_.goto(`${h.baseUrl}/signin?returnTo=%2Fadmin%23funnel`);
+    await console_.getByLabel('Email address').fill(email);
+    await console_.getByLabel('Password').fill(password);
+    await console_.getByRole('button', { name: 'Sign in' }).click();
+    await console_.waitForURL('**/admin#funnel');
+    const chart = console_.getByRole('img', { name: /Readers at each stage of the funnel/ });
+    expect((await chart.boundingBox())?.width).toBeGreaterThan(300);
+    const bars = console_.locator('.funnel-chart__bar');
+    expect(await bars.count()).toBe(6);
+    const widths = await Promise.all([0, 1, 2, 3].map(async (i) => (await bars.nth(i).boundingBox())?.width ?? 0));
+    expect(widths[0]).toBeGreaterThan(100);
+    expect(widths[1]).toBeCloseTo(widths[0]! / 2, 0);
+    expect(widths[2]).toBeCloseTo(widths[0]!, 0);
+    expect(widths[3]).toBe(0);
+    await screenshot(console_, 'admin-funnel');
+    await back.close();
   });
 });

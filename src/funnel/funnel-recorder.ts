@@ -1,0 +1,98 @@
+import type { Logger } from 'pino';
+import { addDays, dayOf, funnelReaderOf, funnelReport, funnelRetentionDays, type Day, type FunnelReport, type FunnelStage, type FunnelStore } from './funnel';
+import type { FunnelRange } from './funnel-range';
+
+export interface FunnelRecorderOptions {
+  /** How often the buffer is written to the store. */
+  readonly flushIntervalMs?: number;
+  /** Distinct entries held before a flush starts early. */
+  readonly maxPending?: number;
+  readonly clock?: () => number;
+}
+
+type Pending = Map<string, { day: Day; stage: FunnelStage; readers: Set<string> }>;
+
+/**
+ * Collects funnel stages in memory and writes them in batches, off the request path: a
+ * page view costs a set insertion, not a round trip. A reader seen again on the same day
+ * and stage adds nothing. If the store cannot be reached the batch is dropped and logged:
+ * these are analytics, and a meter outage must not grow memory without bound.
+ */
+export class FunnelRecorder {
+  private pending: Pending = new Map();
+  private size = 0;
+  private flushing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private lastPrunedDay: Day | undefined;
+  private readonly maxPending: number;
+  readonly clock: () => number;
+
+  constructor(
+    readonly store: FunnelStore,
+    private readonly logger: Logger,
+    private readonly options: FunnelRecorderOptions = {},
+  ) {
+    this.maxPending = options.maxPending ?? 20_000;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs ?? 2_000);
+    this.timer.unref();
+  }
+
+  record(stage: FunnelStage, readerKey: string | undefined): void {
+    if (readerKey === undefined) return;
+    const day = dayOf(this.clock());
+    const slot = `${day}|${stage}`;
+    let entry = this.pending.get(slot);
+    if (entry === undefined) {
+      entry = { day, stage, readers: new Set() };
+      this.pending.set(slot, entry);
+    }
+    const before = entry.readers.size;
+    entry.readers.add(funnelReaderOf(readerKey));
+    this.size += entry.readers.size - before;
+    if (this.size >= this.maxPending) void this.flush();
+  }
+
+  /** Writes what is buffered; flushes never overlap, and a failure never rejects. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writePending());
+    return this.flushing;
+  }
+
+  /** The figures for a range, with this instance's buffer written first. */
+  async report(range: FunnelRange): Promise<FunnelReport> {
+    await this.flush();
+    return funnelReport(range.from, range.to, await this.store.counts(range.from, range.to), this.store.approximate);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  private async writePending(): Promise<void> {
+    if (this.size === 0) return;
+    const batch = this.pending;
+    const size = this.size;
+    this.pending = new Map();
+    this.size = 0;
+    try {
+      await this.store.add(batch);
+      await this.pruneOncePerDay();
+    } catch (error) {
+      this.logger.warn({ err: error, readers: size }, 'funnel figures could not be written; this batch is dropped');
+    }
+  }
+
+  private async pruneOncePerDay(): Promise<void> {
+    const today = dayOf(this.clock());
+    if (this.lastPrunedDay === today) return;
+    this.lastPrunedDay = today;
+    await this.store.prune(addDays(today, -funnelRetentionDays));
+  }
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The conversion funnel, in the order a reader moves through it. Each figure is the number
+ * of distinct readers who reached that stage on a day (UTC), or over a range of days.
+ */
+export const funnelStages = ['metered', 'registration-wall', 'signup', 'paywall', 'checkout', 'subscribed'] as const;
+export type FunnelStage = (typeof funnelStages)[number];
+
+export const funnelStageLabels: Record<FunnelStage, string> = {
+  metered: 'Read a free article',
+  'registration-wall': 'Saw the registration wall',
+  signup: 'Created an account',
+  paywall: 'Saw the paywall',
+  checkout: 'Went to checkout',
+  subscribed: 'Subscribed',
+};
+
+/** A UTC calendar day, `YYYY-MM-DD`. */
+export type Day = string;
+
+export interface FunnelCounts {
+  /** Distinct readers per stage over the whole range (not the sum of the days). */
+  readonly totals: Record<FunnelStage, number>;
+  readonly days: ReadonlyArray<{ readonly day: Day } & Record<FunnelStage, number>>;
+}
+
+/** One batch of distinct readers, per day and stage, as the recorder flushes it. */
+export type FunnelBatch = ReadonlyMap<string, { readonly day: Day; readonly stage: FunnelStage; readonly readers: ReadonlySet<string> }>;
+
+/** Where funnel figures are kept: SQL rows (exact) or Redis HyperLogLogs (within about 1%). */
+export interface FunnelStore {
+  readonly approximate: boolean;
+  add(batch: FunnelBatch): Promise<void>;
+  counts(from: Day, to: Day): Promise<FunnelCounts>;
+  /** Drops figures for days before `before`. */
+  prune(before: Day): Promise<void>;
+}
+
+/** Days kept before they are pruned. */
+export const funnelRetentionDays = 400;
+
+export function dayOf(ms: number): Day {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export function addDays(day: Day, days: number): Day {
+  return dayOf(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000);
+}
+
+export function daysBetween(from: Day, to: Day): Day[] {
+  const days: Day[] = [];
+  for (let day = from; day <= to; day = addDays(day, 1)) days.push(day);
+  return days;
+}
+
+export function zeroCounts(): Record<FunnelStage, number> {
+  return Object.fromEntries(funnelStages.map((s) => [s, 0])) as Record<FunnelStage, number>;
+}
+
+/**
+ * The stored reader: a keyed hash of the reader key, so the funnel holds no account or
+ * cookie id and cannot be joined to the erased consent records of a deleted account.
+ */
+export function funnelReaderOf(readerKey: string): string {
+  return createHash('sha256').update(`gatehouse-funnel\0${readerKey}`).digest('base64url').slice(0, 22);
+}
+
+export interface FunnelReport {
+  readonly from: Day;
+  readonly to: Day;
+  readonly timeZone: 'UTC';
+  readonly approximate: boolean;
+  readonly stages: ReadonlyArray<{ readonly stage: FunnelStage; readonly label: string; readonly readers: number; readonly ofPrevious: number | null }>;
+  readonly days: FunnelCounts['days'];
+}
+
+/** The figures as the admin shows them: each stage also as a share of the one before. */
+export function funnelReport(from: Day, to: Day, counts: FunnelCounts, approximate: boolean): FunnelReport {
+  const stages = funnelStages.map((stage, i) => {
+    const readers = counts.totals[stage];
+    const previous = i === 0 ? 0 : counts.totals[funnelStages[i - 1]!];
+    return { stage, label: funnelStageLabels[stage], readers, ofPrevious: i === 0 || previous === 0 ? null : Math.round((readers / previous) * 10_000) / 10_000 };
+  });
+  return { from, to, timeZone: 'UTC', approximate, stages, days: counts.days };
+}
