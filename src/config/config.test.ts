@@ -71,4 +71,28 @@ describe('parseConfig', () => {
   it('when the session secret is bad, then its value is not echoed', () => {
     expect(problemsOf({ SESSION_SECRET: 'hunter2' })[0]).not.toContain('hunter2');
   });
+
+  it('when a URL with credentials is bad, then it is shown without them', () => {
+    const [problem] = problemsOf({ DATABASE_URL: 'mysql://app:hunter2@db/x' });
+    expect(problem).toBe('DATABASE_URL must be a URL starting with postgres:// or postgresql:// (got "mysql://***@db/x")');
+  });
+
+  it('when Sentinel is configured, then the sentinels are parsed and REDIS_URL names the master', () => {
+    const config = parseConfig({ REDIS_URL: 'redis://:pw@mymaster/2', REDIS_SENTINELS: 'sentinel-a:26379, 10.0.0.7:26380,[::1]:26381', REDIS_SENTINEL_PASSWORD: 'sp' });
+    expect(config.redisSentinels).toEqual([
+      { host: 'sentinel-a', port: 26379 },
+      { host: '10.0.0.7', port: 26380 },
+      { host: '::1', port: 26381 },
+    ]);
+    expect(config.redisSentinelPassword).toBe('sp');
+    expect(parseConfig({}).redisSentinels).toBeUndefined();
+  });
+
+  it.each(['sentinel-a', 'a:1,b', 'a:99999', 'a:1;b:2'])('when REDIS_SENTINELS is %j, then it is refused by name', (value) => {
+    expect(problemsOf({ REDIS_URL: 'redis://mymaster', REDIS_SENTINELS: value })).toEqual([expect.stringMatching(/^REDIS_SENTINELS must be a comma-separated list of host:port/)]);
+  });
+
+  it('when REDIS_SENTINELS comes without REDIS_URL, then REDIS_URL is asked for', () => {
+    expect(problemsOf({ REDIS_SENTINELS: 'a:26379' })).toEqual([expect.stringMatching(/^REDIS_URL is required with REDIS_SENTINELS/)]);
+  });
 });

@@ -37,6 +37,16 @@ const environmentSchema = z
     DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']),
     REDIS_URL: urlWithProtocols(['redis:', 'rediss:']),
     REDIS_KEY_PREFIX: z.string().max(64).default('gatehouse:'),
+    REDIS_SENTINELS: optionalString.transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const sentinels = value.split(',').map((entry) => /^\s*([^\s:,]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\s*$/.exec(entry));
+      if (sentinels.some((m) => m === null || Number(m[2]) > 65535)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of host:port' });
+        return z.NEVER;
+      }
+      return sentinels.map((m) => ({ host: m![1]!.replace(/^\[|\]$/g, ''), port: Number(m![2]) }));
+    }),
+    REDIS_SENTINEL_PASSWORD: optionalString,
     SESSION_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
       message: 'must be at least 32 characters',
     }),
@@ -60,6 +70,9 @@ const environmentSchema = z
         message: 'is required when NODE_ENV=production (at least 32 random characters)',
       });
     }
+    if (env.REDIS_SENTINELS !== undefined && env.REDIS_URL === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required with REDIS_SENTINELS: redis://[:password@]<master name>[/db]' });
+    }
   });
 
 export interface Config {
@@ -69,6 +82,12 @@ export interface Config {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
+  /**
+   * With Sentinel, REDIS_URL's host is the name of the monitored master (its password and
+   * database still apply), and these are the sentinels that say where that master is.
+   */
+  readonly redisSentinels: ReadonlyArray<{ readonly host: string; readonly port: number }> | undefined;
+  readonly redisSentinelPassword: string | undefined;
   readonly redisKeyPrefix: string;
   /** Undefined on the embedded default until main.ts loads or creates one in DATA_DIR. */
   readonly sessionSecret: string | undefined;
@@ -96,6 +115,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** The bad value, for the error message: never a secret, and URLs without their credentials. */
+function shownValue(variable: string, received: string | undefined): string {
+  if (received === undefined || /SECRET|PASSWORD|KEY/.test(variable)) return '';
+  return ` (got "${received.replace(/\/\/[^/@\s]*@/g, '//***@')}")`;
+}
+
 /** Parses the environment once; every bad variable is named in the error. */
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const result = environmentSchema.safeParse(env);
@@ -103,8 +128,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const variable = issue.path.join('.') || 'environment';
-        const received = env[variable];
-        const shown = received === undefined || variable === 'SESSION_SECRET' ? '' : ` (got "${received}")`;
+        const shown = shownValue(variable, env[variable]);
         return `${variable} ${issue.message}${shown}`;
       }),
     );
@@ -117,6 +141,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisSentinels: e.REDIS_SENTINELS,
+    redisSentinelPassword: e.REDIS_SENTINEL_PASSWORD,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     sessionSecret: e.SESSION_SECRET,
     sessionMaxAgeMs: e.SESSION_MAX_AGE_DAYS * 24 * 60 * 60 * 1000,

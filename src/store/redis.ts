@@ -1,19 +1,50 @@
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
+
+export interface RedisConnectOptions {
+  readonly connectTimeoutMs?: number;
+  readonly commandTimeoutMs?: number;
+  /** Sentinel: the url's host is then the master's name, and these find it. */
+  readonly sentinels?: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  readonly sentinelPassword?: string;
+}
 
 /**
  * A client for request paths: with the offline queue off and a command timeout, a Redis
  * outage makes commands fail fast instead of queueing, so requests do not hang.
+ *
+ * With sentinels, the client asks them for the current master whenever it (re)connects,
+ * and reconnects when a demoted master answers READONLY; while the master changes,
+ * commands fail fast like any other outage. (ioredis's `failoverDetector` is left off: its
+ * disconnect can land while the client is reconnecting, which ends the client for good.)
  */
-export function openRedis(url: string, options: { connectTimeoutMs?: number; commandTimeoutMs?: number } = {}): Redis {
-  const client = new Redis(url, {
+export function openRedis(url: string, options: RedisConnectOptions = {}): Redis {
+  const common: RedisOptions = {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: options.connectTimeoutMs ?? 2_000,
     commandTimeout: options.commandTimeoutMs ?? 500,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
+  };
+  const client = options.sentinels === undefined ? new Redis(url, common) : new Redis({ ...common, ...sentinelOptions(url, options) });
   // Connection errors are retried by ioredis and surface per command; do not crash on them.
   client.on('error', () => undefined);
   return client;
+}
+
+function sentinelOptions(url: string, options: RedisConnectOptions): RedisOptions {
+  const parsed = new URL(url);
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
+  return {
+    sentinels: options.sentinels?.map(({ host, port }) => ({ host, port })),
+    name: decodeURIComponent(parsed.hostname),
+    username: parsed.username === '' ? undefined : decodeURIComponent(parsed.username),
+    password: parsed.password === '' ? undefined : decodeURIComponent(parsed.password),
+    sentinelPassword: options.sentinelPassword,
+    db: Number.isInteger(db) ? db : 0,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+    enableTLSForSentinelMode: parsed.protocol === 'rediss:',
+    sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    reconnectOnError: (error) => error.message.startsWith('READONLY'),
+  };
 }

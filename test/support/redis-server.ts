@@ -1,12 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import os from 'node:os';
 import Redis from 'ioredis';
 
 /** A redis-server owned by one test, on its own port, that the test can stop and start. */
 export class TestRedisServer {
   private process: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** More redis-server arguments, e.g. `--replicaof 127.0.0.1 6380`. */
+    private readonly extraArgs: string[] = [],
+  ) {}
 
   static async freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -19,8 +24,8 @@ export class TestRedisServer {
     });
   }
 
-  static async start(): Promise<TestRedisServer> {
-    const server = new TestRedisServer(await TestRedisServer.freePort());
+  static async start(extraArgs: string[] = []): Promise<TestRedisServer> {
+    const server = new TestRedisServer(await TestRedisServer.freePort(), extraArgs);
     await server.start();
     return server;
   }
@@ -30,7 +35,7 @@ export class TestRedisServer {
   }
 
   async start(): Promise<void> {
-    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', '--dir', os.tmpdir(), '--dbfilename', `gatehouse-test-${this.port}.rdb`, ...this.extraArgs], { stdio: 'ignore' });
     const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
     client.on('error', () => undefined);
     const deadline = Date.now() + 5_000;
@@ -54,5 +59,105 @@ export class TestRedisServer {
       child.kill('SIGKILL');
     });
     this.process = undefined;
+    // A replica's full sync leaves an RDB file even with saving off.
+    (await import('node:fs')).rmSync(`${os.tmpdir()}/gatehouse-test-${this.port}.rdb`, { force: true });
+  }
+}
+
+/**
+ * A master, one replica and one sentinel watching them (quorum 1, down after one second),
+ * all owned by the test: enough for Sentinel to promote the replica when the master dies.
+ */
+export class TestRedisSentinel {
+  readonly masterName = 'gatehouse-test';
+
+  private constructor(
+    readonly master: TestRedisServer,
+    readonly replica: TestRedisServer,
+    readonly sentinelPort: number,
+    private readonly sentinel: ChildProcess,
+    private readonly dir: string,
+  ) {}
+
+  static async start(): Promise<TestRedisSentinel> {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const master = await TestRedisServer.start();
+    const replica = await TestRedisServer.start(['--replicaof', '127.0.0.1', String(master.port)]);
+    const sentinelPort = await TestRedisServer.freePort();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-sentinel-'));
+    const conf = path.join(dir, 'sentinel.conf');
+    fs.writeFileSync(
+      conf,
+      [
+        `port ${sentinelPort}`,
+        'bind 127.0.0.1',
+        `dir ${dir}`,
+        `sentinel monitor gatehouse-test 127.0.0.1 ${master.port} 1`,
+        'sentinel down-after-milliseconds gatehouse-test 1000',
+        'sentinel failover-timeout gatehouse-test 5000',
+        '',
+      ].join('\n'),
+    );
+    const sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
+    const setup = new TestRedisSentinel(master, replica, sentinelPort, sentinel, dir);
+    await setup.replicaInSync(replica.port);
+    return setup;
+  }
+
+  /**
+   * Waits until the sentinel sees the replica on `port` up and linked to its master. A
+   * demoted master is converted by Sentinel only about ten seconds after a switch-over.
+   */
+  async replicaInSync(port: number): Promise<void> {
+    await this.until(async (client) => {
+      const replicas = (await client.call('SENTINEL', 'REPLICAS', this.masterName)) as string[][];
+      return replicas.some((f) => f[f.indexOf('port') + 1] === String(port) && f[f.indexOf('master-link-status') + 1] === 'ok' && !f[f.indexOf('flags') + 1]!.includes('disconnected'));
+    }, 30_000);
+  }
+
+  get sentinels(): string {
+    return `127.0.0.1:${this.sentinelPort}`;
+  }
+
+  /** The port of the master the sentinel currently names. */
+  async masterPort(): Promise<number> {
+    let port = 0;
+    await this.until(async (client) => {
+      const [, found] = (await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'gatehouse-test')) as [string, string];
+      port = Number(found);
+      return true;
+    }, 5_000);
+    return port;
+  }
+
+  async until(check: (client: Redis) => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const client = new Redis({ port: this.sentinelPort, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+    client.on('error', () => undefined);
+    const deadline = Date.now() + timeoutMs;
+    try {
+      await client.connect().catch(() => undefined);
+      for (;;) {
+        if (await check(client).catch(() => false)) return;
+        if (Date.now() > deadline) throw new Error('the test sentinel did not reach the expected state');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.sentinel.exitCode === null) {
+      await new Promise<void>((resolve) => {
+        this.sentinel.once('exit', () => resolve());
+        this.sentinel.kill('SIGKILL');
+      });
+    }
+    await this.replica.stop();
+    await this.master.stop();
+    const fs = await import('node:fs');
+    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
