@@ -88,6 +88,20 @@ async function webhookBurst(base: string, stripe: FakeStripe, handle: ReturnType
   return { events: count, perSecond: count / seconds, p50: at(0.5), p99: at(0.99), failures };
 }
 
+/** The server's HTTP duration histogram summed over routes: requests in total and within each bound. */
+async function serverLatencies(base: string): Promise<{ total: number; within: Map<string, number> }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const within = new Map<string, number>();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const bucket = /^gatehouse_http_request_duration_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\d+)/.exec(line);
+    if (bucket) within.set(bucket[1]!, (within.get(bucket[1]!) ?? 0) + Number(bucket[2]));
+    const count = /^gatehouse_http_request_duration_seconds_count\{.*\} (\d+)/.exec(line);
+    if (count) total += Number(count[1]);
+  }
+  return { total, within };
+}
+
 /**
  * --soak: 200 connections for 60 s (--soak-seconds) cycling through the reader flows (front
  * page, anonymous and signed-in article views, a wall, the JSON API), then the errors, p99
@@ -108,6 +122,7 @@ async function soak(base: string, child: ChildProcess, signedInCookie: string, s
   await autocannon({ url: base, connections: 200, duration: 15, requests });
   await loopOf(child);
   const start = await memoryOf(child);
+  const serverBefore = await serverLatencies(base);
   // RSS every 10 s: a plateau means warm-up (heap and allocator sizing), a steady climb a leak.
   const series: number[] = [];
   const sampler = setInterval(() => {
@@ -116,6 +131,7 @@ async function soak(base: string, child: ChildProcess, signedInCookie: string, s
   const run = await autocannon({ url: base, connections: 200, duration: seconds, requests });
   clearInterval(sampler);
   const end = await memoryOf(child);
+  const serverAfter = await serverLatencies(base);
   const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
   const growth = Math.round(((end.rss - start.rss) / start.rss) * 100);
   console.log(`\nGatehouse soak: 200 connections, ${seconds} s over ${requests.length} reader flows, production mode, ${new Date().toISOString()}`);
@@ -137,6 +153,9 @@ async function soak(base: string, child: ChildProcess, signedInCookie: string, s
     },
   ]);
   console.log(`RSS every 10 s (MB): ${[Math.round(start.rss / 1024 / 1024), ...series].join(' → ')}`);
+  const served = serverAfter.total - serverBefore.total;
+  const over = (le: string) => served - ((serverAfter.within.get(le) ?? 0) - (serverBefore.within.get(le) ?? 0));
+  console.log(`Server-side durations (its own histogram, request in to response out): ${served} requests, ${over('0.5')} over 0.5 s, ${over('1')} over 1 s, ${over('2.5')} over 2.5 s`);
   const loop = await loopOf(child);
   console.log(`Server event-loop delay during the soak: p99 ${loop.p99Ms} ms, max ${loop.maxMs} ms (a stall of seconds would show here); slowest response seen by the client: ${run.latency.max} ms`);
   const misses = [...(run.errors + run.non2xx > 0 ? [`${run.errors} errors (${run.timeouts} of them time-outs), ${run.non2xx} non-2xx (target 0)`] : []), ...(growth >= 20 ? [`RSS grew ${growth}% (target under 20%)`] : [])];
