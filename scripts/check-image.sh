@@ -50,7 +50,7 @@ for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null &&
 (cd "$work/app" && as_nobody node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))") && echo "HEALTHCHECK command: ok"
 curl -fs "http://127.0.0.1:$port/readyz" && echo
 curl -fs -o /dev/null -w "front page: %{http_code}\n" "http://127.0.0.1:$port/"
-curl -fs -o /dev/null -w "site.css: %{http_code}\n" "http://127.0.0.1:$port/site.css"
+curl -fs -o /dev/null -w "site.css: %{http_code}\n" "http://127.0.0.1:$port/static/site.css"
 curl -fsI "http://127.0.0.1:$port/articles/harbour-bridge-reopens" | grep -i '^x-access-decision: metered'
 (cd "$work/app" && as_nobody gatehouse admin key create >/dev/null) && echo "gatehouse admin key create: ok"
 
