@@ -16,6 +16,7 @@ pid=
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
   psql "$pg" -qc "drop database if exists $db" >/dev/null 2>&1 || true
+  cd /
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -41,18 +42,21 @@ as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups env -i PATH=
 
 step "gatehouse migrate, as the image's CMD would run it (on the PATH, as nobody)"
 psql "$pg" -qc "create database $db" >/dev/null
-(cd "$work/app" && as_nobody gatehouse migrate)
+cd "$work/app"
+as_nobody gatehouse migrate
 
 step "start, as nobody, and answer"
-(cd "$work/app" && as_nobody node dist/src/main.js) > "$work/server.log" 2>&1 &
+# setpriv and env exec in turn, so $! is the server itself.
+as_nobody node dist/src/main.js > "$work/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-(cd "$work/app" && as_nobody node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))") && echo "HEALTHCHECK command: ok"
+if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then echo "port $port is already taken"; exit 1; fi
+for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }; curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+(as_nobody node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))") && echo "HEALTHCHECK command: ok"
 curl -fs "http://127.0.0.1:$port/readyz" && echo
 curl -fs -o /dev/null -w "front page: %{http_code}\n" "http://127.0.0.1:$port/"
 curl -fs -o /dev/null -w "site.css: %{http_code}\n" "http://127.0.0.1:$port/static/site.css"
 curl -fsI "http://127.0.0.1:$port/articles/harbour-bridge-reopens" | grep -i '^x-access-decision: metered'
-(cd "$work/app" && as_nobody gatehouse admin key create >/dev/null) && echo "gatehouse admin key create: ok"
+(as_nobody gatehouse admin key create >/dev/null) && echo "gatehouse admin key create: ok"
 
 step "SIGTERM: exits 0"
 kill -TERM "$pid"
