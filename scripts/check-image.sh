@@ -47,9 +47,9 @@ as_nobody gatehouse migrate
 
 step "start, as nobody, and answer"
 # setpriv and env exec in turn, so $! is the server itself.
+if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then echo "port $port is already taken"; exit 1; fi
 as_nobody node dist/src/main.js > "$work/server.log" 2>&1 &
 pid=$!
-if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then echo "port $port is already taken"; exit 1; fi
 for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }; curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 (as_nobody node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))") && echo "HEALTHCHECK command: ok"
 curl -fs "http://127.0.0.1:$port/readyz" && echo
