@@ -8,7 +8,7 @@ import { plansSchema, type Plan, type PlansService } from '../billing/plans';
 import type { ConsentService } from '../consent/consent.service';
 import { policyInputSchema, toPolicy } from './admin-policies.controller';
 import type { FunnelRecorder } from '../funnel/funnel-recorder';
-import { parseFunnelRange, type FunnelRange } from '../funnel/funnel-range';
+import { defaultFunnelRange, parseFunnelRange } from '../funnel/funnel-range';
 import { funnelChart } from '../funnel/funnel-chart';
 import { isStoreOutage } from '../store/store-errors';
 
@@ -73,15 +73,16 @@ export function adminPageRoutes(meterSettings: MeterSettingsService, plans: Plan
   /** The funnel section: its range from the query (bad dates shown as field errors), and the figures unless their store is down. */
   async function funnelSection(req: Request) {
     const parsed = parseFunnelRange(req.method === 'GET' ? req.query : {}, funnel.clock());
-    const fallback = parseFunnelRange({}, funnel.clock());
-    const range: FunnelRange = parsed.ok ? parsed.value : fallback.ok ? fallback.value : { from: '', to: '' };
+    const range = parsed.ok ? parsed.value : defaultFunnelRange(funnel.clock());
+    // A bad date stays in its field, as typed, beside its error; the figures are the default range's.
+    const shown = parsed.ok ? range : { from: String(req.query.from ?? ''), to: String(req.query.to ?? '') };
     const errors = parsed.ok ? {} : parsed.fields;
     try {
       const report = await funnel.report(range);
-      return { range: parsed.ok ? range : { from: String(req.query.from ?? ''), to: String(req.query.to ?? '') }, errors, report, chart: funnelChart(report) };
+      return { range: shown, errors, report, chart: funnelChart(report) };
     } catch (error) {
       if (!isStoreOutage(error)) throw error;
-      return { range, errors, report: undefined, chart: undefined };
+      return { range: shown, errors, report: undefined, chart: undefined };
     }
   }
 

@@ -4,8 +4,16 @@ export interface FunnelChart {
   readonly width: number;
   readonly height: number;
   readonly labelWidth: number;
-  readonly bars: ReadonlyArray<{ readonly label: string; readonly readers: number; /** As a share of the stage above; empty for the first stage or when that stage had none. */
-    readonly share: string; readonly y: number; readonly width: number }>;
+  readonly bars: ReadonlyArray<FunnelBar>;
+}
+
+export interface FunnelBar {
+  readonly label: string;
+  readonly readers: number;
+  /** As a share of the stage above; empty for the first stage or when that stage had none. */
+  readonly share: string;
+  readonly y: number;
+  readonly width: number;
 }
 
 const rowHeight = 34;

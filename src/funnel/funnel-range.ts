@@ -7,11 +7,20 @@ const defaultDays = 30;
 const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && dayOf(Date.parse(`${value}T00:00:00Z`)) === value, 'is not a calendar date');
+  .refine((value) => {
+    const ms = Date.parse(`${value}T00:00:00Z`);
+    return !Number.isNaN(ms) && dayOf(ms) === value;
+  }, 'is not a calendar date');
 
 const rangeSchema = z.object({ from: day.optional(), to: day.optional() });
 
 export type FunnelRange = { readonly from: Day; readonly to: Day };
+
+/** The last 30 UTC days, today included. */
+export function defaultFunnelRange(nowMs: number): FunnelRange {
+  const to = dayOf(nowMs);
+  return { from: addDays(to, -(defaultDays - 1)), to };
+}
 
 /**
  * `from` and `to` as the admin gives them (both optional, inclusive, UTC days): the last
@@ -27,7 +36,8 @@ export function parseFunnelRange(query: unknown, nowMs: number): { ok: true; val
     return { ok: false, fields };
   }
   const { from: givenFrom, to: givenTo } = parsed.data;
-  const to = givenTo ?? (givenFrom !== undefined ? minDay(addDays(givenFrom, defaultDays - 1), dayOf(nowMs)) : dayOf(nowMs));
+  if (givenFrom === undefined && givenTo === undefined) return { ok: true, value: defaultFunnelRange(nowMs) };
+  const to = givenTo ?? minDay(addDays(givenFrom!, defaultDays - 1), dayOf(nowMs));
   const from = givenFrom ?? addDays(to, -(defaultDays - 1));
   if (from > to) return { ok: false, fields: { from: 'must not be after to' } };
   if (addDays(from, maxDays - 1) < to) return { ok: false, fields: { to: `must be at most ${maxDays} days after from` } };

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { addDays, dayOf, funnelReaderOf, funnelReport, funnelRetentionDays, type Day, type FunnelReport, type FunnelStage, type FunnelStore } from './funnel';
+import { addDays, dayOf, funnelReaderOf, funnelReport, funnelRetentionDays, type Day, type FunnelReport, type FunnelBatch, type FunnelStage, type FunnelStore } from './funnel';
 import type { FunnelRange } from './funnel-range';
 
 export interface FunnelRecorderOptions {
@@ -51,8 +51,9 @@ export class FunnelRecorder {
       entry = { day, stage, readers: new Set() };
       this.pending.set(slot, entry);
     }
+    // Kept as given; hashed once per distinct reader when written, not on every view.
     const before = entry.readers.size;
-    entry.readers.add(funnelReaderOf(readerKey));
+    entry.readers.add(readerKey);
     this.size += entry.readers.size - before;
     if (this.size >= this.maxPending) void this.flush();
   }
@@ -77,10 +78,13 @@ export class FunnelRecorder {
 
   private async writePending(): Promise<void> {
     if (this.size === 0) return;
-    const batch = this.pending;
+    const pending = this.pending;
     const size = this.size;
     this.pending = new Map();
     this.size = 0;
+    const batch: FunnelBatch = new Map(
+      [...pending].map(([slot, { day, stage, readers }]) => [slot, { day, stage, readers: new Set([...readers].map(funnelReaderOf)) }]),
+    );
     try {
       await this.store.add(batch);
       await this.pruneOncePerDay();

@@ -61,16 +61,16 @@ export class GateService {
 
   /** `count`: a page view. `peek`: the same decision without counting (the JSON API). */
   async decide(article: Pick<ArticleSummary, 'slug' | 'access' | 'section'>, reader: Reader, mode: 'count' | 'peek'): Promise<GateResult> {
-    const result = await this.decideOnce(article, reader, mode);
+    const readerKey = readerKeyOf(reader);
+    const result = await this.decideOnce(article, reader, readerKey, mode);
     const stage = funnelStageOf[result.decision];
-    if (mode === 'count' && stage !== undefined) this.funnel?.record(stage, readerKeyOf(reader));
+    if (mode === 'count' && stage !== undefined) this.funnel?.record(stage, readerKey);
     return result;
   }
 
-  private async decideOnce(article: Pick<ArticleSummary, 'slug' | 'access' | 'section'>, reader: Reader, mode: 'count' | 'peek'): Promise<GateResult> {
+  private async decideOnce(article: Pick<ArticleSummary, 'slug' | 'access' | 'section'>, reader: Reader, readerKey: string | undefined, mode: 'count' | 'peek'): Promise<GateResult> {
     const nowMs = this.clock();
     const signedIn = reader.accountId !== undefined;
-    const readerKey = readerKeyOf(reader);
     const articleId = meterArticleId(article.slug);
     try {
       for (let attempt = 1; ; attempt += 1) {

@@ -102,10 +102,7 @@ describeWithServices('when PostgreSQL connections are killed mid-traffic (produc
         return { account, subscription, event: stripe.event('customer.subscription.created', subscription) };
       }),
     );
-    const deliver = (event: Record<string, unknown>) => {
-      const { body, signature } = stripe.signed(event);
-      return request(t.app).post('/webhooks/stripe').set('Stripe-Signature', signature).set('Content-Type', 'application/json').send(body);
-    };
+    const deliver = (event: Record<string, unknown>) => stripe.deliver(t.app, event);
 
     // Sparser than above, so that some deliveries land between kills and some across one.
     const stopKilling = await killConnectionsOf(t.deps.config.databaseUrl!, 150);

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
+import express, { type Express } from 'express';
 import Stripe from 'stripe';
+import request from 'supertest';
 
 /**
  * A local stand-in for the part of Stripe's API Gatehouse uses, which the real `stripe`
@@ -186,6 +187,12 @@ export class FakeStripe {
     const body = JSON.stringify(event);
     const signature = this.signer.webhooks.generateTestHeaderString({ payload: body, secret: options.secret ?? this.webhookSecret, timestamp: options.timestamp });
     return { body, signature };
+  }
+
+  /** Posts a signed event to the app's webhook endpoint, as Stripe does. */
+  deliver(app: Express, event: Record<string, unknown>): request.Test {
+    const { body, signature } = this.signed(event);
+    return request(app).post('/webhooks/stripe').set('Stripe-Signature', signature).set('Content-Type', 'application/json').send(body);
   }
 }
 

@@ -123,13 +123,13 @@ export class TestRedisSentinel {
 
   /** The port of the master the sentinel currently names. */
   async masterPort(): Promise<number> {
-    let port = 0;
-    await this.until(async (client) => {
-      const [, found] = (await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'gatehouse-test')) as [string, string];
-      port = Number(found);
-      return true;
-    }, 5_000);
-    return port;
+    const client = new Redis(this.sentinelPort, '127.0.0.1');
+    try {
+      const [, port] = (await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.masterName)) as [string, string];
+      return Number(port);
+    } finally {
+      client.disconnect();
+    }
   }
 
   async until(check: (client: Redis) => Promise<boolean>, timeoutMs: number): Promise<void> {
