@@ -29,6 +29,18 @@ describe('safeReturnTo', () => {
     expect(result).not.toMatch(/[\r\n]/);
   });
 
+  it.each([
+    '/.//evil.example/x',
+    '/..//evil.example',
+    '/a/..//evil.example',
+    '/%2e//evil.example',
+    '/%2E%2E//evil.example',
+    '/./\\evil.example',
+    '/a/b/../..//evil.example',
+  ])('when %j normalises into another host, then the front page is used instead', (input) => {
+    expect(safeReturnTo(input)).toBe('/');
+  });
+
   it('when given something other than a string, then the front page is used', () => {
     expect(safeReturnTo(undefined)).toBe('/');
     expect(safeReturnTo(['/a', '/b'])).toBe('/');
