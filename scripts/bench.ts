@@ -298,6 +298,7 @@ async function main(): Promise<void> {
   const env = {
     ...process.env,
     NODE_ENV: 'production',
+    PUBLIC_URL: 'http://localhost:8080',
     DATABASE_URL: url.href,
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: prefix,

@@ -37,7 +37,7 @@ if [ -d "$work/app/node_modules/typescript" ] || [ -d "$work/app/node_modules/je
 chmod -R a+rX "$work" && chown -R nobody "$work/data"
 
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups env -i PATH="$work/bin:$PATH" HOME=/tmp \
-  NODE_ENV=production PORT="$port" DATA_DIR="$work/data" DATABASE_URL="${pg%/*}/$db" REDIS_URL="$redis" \
+  NODE_ENV=production PUBLIC_URL="http://localhost:$port" PORT="$port" DATA_DIR="$work/data" DATABASE_URL="${pg%/*}/$db" REDIS_URL="$redis" \
   REDIS_KEY_PREFIX="image-check-$$:" SESSION_SECRET="image-check-secret-0123456789-abcdefghij" "$@"; }
 
 step "gatehouse migrate, as the image's CMD would run it (on the PATH, as nobody)"

@@ -60,7 +60,17 @@ describe('parseConfig', () => {
   });
 
   it('when NODE_ENV=production has no SESSION_SECRET, then it refuses to start', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^SESSION_SECRET is required when NODE_ENV=production/)]);
+    expect(problemsOf({ NODE_ENV: 'production', PUBLIC_URL: 'https://news.example' })).toEqual([expect.stringMatching(/^SESSION_SECRET is required when NODE_ENV=production/)]);
+  });
+
+  it('when NODE_ENV=production has no PUBLIC_URL, then it refuses to start', () => {
+    expect(problemsOf({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40) })).toEqual([expect.stringMatching(/^PUBLIC_URL is required when NODE_ENV=production/)]);
+  });
+
+  it('when NODE_ENV=production trusts every proxy hop (TRUST_PROXY=true), then it refuses to start and says what to give instead', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), PUBLIC_URL: 'https://news.example', TRUST_PROXY: 'true' });
+    expect(problems).toEqual([expect.stringMatching(/^TRUST_PROXY must not be "true" in production .*number of proxies/)]);
+    expect(parseConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), PUBLIC_URL: 'https://news.example', TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toBe('10.0.0.0/8');
   });
 
   it('when several settings are bad, then each is named', () => {

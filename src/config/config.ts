@@ -70,6 +70,14 @@ const environmentSchema = z
         message: 'is required when NODE_ENV=production (at least 32 random characters)',
       });
     }
+    if (env.NODE_ENV === 'production' && env.PUBLIC_URL === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required when NODE_ENV=production: the address readers use, e.g. https://news.example' });
+    }
+    // Behind a proxy, `true` trusts every X-Forwarded-For hop, so any client could choose
+    // its own address and walk past every per-address limit.
+    if (env.NODE_ENV === 'production' && env.TRUST_PROXY === true) {
+      ctx.addIssue({ code: 'custom', path: ['TRUST_PROXY'], message: 'must not be "true" in production (any client could forge X-Forwarded-For): give the number of proxies in front of Gatehouse (e.g. 1) or their addresses (e.g. 10.0.0.0/8)' });
+    }
     if (env.REDIS_SENTINELS !== undefined && env.REDIS_URL === undefined) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required with REDIS_SENTINELS: redis://[:password@]<master name>[/db]' });
     }
