@@ -5,6 +5,31 @@ import { startTestApp, type TestApp } from '../support/test-app';
 import { csrfTokenIn, goodPassword, sessionCookieOf, signUp, submitForm } from '../support/http';
 import { mailTo, resetLinkIn } from '../support/outbox';
 
+describe('logs of failed requests', () => {
+  it('when a request on a token path fails, then the error log names the path without the token', async () => {
+    let log = '';
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    const t = await startTestApp('embedded', { logger: pino({ level: 'debug' }, stream) });
+    const token = 'Tk9UQVJFQUxUT0tFTl9idXRfc2hhcGVkX2xpa2Vfb25lX18';
+    try {
+      // With the database gone, the token lookup throws and the error handler logs the request.
+      await t.deps.database.db.destroy();
+      const response = await request(t.app).get(`/password/reset/${token.slice(0, 43)}`);
+      expect(response.status).toBeGreaterThanOrEqual(500);
+      await new Promise((r) => setTimeout(r, 50));
+      const errors = log.trim().split('\n').filter((l) => /"level":(40|50)/.test(l));
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.some((l) => l.includes('"path":"/password/reset/[redacted]"'))).toBe(true);
+      expect(log).not.toContain(token.slice(0, 43));
+    } finally {
+      await t.close().catch(() => undefined);
+    }
+  });
+});
+
 describe('logs and metrics', () => {
   let t: TestApp;
   let log = '';
