@@ -8,7 +8,8 @@ import { publicDir, viewsDir } from './config/paths';
 import { useEtaViews } from './http/views';
 import { securityHeaders } from './http/security';
 import { buildCsrf } from './http/csrf';
-import { errorHandler, notFound } from './http/errors';
+import { adminApiNotFound, errorHandler, notFound } from './http/errors';
+import { loggablePath } from './http/log-paths';
 import { healthRoutes } from './http/health.controller';
 import { buildPassport } from './auth/passport';
 import { authRoutes } from './auth/auth.controller';
@@ -29,6 +30,7 @@ import { adminConsentsRoutes } from './admin/admin-consents.controller';
 
 const sessionCookieName = 'gatehouse.sid';
 const requestIdPattern = /^[\w.:-]{1,128}$/;
+const personalPaths = /^\/(account|admin|signin|signup|signout|password|policies\/accept|subscribe|billing)(\/|$)/;
 
 export interface AppOptions {
   /** Routes mounted after all middleware, before the product's own (the benchmark's control route). */
@@ -63,7 +65,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
         req: (req: { id: unknown; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url.split('?')[0]!.replace(/^\/password\/reset\/[^/]+/, '/password/reset/[redacted]'),
+          url: loggablePath(req.url),
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
@@ -78,6 +80,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   // Before the body parsers: the webhook's signature covers the raw body.
   app.use(stripeWebhookRoutes(deps.stripe, config.stripe.webhookSecret, deps.stripeWebhooks));
 
+  // Policy versions may run to 200,000 characters (the schema's bound); every other body is small.
+  app.use(['/admin/api/policies', '/admin/policies'], express.urlencoded({ extended: false, limit: '2mb', parameterLimit: 50 }), express.json({ limit: '2mb' }));
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '64kb' }));
   // Signs the anonymous reader cookie with the session secret.
@@ -106,6 +110,13 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
     if (req.path === '/subscribe' && req.user === undefined) return next();
     csrf.protect(req, res, next);
   });
+  // What a signed-in reader is sent is theirs alone, and account, admin and form pages carry
+  // an email, consent history or a CSRF token: no cache may keep any of them. Routes that
+  // need another rule set their own.
+  app.use((req, res, next) => {
+    if (req.user !== undefined || personalPaths.test(req.path)) res.set('Cache-Control', 'private, no-store');
+    next();
+  });
   app.use((req, res, next) => {
     res.locals.account = req.user;
     res.locals.currentPath = req.originalUrl;
@@ -124,7 +135,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.use(authRoutes({ accounts: deps.accounts, passport, throttle: deps.throttle, csrf, gate: deps.gate, funnel: deps.funnel, passwordMinLength: config.passwordMinLength, clock: deps.clock }));
   app.use(passwordRoutes({ passwords: deps.passwords, csrf, passwordMinLength: config.passwordMinLength }));
   app.use(policyRoutes(deps.policies));
-  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf, deps.clock), adminApiRoutes(deps.meterSettings, deps.funnel), adminPlansApiRoutes(deps.plans), adminPoliciesApiRoutes(deps.consent), adminConsentsRoutes(deps.database.db));
+  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf, deps.clock), adminApiRoutes(deps.meterSettings, deps.funnel), adminPlansApiRoutes(deps.plans), adminPoliciesApiRoutes(deps.consent), adminConsentsRoutes(deps.database.db), adminApiNotFound);
   app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page', csrf, deps.clock), adminPageRoutes(deps.meterSettings, deps.plans, deps.consent, deps.funnel, csrf));
   app.use(accountRoutes(deps.policies, deps.accountsRepository, deps.billingRepository, deps.plans, deps.billing, deps.passwords, deps.accountDeletion));
 

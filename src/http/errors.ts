@@ -21,6 +21,11 @@ export const notFound: RequestHandler = (req, res) => {
   send(req, res, 404, 'Page not found', 'There is no page at this address. It may have moved, or the link may be wrong.');
 };
 
+/** Past every admin API route: a JSON 404, not the admin page's sign-in redirect. */
+export const adminApiNotFound: RequestHandler = (req, res) => {
+  res.status(404).json({ error: `There is no admin API route ${req.method} ${req.baseUrl}${req.path}.` });
+};
+
 const titles: Record<number, string> = {
   400: 'Something in that request was not right',
   401: 'Sign in needed',
