@@ -38,6 +38,8 @@ import { openDatabase } from '../src/store/database';
 import { AccountsRepository } from '../src/auth/accounts.repository';
 import { EntitlementsRepository } from '../src/billing/entitlements.repository';
 import { BillingRepository } from '../src/billing/billing.repository';
+import { PlansService } from '../src/billing/plans';
+import { SettingsRepository } from '../src/meter/settings.repository';
 import { FakeStripe } from '../test/support/fake-stripe';
 import { ApiKeysRepository } from '../src/admin/api-keys.repository';
 import { sql } from 'kysely';
@@ -56,11 +58,15 @@ function option(name: string, fallback: string): string {
  * 100 subscriptions of 100 accounts (10 events each, shuffled), as a renewal run would send.
  */
 async function webhookBurst(base: string, stripe: FakeStripe, handle: ReturnType<typeof openDatabase>, count: number, concurrency: number) {
-  const billing = new BillingRepository(handle.db);
+  const billing = new BillingRepository(handle.db, handle.dialect);
+  // Events are applied only for accounts that exist and prices that are configured plans.
+  await new PlansService(new SettingsRepository(handle.db)).replace([{ priceId: 'price_bench', name: 'Bench', description: '' }]);
   const subscriptions: Record<string, unknown>[] = [];
+  const createdAt = new Date().toISOString();
   for (let i = 0; i < 100; i += 1) {
     const customer = FakeStripe.id('cus');
     const accountId = `bench-account-${i}`;
+    await handle.db.insertInto('accounts').values({ id: accountId, email: `${accountId}@bench.invalid`, password_hash: '', is_admin: 0, created_at: createdAt, updated_at: createdAt }).execute();
     await billing.keepCustomer(accountId, customer);
     subscriptions.push(stripe.createSubscription(customer, 'price_bench', 'active', { accountId }));
   }

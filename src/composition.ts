@@ -22,6 +22,8 @@ import { SqlMeterStore } from './meter/meter-store.sql';
 import { SettingsRepository } from './meter/settings.repository';
 import { MeterSettingsService } from './meter/meter-settings.service';
 import { GateService } from './meter/gate.service';
+import { NewReaderBound } from './meter/new-reader-bound';
+import { MeterPruner } from './meter/meter-pruner';
 import { ApiKeysRepository } from './admin/api-keys.repository';
 import type Stripe from 'stripe';
 import { buildStripe } from './billing/stripe-client';
@@ -29,7 +31,12 @@ import { BillingRepository } from './billing/billing.repository';
 import { BillingService } from './billing/billing.service';
 import { PlansService } from './billing/plans';
 import { StripeWebhookService } from './billing/stripe-webhook.service';
+import { buildSubscriptionLock, type SubscriptionLock } from './billing/subscription-lock';
+import { StripeCallThrottle } from './billing/stripe-call-throttle';
 import { buildMailer } from './mail/mailer';
+import { EmailTokensRepository } from './auth/email-tokens.repository';
+import { SigninLinksService } from './auth/signin-links.service';
+import { EmailVerificationService } from './auth/email-verification.service';
 import { PasswordResetsRepository } from './auth/password-resets.repository';
 import { PasswordsService } from './auth/passwords.service';
 import { ConsentService } from './consent/consent.service';
@@ -57,13 +64,20 @@ export interface AppDeps {
   readonly meterStore: MeterStore;
   readonly meterSettings: MeterSettingsService;
   readonly gate: GateService;
+  readonly newReaders: NewReaderBound;
   readonly apiKeys: ApiKeysRepository;
   readonly stripe: Stripe | undefined;
   readonly plans: PlansService;
   readonly billingRepository: BillingRepository;
   readonly billing: BillingService;
+  /** Serialises the Stripe read and the write of each subscription. */
+  readonly subscriptionLock: SubscriptionLock;
   readonly stripeWebhooks: StripeWebhookService;
   readonly passwords: PasswordsService;
+  /** Emailed sign-in and sign-up links (SPEC section 6). */
+  readonly signinLinks: SigninLinksService;
+  /** Links that prove an email: at sign-up, and before a change of email applies. */
+  readonly emailVerification: EmailVerificationService;
   readonly consent: ConsentService;
   readonly accountDeletion: AccountDeletion;
   /** The time, injectable so tests can move it. */
@@ -76,7 +90,7 @@ export interface AppDeps {
 
 export interface BuildOptions {
   readonly logger?: Logger;
-  readonly throttleLimits?: ThrottleLimits;
+  readonly throttleLimits?: Partial<ThrottleLimits>;
   readonly clock?: () => Date;
   /** Replaces the meter store (tests of outages). */
   readonly meterStore?: MeterStore;
@@ -111,19 +125,44 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
         ? new SqlMeterStore(database.db, database.dialect, entitlements)
         : new RedisMeterStore(redis, { keyPrefix: config.redisKeyPrefix }));
     const meterSettings = new MeterSettingsService(new SettingsRepository(database.db), meterStore, logger);
+    const meterClock = options.clock ? () => options.clock!().getTime() : Date.now;
+    const meterPruner = new MeterPruner({ store: meterStore, settings: meterSettings, clock: meterClock, logger });
+    meterPruner.start();
     const clock = options.clock;
     const metrics = new Metrics();
     const settingsRepository = new SettingsRepository(database.db);
     const stripe = buildStripe(config);
     const plans = new PlansService(settingsRepository);
-    const billingRepository = new BillingRepository(database.db);
+    const billingRepository = new BillingRepository(database.db, database.dialect);
+    const subscriptionLock = buildSubscriptionLock(database.db, database.dialect);
     const funnel = new FunnelRecorder(redis === undefined ? new SqlFunnelStore(database.db) : new RedisFunnelStore(redis, { keyPrefix: config.redisKeyPrefix }), logger, {
       clock: clock ? () => clock().getTime() : undefined,
     });
     funnel.start();
-    const billing = new BillingService(stripe, billingRepository, plans, meterStore, logger, { publicUrl: config.publicUrl, graceDays: config.stripe.pastDueGraceDays, funnel }, clock);
+    const billing = new BillingService({
+      stripe,
+      repository: billingRepository,
+      plans,
+      meterStore,
+      lock: subscriptionLock,
+      throttle: new StripeCallThrottle({ redis, keyPrefix: config.redisKeyPrefix }),
+      logger,
+      publicUrl: config.publicUrl,
+      graceDays: config.stripe.pastDueGraceDays,
+      funnel,
+      clock: clock ? () => clock().getTime() : Date.now,
+    });
+    const throttle = new SigninThrottle({ redis, keyPrefix: config.redisKeyPrefix, keySecret: config.sessionSecret, limits: options.throttleLimits });
+    const emailTokens = new EmailTokensRepository(database.db);
+    const linkMailer = buildMailer({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox'), from: `${config.siteName} <no-reply@${config.publicUrl.hostname}>`, logger });
+    const linkClock = clock ? () => clock().getTime() : Date.now;
+    const linkSite = { publicUrl: config.publicUrl, siteName: config.siteName, mailer: linkMailer, logger, clock: linkClock };
+    const signinLinks = new SigninLinksService({ ...linkSite, accounts: accountsRepository, tokens: emailTokens, policies, redis, keyPrefix: config.redisKeyPrefix, keySecret: config.sessionSecret });
+    const emailVerification = new EmailVerificationService({ ...linkSite, accounts: accountsRepository, tokens: emailTokens, sessions: accountSessions });
     return {
       config,
+      signinLinks,
+      emailVerification,
       logger,
       database,
       redis,
@@ -133,7 +172,7 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       accountsRepository,
       policies,
       accounts: new AccountsService(accountsRepository, policies, { passwordMinLength: config.passwordMinLength }, options.clock),
-      throttle: new SigninThrottle({ redis, keyPrefix: config.redisKeyPrefix, limits: options.throttleLimits }),
+      throttle,
       entitlements,
       meterStore,
       meterSettings,
@@ -146,18 +185,27 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       consent: new ConsentService(policies, logger),
       clock: clock ? () => clock().getTime() : Date.now,
       metrics,
-      accountDeletion: new AccountDeletion(database.db, stripe, billingRepository, accountSessions, meterStore, logger),
-      passwords: new PasswordsService(
-        accountsRepository,
-        new PasswordResetsRepository(database.db),
-        accountSessions,
-        buildMailer({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox'), from: `${config.siteName} <no-reply@${config.publicUrl.hostname}>`, logger }),
+      subscriptionLock,
+      accountDeletion: new AccountDeletion({ db: database.db, stripe, billing: billingRepository, sessions: accountSessions, meterStore, logger }),
+      passwords: new PasswordsService({
+        accounts: accountsRepository,
+        resets: new PasswordResetsRepository(database.db),
+        sessions: accountSessions,
+        mailer: buildMailer({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox'), from: `${config.siteName} <no-reply@${config.publicUrl.hostname}>`, logger }),
         logger,
-        { publicUrl: config.publicUrl, siteName: config.siteName, passwordMinLength: config.passwordMinLength, redis, keyPrefix: config.redisKeyPrefix },
-      ),
+        throttle,
+        publicUrl: config.publicUrl,
+        siteName: config.siteName,
+        passwordMinLength: config.passwordMinLength,
+        redis,
+        keyPrefix: config.redisKeyPrefix,
+        keySecret: config.sessionSecret,
+      }),
       gate: new GateService(meterSettings, meterStore, entitlements, logger, clock ? () => clock().getTime() : undefined, metrics, funnel),
+      newReaders: new NewReaderBound({ store: meterStore, settings: meterSettings, secret: config.sessionSecret, clock: meterClock, logger }),
       funnel,
       async close() {
+        meterPruner.stop();
         await funnel.close();
         redis?.disconnect();
         await database.close();

@@ -1,22 +1,29 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { documentTitles as titles, type PoliciesRepository } from '../consent/policies.repository';
 import type { AccountsRepository } from '../auth/accounts.repository';
 import { logOutAndDestroy } from '../auth/passport';
 import type { BillingRepository } from '../billing/billing.repository';
 import type { PlansService } from '../billing/plans';
 import type { BillingService } from '../billing/billing.service';
-import { PasswordRejected, type PasswordsService } from '../auth/passwords.service';
+import { PasswordRejected, recentSignInMs, type PasswordsService } from '../auth/passwords.service';
 import { emailSchema } from '../auth/email';
 import { z } from 'zod';
 import type { AccountDeletion } from './account-deletion';
+import { EmailChangeRejected, type EmailVerificationService } from '../auth/email-verification.service';
+import { clientAddress, networkOf } from '../http/network';
 
+
+/** Whether this session signed in within the last minutes (the proof for passwordless accounts). */
+function recentSignIn(req: Request): boolean {
+  return Date.now() - (req.session.authAt ?? 0) < recentSignInMs;
+}
 
 export const requireSignIn: RequestHandler = (req, res, next) => {
   if (req.user) return next();
   res.redirect(303, `/signin?returnTo=${encodeURIComponent(req.originalUrl)}`);
 };
 
-export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRepository, billingRepository: BillingRepository, plans: PlansService, billing: BillingService, passwords: PasswordsService, deletion: AccountDeletion): Router {
+export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRepository, billingRepository: BillingRepository, plans: PlansService, billing: BillingService, passwords: PasswordsService, deletion: AccountDeletion, emailVerification: EmailVerificationService): Router {
   const router = Router();
   const field = z.string().max(4096).optional();
 
@@ -57,7 +64,7 @@ export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRe
     const current = form.success ? (form.data.currentPassword ?? '') : '';
     const next = form.success ? (form.data.newPassword ?? '') : '';
     try {
-      await passwords.changePassword(req.user!.id, current, next, req.sessionID);
+      await passwords.changePassword(req.user!.id, current, next, req.sessionID, networkOf(clientAddress(req)), recentSignIn(req));
     } catch (error) {
       if (!(error instanceof PasswordRejected)) throw error;
       return renderAccount(req, res, 400, { errors: { [error.field === 'currentPassword' ? 'currentPassword' : 'newPassword']: error.message } });
@@ -72,10 +79,10 @@ export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRe
   router.post('/account/delete', requireSignIn, loadAccount, async (req, res) => {
     const form = z.object({ password: field }).safeParse(req.body ?? {});
     try {
-      await passwords.confirm(req.user!.id, form.success ? (form.data.password ?? '') : '');
+      await passwords.confirm(req.user!.id, form.success ? (form.data.password ?? '') : '', networkOf(clientAddress(req)), recentSignIn(req));
     } catch (error) {
       if (!(error instanceof PasswordRejected)) throw error;
-      return res.status(400).render('account-delete', { title: 'Delete your account', errors: { password: 'That is not your password.' } });
+      return res.status(400).render('account-delete', { title: 'Delete your account', errors: { password: res.locals.accountDetails.hasPassword ? 'That is not your password.' : error.message } });
     }
     await deletion.delete(req.user!.id);
     await logOutAndDestroy(req);
@@ -88,12 +95,15 @@ export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRe
     const email = emailSchema.safeParse(form.success ? (form.data.newEmail ?? '') : '');
     if (!email.success) return renderAccount(req, res, 400, { errors: { newEmail: email.error.issues[0]?.message ?? 'Enter a valid email address.' } });
     try {
-      await passwords.changeEmail(req.user!.id, email.data, form.success ? (form.data.password ?? '') : '', req.sessionID);
+      await passwords.confirm(req.user!.id, form.success ? (form.data.password ?? '') : '', networkOf(clientAddress(req)), recentSignIn(req));
+      // The change waits for the link mailed to the new address (SPEC section 6).
+      await emailVerification.requestChange(req.user!.id, email.data);
     } catch (error) {
+      if (error instanceof EmailChangeRejected) return renderAccount(req, res, 400, { errors: { newEmail: error.message } });
       if (!(error instanceof PasswordRejected)) throw error;
       return renderAccount(req, res, 400, { errors: { [error.field === 'email' ? 'newEmail' : 'emailPassword']: error.message } });
     }
-    res.redirect(303, '/account?changed=email');
+    await renderAccount(req, res, 200, { notice: `We have sent a link to ${email.data}. Your email address changes when you follow it; until then it stays as it is.` });
   });
 
   router.get('/account/data.json', requireSignIn, loadAccount, async (req, res) => {

@@ -35,6 +35,8 @@ const formSchema = z.object({
   days: z.string().default(''),
   teaserParagraphs: z.string().default(''),
   onStoreFailure: z.string().default(''),
+  // Optional: a form page loaded before the field existed still saves, keeping the value.
+  newReadersPerNetwork: z.string().optional(),
   sections: z.string().max(10_000).default(''),
 });
 type MeterForm = z.infer<typeof formSchema>;
@@ -62,6 +64,7 @@ function toForm(settings: MeterSettings): MeterForm {
     days: settings.period.kind === 'rolling' ? String(settings.period.days) : '30',
     teaserParagraphs: String(settings.teaserParagraphs),
     onStoreFailure: settings.onStoreFailure,
+    newReadersPerNetwork: String(settings.newReadersPerNetwork),
     sections: Object.entries(settings.sections).map(([s, a]) => `${s}: ${a}`).join('\n'),
   };
 }
@@ -146,12 +149,17 @@ export function adminPageRoutes(meterSettings: MeterSettingsService, plans: Plan
     if (!form.success) return render(req, res, 400, toForm((await meterSettings.current()).value), { form: 'The form could not be read.' });
     const f = form.data;
     const sections = parseSections(f.sections);
+    // Settings the form does not show are kept as they are.
+    const { crawlers, gifts, newReadersPerNetwork } = (await meterSettings.current()).value;
     const candidate = {
       anonymousLimit: toNumber(f.anonymousLimit),
       registeredLimit: toNumber(f.registeredLimit),
       period: f.periodKind === 'rolling' ? { kind: 'rolling', days: toNumber(f.days) } : { kind: f.periodKind, timeZone: f.timeZone.trim() },
       teaserParagraphs: toNumber(f.teaserParagraphs),
       onStoreFailure: f.onStoreFailure,
+      newReadersPerNetwork: f.newReadersPerNetwork === undefined ? newReadersPerNetwork : toNumber(f.newReadersPerNetwork),
+      crawlers,
+      gifts,
       sections: typeof sections === 'string' ? {} : sections,
     };
     const parsed = parseMeterSettings(candidate);

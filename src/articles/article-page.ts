@@ -1,5 +1,5 @@
 import type { Article, ArticleBlock } from './article';
-import { leadIn } from './article';
+import { leadIn, leadInEnd } from './article';
 import { isFullAccess, type Decision } from '../meter/access-decision';
 import type { GateResult } from '../meter/gate.service';
 
@@ -43,10 +43,12 @@ function jsonLdFor(article: Article, paywalled: boolean, url: string): string {
 export function articlePage(article: Article, result: GateResult, url: string): ArticlePageModel {
   const paywalled = result.decision !== 'free';
   const full = isFullAccess(result.decision);
-  const lead = paywalled ? leadIn(article, result.settings.teaserParagraphs) : article.blocks;
+  const teaser = result.settings.teaserParagraphs;
+  // A reader who may read it all gets every block in order, cut where the lead-in ends.
+  const end = !paywalled ? article.blocks.length : full ? leadInEnd(article, teaser) : 0;
   return {
-    leadBlocks: lead,
-    restBlocks: full ? article.blocks.slice(lead.length) : [],
+    leadBlocks: full ? article.blocks.slice(0, end) : leadIn(article, teaser),
+    restBlocks: full ? article.blocks.slice(end) : [],
     gate: full ? undefined : result.decision,
     notice: noticeFor(result),
     jsonLd: jsonLdFor(article, paywalled, url),

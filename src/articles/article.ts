@@ -31,13 +31,27 @@ export interface ArticleSource {
   get(slug: string): Promise<Article | undefined>;
 }
 
-/** The lead-in: blocks up to and including the `paragraphs`-th paragraph. */
-export function leadIn(article: Article, paragraphs: number): readonly ArticleBlock[] {
+/**
+ * Where the lead-in ends: the index just past its last paragraph. At most `paragraphs`
+ * paragraphs, and never every paragraph of the article (an article of N <= `paragraphs`
+ * paragraphs gives N - 1), so a short article is never sent whole to a reader at the gate.
+ */
+export function leadInEnd(article: Pick<Article, 'blocks'>, paragraphs: number): number {
+  const total = article.blocks.filter((b) => b.isParagraph).length;
+  const wanted = Math.max(0, Math.min(paragraphs, total - 1));
   let seen = 0;
   let end = 0;
-  while (end < article.blocks.length && seen < paragraphs) {
+  while (seen < wanted) {
     if (article.blocks[end]!.isParagraph) seen += 1;
     end += 1;
   }
-  return article.blocks.slice(0, end);
+  return end;
+}
+
+/**
+ * The lead-in a reader at the gate is sent: paragraphs only. Headings, lists, quotes and
+ * tables before the cut are left out, since they are part of what is paywalled.
+ */
+export function leadIn(article: Pick<Article, 'blocks'>, paragraphs: number): readonly ArticleBlock[] {
+  return article.blocks.slice(0, leadInEnd(article, paragraphs)).filter((b) => b.isParagraph);
 }

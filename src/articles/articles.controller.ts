@@ -3,7 +3,9 @@ import type { ArticleSource, ArticleSummary } from './article';
 import { articlePage } from './article-page';
 import { AppError } from '../http/app-error';
 import type { GateResult, GateService } from '../meter/gate.service';
-import { anonymousIdOf, issueAnonymousId } from '../meter/reader-cookie';
+import { buildReaderOf } from '../meter/reader-of';
+import type { NewReaderBound } from '../meter/new-reader-bound';
+import type { Clock } from '../config/clock';
 import type { BillingService } from '../billing/billing.service';
 import type { PlansService } from '../billing/plans';
 
@@ -35,11 +37,14 @@ export interface ArticleRoutesDeps {
   readonly publicUrl: URL;
   readonly billing: BillingService;
   readonly plans: PlansService;
+  readonly newReaders: NewReaderBound;
+  readonly clock: Clock;
 }
 
 export function articleRoutes(deps: ArticleRoutesDeps): Router {
   const router = Router();
-  const secureCookies = deps.publicUrl.protocol === 'https:';
+
+  const readerOf = buildReaderOf({ newReaders: deps.newReaders, clock: deps.clock, secureCookies: deps.publicUrl.protocol === 'https:' });
 
   router.get('/', async (_req, res) => {
     res.render('home', { title: undefined, sections: groupBySection(await deps.source.list()) });
@@ -54,10 +59,14 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
   router.get('/articles/:slug', async (req: Request, res: Response) => {
     const article = await deps.source.get(req.params.slug as string);
     if (article === undefined) throw new AppError(404, 'There is no article at this address. It may have been moved or unpublished.');
-    const accountId = req.user?.id;
-    // Anonymous readers get their id on their first view, so that the view can be counted.
-    const anonymousId = anonymousIdOf(req) ?? (accountId === undefined ? issueAnonymousId(res, secureCookies) : undefined);
-    const result = await deps.gate.decide(article, { accountId, anonymousId }, 'count');
+    // Express runs this handler for HEAD too: a HEAD is a peek, answering the decision a
+    // GET would get now, with no body, counting nothing and issuing no reader id.
+    const peek = req.method === 'HEAD';
+    const result = await deps.gate.decide(article, await readerOf(req, res, peek ? 'peek' : 'view'), peek ? 'preview' : 'count');
+    if (peek) {
+      setDecisionHeaders(res, result);
+      return res.type('html').end();
+    }
     const url = new URL(`/articles/${article.slug}`, deps.publicUrl).href;
     const page = articlePage(article, result, url);
     setDecisionHeaders(res, result);

@@ -6,6 +6,10 @@ export interface Account {
   readonly email: string;
   readonly isAdmin: boolean;
   readonly createdAt: string;
+  /** When the reader proved they read mail at `email`; absent until then. */
+  readonly emailVerifiedAt?: string;
+  /** False for accounts made through an emailed link until the reader sets a password. */
+  readonly hasPassword: boolean;
 }
 
 export interface AccountWithPassword extends Account {
@@ -26,7 +30,7 @@ export class EmailTakenError extends Error {
   }
 }
 
-type AccountRow = { id: string; email: string; is_admin: number; created_at: string; password_hash: string };
+type AccountRow = { id: string; email: string; is_admin: number; created_at: string; password_hash: string; email_verified_at: string | null };
 
 function toAccount(row: AccountRow): AccountWithPassword {
   return {
@@ -35,6 +39,8 @@ function toAccount(row: AccountRow): AccountWithPassword {
     isAdmin: row.is_admin === 1,
     createdAt: row.created_at,
     passwordHash: row.password_hash,
+    hasPassword: row.password_hash !== '',
+    ...(row.email_verified_at === null ? {} : { emailVerifiedAt: row.email_verified_at }),
   };
 }
 
@@ -58,9 +64,12 @@ export class AccountsRepository {
     return row === undefined ? undefined : toAccount(row);
   }
 
-  /** The account and its consent records commit together or not at all. */
+  /**
+   * The account and its consent records commit together or not at all. An empty
+   * `passwordHash` makes an account that no password opens (made by an emailed link).
+   */
   async createWithConsents(
-    account: { id: string; email: string; passwordHash: string; createdAt: string },
+    account: { id: string; email: string; passwordHash: string; createdAt: string; emailVerifiedAt?: string },
     consents: readonly NewConsent[],
   ): Promise<void> {
     try {
@@ -74,6 +83,7 @@ export class AccountsRepository {
             is_admin: 0,
             created_at: account.createdAt,
             updated_at: account.createdAt,
+            email_verified_at: account.emailVerifiedAt ?? null,
           })
           .execute();
         await trx
@@ -108,6 +118,17 @@ export class AccountsRepository {
       if (isUniqueViolation(error)) throw new EmailTakenError();
       throw error;
     }
+  }
+
+  /** Marks the email proven, only while it is still the account's email. */
+  async markEmailVerified(accountId: string, email: string, now: Date = new Date()): Promise<void> {
+    await this.db
+      .updateTable('accounts')
+      .set({ email_verified_at: now.toISOString() })
+      .where('id', '=', accountId)
+      .where('email', '=', email)
+      .where('email_verified_at', 'is', null)
+      .execute();
   }
 
   /** Returns false when no account has this email. */

@@ -8,7 +8,7 @@ import { AppError } from '../http/app-error';
 export const consentWording = 'By continuing you agree to our Privacy Policy and Terms of Use.';
 
 export class SignupRejected extends Error {
-  constructor(readonly problems: { email?: string; password?: string; policies?: string }) {
+  constructor(readonly problems: { email?: string; password?: string; policies?: string; emailTaken?: boolean }) {
     super('sign-up rejected');
     this.name = 'SignupRejected';
   }
@@ -53,6 +53,10 @@ export class AccountsService {
       }
     }
 
+    // Hashing costs CPU and memory: a taken email is answered before it. The unique
+    // constraint still settles two sign-ups racing for one email.
+    const taken = () => new SignupRejected({ email: 'An account with this email already exists.', emailTaken: true });
+    if ((await this.accounts.findByEmail(input.email)) !== undefined) throw taken();
     const now = this.clock().toISOString();
     const account = { id: randomUUID(), email: input.email, passwordHash: await hashPassword(input.password), createdAt: now };
     try {
@@ -66,12 +70,10 @@ export class AccountsService {
         })),
       );
     } catch (error) {
-      if (error instanceof EmailTakenError) {
-        throw new SignupRejected({ email: 'An account with this email already exists. Sign in instead.' });
-      }
+      if (error instanceof EmailTakenError) throw taken();
       throw error;
     }
-    return { id: account.id, email: account.email, isAdmin: false, createdAt: now };
+    return { id: account.id, email: account.email, isAdmin: false, createdAt: now, hasPassword: true };
   }
 
   /** The account when email and password match; undefined otherwise, after the same work. */

@@ -12,6 +12,7 @@ import { passwordMaxLength } from './passwords';
 import { readerKeyOf, type GateService } from '../meter/gate.service';
 import type { FunnelRecorder } from '../funnel/funnel-recorder';
 import { anonymousIdOf } from '../meter/reader-cookie';
+import { clientAddress, networkOf } from '../http/network';
 
 const field = z.string().max(4096).optional();
 const signupForm = z.object({ email: field, password: field, returnTo: field, termsVersion: field, privacyVersion: field });
@@ -26,6 +27,7 @@ export interface AuthDeps {
   readonly funnel: FunnelRecorder;
   readonly passwordMinLength: number;
   readonly clock: () => number;
+  readonly emailVerification: { sendForSignup(account: { id: string; email: string }): Promise<void> };
 }
 
 /**
@@ -36,13 +38,23 @@ export function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
 }
 
-function clientAddress(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
-}
-
 function minutes(seconds: number): string {
   const m = Math.ceil(seconds / 60);
   return m === 1 ? '1 minute' : `${m} minutes`;
+}
+
+/** The emailed sign-in link's form, with what the reader already typed. */
+function emailLinkHref(values: { email?: string; returnTo: string }): string {
+  const query = new URLSearchParams({ ...(values.email ? { email: values.email } : {}), returnTo: values.returnTo });
+  return `/signin/email?${query.toString()}`;
+}
+
+interface SigninPage {
+  readonly error?: string;
+  /** A throttled reader is offered the emailed link first: no password failure stops it. */
+  readonly throttled?: boolean;
+  /** Sign-up found the email taken: sign in, or ask for an emailed link. */
+  readonly emailTaken?: boolean;
 }
 
 export function authRoutes(deps: AuthDeps): Router {
@@ -64,7 +76,7 @@ export function authRoutes(deps: AuthDeps): Router {
     });
   }
 
-  async function renderSignin(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, error?: string) {
+  async function renderSignin(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, page: SigninPage = {}) {
     const csrfToken = deps.csrf.token(req);
     await saveSession(req);
     const notice =
@@ -73,7 +85,7 @@ export function authRoutes(deps: AuthDeps): Router {
         : req.query.reauth === '1'
           ? 'For your security, sign in again to continue.'
           : undefined;
-    res.status(status).render('signin', { title: 'Sign in', values, error, notice, consentWording, csrfToken });
+    res.status(status).render('signin', { title: 'Sign in', values, ...page, notice, emailLinkHref: emailLinkHref(values), consentWording, csrfToken });
   }
 
   router.get('/signup', async (req, res) => {
@@ -93,6 +105,11 @@ export function authRoutes(deps: AuthDeps): Router {
     if (!email.success || !form.data.password) {
       return renderSignup(req, res, 400, { email: form.data.email, returnTo }, errors);
     }
+    const verdict = await deps.throttle.signup(networkOf(clientAddress(req)));
+    if (!verdict.allowed) {
+      res.set('Retry-After', String(verdict.retryAfterSeconds));
+      return renderSignup(req, res, 429, { email: email.data, returnTo }, { form: `Too many accounts were created from here or on this site just now. Try again in ${minutes(verdict.retryAfterSeconds)}.` });
+    }
     try {
       const account = await deps.accounts.signUp({
         email: email.data,
@@ -103,9 +120,11 @@ export function authRoutes(deps: AuthDeps): Router {
       deps.csrf.token(req, true);
       await deps.gate.carryOver(anonymousIdOf(req), account.id);
       deps.funnel.record('signup', readerKeyOf({ accountId: account.id }));
+      await deps.emailVerification.sendForSignup(account);
       res.redirect(303, returnTo);
     } catch (error) {
       if (!(error instanceof SignupRejected)) throw error;
+      if (error.problems.emailTaken) return renderSignin(req, res, 400, { email: email.data, returnTo }, { emailTaken: true });
       const { email: emailProblem, password, policies } = error.problems;
       const shown: Record<string, string> = {};
       if (emailProblem) shown.email = emailProblem;
@@ -127,24 +146,26 @@ export function authRoutes(deps: AuthDeps): Router {
     const returnTo = safeReturnTo(form.success ? form.data.returnTo : undefined);
     // passport-local would fall back to the query string; credentials belong in the body only.
     if ('password' in req.query || 'email' in req.query) {
-      return renderSignin(req, res, 400, { returnTo }, 'Send your email and password in the form, not in the address.');
+      return renderSignin(req, res, 400, { returnTo }, { error: 'Send your email and password in the form, not in the address.' });
     }
     const email = form.success ? emailSchema.safeParse(form.data.email ?? '') : undefined;
     if (!form.success || !email?.success || !form.data.password) {
-      return renderSignin(req, res, 400, { email: form.success ? form.data.email : undefined, returnTo }, 'Enter your email address and password.');
+      return renderSignin(req, res, 400, { email: form.success ? form.data.email : undefined, returnTo }, { error: 'Enter your email address and password.' });
     }
-    const address = clientAddress(req);
-    const verdict = await deps.throttle.check(email.data, address);
-    if (!verdict.allowed) {
-      res.set('Retry-After', String(verdict.retryAfterSeconds));
-      return renderSignin(req, res, 429, { email: email.data, returnTo }, `Too many failed attempts. Try again in ${minutes(verdict.retryAfterSeconds)}, or reset your password.`);
+    // The try is taken before the password is checked, so parallel guesses cannot overtake it.
+    const attempt = await deps.throttle.attempt(email.data, networkOf(clientAddress(req)));
+    if (!attempt.allowed) {
+      res.set('Retry-After', String(attempt.retryAfterSeconds));
+      return renderSignin(req, res, 429, { email: email.data, returnTo }, {
+        throttled: true,
+        error: `Too many failed attempts. Try again in ${minutes(attempt.retryAfterSeconds)}, or get an emailed sign-in link now.`,
+      });
     }
     const account = await authenticateLocal(deps.passport, req);
     if (account === false) {
-      await deps.throttle.recordFailure(email.data, address);
-      return renderSignin(req, res, 401, { email: email.data, returnTo }, 'That email and password do not match an account.');
+      return renderSignin(req, res, 401, { email: email.data, returnTo }, { error: 'That email and password do not match an account.' });
     }
-    await deps.throttle.recordSuccess(email.data, address);
+    await attempt.succeeded();
     await logIn(req, account, deps.clock());
     deps.csrf.token(req, true);
     await deps.gate.carryOver(anonymousIdOf(req), account.id);

@@ -3,6 +3,10 @@ import type { Db } from '../store/database';
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
+async function spendAll(db: Db, accountId: string, now: Date): Promise<void> {
+  await db.updateTable('password_resets').set({ used_at: now.toISOString() }).where('account_id', '=', accountId).where('used_at', 'is', null).execute();
+}
+
 export class PasswordResetsRepository {
   constructor(private readonly db: Db) {}
 
@@ -44,9 +48,14 @@ export class PasswordResetsRepository {
         .returning('account_id')
         .executeTakeFirst();
       if (spent === undefined) return undefined;
-      await trx.updateTable('password_resets').set({ used_at: now.toISOString() }).where('account_id', '=', spent.account_id).where('used_at', 'is', null).execute();
+      await spendAll(trx, spent.account_id, now);
       await trx.updateTable('accounts').set({ password_hash: passwordHash, updated_at: now.toISOString() }).where('id', '=', spent.account_id).execute();
       return spent.account_id;
     });
+  }
+
+  /** Spends every open token of the account: a changed password or email makes them stale. */
+  spendAllOf(accountId: string, now: Date = new Date()): Promise<void> {
+    return spendAll(this.db, accountId, now);
   }
 }

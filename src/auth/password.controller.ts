@@ -5,6 +5,7 @@ import { AppError } from '../http/app-error';
 import { emailSchema } from './email';
 import { PasswordRejected, type PasswordsService } from './passwords.service';
 import { saveSession } from './auth.controller';
+import { clientAddress, networkOf } from '../http/network';
 
 const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
 const field = z.string().max(4096).optional();
@@ -26,7 +27,7 @@ export function passwordRoutes(deps: { passwords: PasswordsService; csrf: Csrf; 
     if (!email.success) {
       return render(req, res, 'forgot', 400, { title: 'Reset your password', sent: false, values: { email: form.success ? form.data.email : '' }, error: email.error.issues[0]?.message });
     }
-    await deps.passwords.forgot(email.data, req.ip ?? 'unknown');
+    await deps.passwords.forgot(email.data, networkOf(clientAddress(req)));
     // The same page whether or not an account has this email.
     await render(req, res, 'forgot', 200, { title: 'Check your email', sent: true, values: { email: email.data } });
   });

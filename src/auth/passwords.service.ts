@@ -4,12 +4,14 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../http/app-error';
 import type { Mailer } from '../mail/mailer';
 import type { AccountSessions } from '../store/session-store.redis';
-import { EmailTakenError, type AccountsRepository } from './accounts.repository';
+import type { AccountsRepository } from './accounts.repository';
 import { hashPassword, passwordProblems, verifyAgainstNothing, verifyPassword } from './passwords';
 import type { PasswordResetsRepository } from './password-resets.repository';
-import { buildLimiter, consumeAll } from './signin-throttle';
+import { buildLimiter, consumeAll, limiterKey, type SigninThrottle } from './signin-throttle';
 
 export const resetTokenTtlMs = 30 * 60 * 1000;
+/** How recent a sign-in must be to change a passwordless account without a password. */
+export const recentSignInMs = 15 * 60 * 1000;
 
 export class PasswordRejected extends Error {
   constructor(readonly field: 'password' | 'currentPassword' | 'email', message: string) {
@@ -18,32 +20,59 @@ export class PasswordRejected extends Error {
   }
 }
 
-/** Forgotten passwords, and changes of password and email, each ending the account's other sessions. */
+export interface PasswordsDeps {
+  readonly accounts: AccountsRepository;
+  readonly resets: PasswordResetsRepository;
+  readonly sessions: AccountSessions;
+  readonly mailer: Mailer;
+  readonly logger: Logger;
+  /** Every password re-check counts as a sign-in try. */
+  readonly throttle: SigninThrottle;
+  readonly publicUrl: URL;
+  readonly siteName: string;
+  readonly passwordMinLength: number;
+  readonly redis: Redis | undefined;
+  readonly keyPrefix: string;
+  /** Limiter keys are keyed hashes under this secret, never an email. */
+  readonly keySecret: string;
+}
+
+/** Forgotten passwords and changes of password, each ending the account's other sessions; every password re-check. */
 export class PasswordsService {
+  private readonly accounts: AccountsRepository;
+  private readonly resets: PasswordResetsRepository;
+  private readonly sessions: AccountSessions;
+  private readonly mailer: Mailer;
+  private readonly logger: Logger;
+  private readonly throttle: SigninThrottle;
+  private readonly options: { publicUrl: URL; siteName: string; passwordMinLength: number; keySecret: string };
+  private readonly forgotByEmailAndAddress: RateLimiterAbstract;
   private readonly forgotByEmail: RateLimiterAbstract;
   private readonly forgotByAddress: RateLimiterAbstract;
 
-  constructor(
-    private readonly accounts: AccountsRepository,
-    private readonly resets: PasswordResetsRepository,
-    private readonly sessions: AccountSessions,
-    private readonly mailer: Mailer,
-    private readonly logger: Logger,
-    private readonly options: { publicUrl: URL; siteName: string; passwordMinLength: number; redis: Redis | undefined; keyPrefix: string },
-  ) {
-    this.forgotByEmail = buildLimiter(options.redis, { keyPrefix: `${options.keyPrefix}forgot:email`, points: 3, duration: 60 * 60 });
-    this.forgotByAddress = buildLimiter(options.redis, { keyPrefix: `${options.keyPrefix}forgot:address`, points: 20, duration: 60 * 60 });
+  constructor(deps: PasswordsDeps) {
+    ({ accounts: this.accounts, resets: this.resets, sessions: this.sessions, mailer: this.mailer, logger: this.logger, throttle: this.throttle } = deps);
+    this.options = { publicUrl: deps.publicUrl, siteName: deps.siteName, passwordMinLength: deps.passwordMinLength, keySecret: deps.keySecret };
+    const hourly = (name: string, points: number) => buildLimiter(deps.redis, { keyPrefix: `${deps.keyPrefix}forgot:${name}`, points, duration: 60 * 60 });
+    // Per (email, network) is the tight bound. Per email from anywhere is looser, so that a
+    // stranger must spread over several networks (each refused once spent) before the
+    // owner's own network meets it; it still bounds the mail one inbox can be sent.
+    this.forgotByEmailAndAddress = hourly('email-address', 3);
+    this.forgotByEmail = hourly('email', 10);
+    this.forgotByAddress = hourly('address', 20);
   }
 
   /**
    * Sends a reset link when the account exists. The caller's answer is the same either way,
    * and so is the time: the mail goes out after the answer, and an unknown email does the
-   * same token-sized work.
+   * same token-sized work. `network` is the client's (networkOf).
    */
-  async forgot(email: string, address: string): Promise<void> {
+  async forgot(email: string, network: string): Promise<void> {
+    const secret = this.options.keySecret;
     const verdict = await consumeAll([
-      [this.forgotByEmail, email],
-      [this.forgotByAddress, address],
+      [this.forgotByEmailAndAddress, limiterKey(secret, email, network)],
+      [this.forgotByEmail, limiterKey(secret, email)],
+      [this.forgotByAddress, limiterKey(secret, network)],
     ]);
     if (!verdict.allowed) {
       throw new AppError(429, `Too many reset requests. Try again in ${Math.ceil(verdict.retryAfterSeconds / 60)} minutes.`, { 'Retry-After': String(verdict.retryAfterSeconds) });
@@ -78,37 +107,44 @@ export class PasswordsService {
     return true;
   }
 
-  async changePassword(accountId: string, currentPassword: string, newPassword: string, keepSid: string): Promise<void> {
-    const account = await this.verified(accountId, currentPassword);
+  /**
+   * `network` (networkOf the client) is where the current password is being tried from.
+   * `recentSignIn`: the session signed in within `recentSignInMs`, which stands in for the
+   * current password of an account that has none.
+   */
+  async changePassword(accountId: string, currentPassword: string, newPassword: string, keepSid: string, network: string, recentSignIn = false): Promise<void> {
+    const account = await this.verified(accountId, currentPassword, network, recentSignIn);
     const problems = passwordProblems(newPassword, { minLength: this.options.passwordMinLength, email: account.email });
     if (problems.length > 0) throw new PasswordRejected('password', problems.join(' '));
     await this.accounts.updatePassword(accountId, await hashPassword(newPassword));
+    // A link mailed before the change would otherwise undo it.
+    await this.resets.spendAllOf(accountId);
     await this.sessions.destroyAllOf(accountId, keepSid);
   }
 
-  async changeEmail(accountId: string, newEmail: string, password: string, keepSid: string): Promise<void> {
-    await this.verified(accountId, password);
-    try {
-      await this.accounts.updateEmail(accountId, newEmail);
-    } catch (error) {
-      if (error instanceof EmailTakenError) throw new PasswordRejected('email', 'Another account uses this email address.');
-      throw error;
-    }
-    await this.sessions.destroyAllOf(accountId, keepSid);
+  /** Throws PasswordRejected unless `password` is the account's; throttled like a sign-in. */
+  async confirm(accountId: string, password: string, network: string, recentSignIn = false): Promise<void> {
+    await this.verified(accountId, password, network, recentSignIn);
   }
 
-  /** Throws PasswordRejected unless `password` is the account's. */
-  async confirm(accountId: string, password: string): Promise<void> {
-    await this.verified(accountId, password);
-  }
-
-  private async verified(accountId: string, password: string) {
+  private async verified(accountId: string, password: string, network: string, recentSignIn: boolean) {
     const account = await this.accounts.findByIdWithPassword(accountId);
     if (account === undefined) {
       await verifyAgainstNothing(password);
       throw new AppError(404, 'This account no longer exists.');
     }
+    // Without a password, the proof is a sign-in by emailed link within the last minutes.
+    if (account.passwordHash === '') {
+      if (recentSignIn) return account;
+      throw new PasswordRejected('currentPassword', 'To confirm it is you, sign in again with an emailed link, then try again.');
+    }
+    // The try is taken before the check, as at sign-in: a stolen session guesses no faster.
+    const attempt = await this.throttle.attempt(account.email, network);
+    if (!attempt.allowed) {
+      throw new AppError(429, `Too many wrong passwords. Try again in ${Math.ceil(attempt.retryAfterSeconds / 60)} minutes.`, { 'Retry-After': String(attempt.retryAfterSeconds) });
+    }
     if (!(await verifyPassword(account.passwordHash, password))) throw new PasswordRejected('currentPassword', 'That is not your current password.');
+    await attempt.succeeded();
     return account;
   }
 }

@@ -24,33 +24,37 @@ export function billingRoutes(deps: { billing: BillingService; plans: PlansServi
     return account;
   }
 
-  /** Anonymous readers sign up first, then come straight back here and on to Checkout. */
-  async function checkout(req: Request, priceId: string, returnTo: string): Promise<string> {
-    if (!deps.billing.configured) throw new AppError(503, 'Subscriptions are not available yet: billing has not been set up for this site.');
-    if ((await deps.plans.find(priceId)) === undefined) throw new AppError(400, 'That plan is not offered. Choose one of the plans listed.');
-    const account = await accountOf(req);
-    if (account === undefined) return `/signup?returnTo=${encodeURIComponent(subscribePath(priceId, returnTo))}`;
-    return deps.billing.startCheckout(account, priceId, returnTo);
-  }
-
-  router.get('/subscribe', async (req, res) => {
-    const input = subscribeInput.safeParse(req.query);
-    if (!input.success) throw new AppError(400, 'The plan asked for is not valid.');
-    const returnTo = safeReturnTo(input.data.returnTo);
-    if (input.data.priceId) return res.redirect(303, await checkout(req, input.data.priceId, returnTo));
-    res.render('plans', {
-      title: 'Subscribe',
-      plans: await deps.plans.list(),
-      configured: deps.billing.configured,
-      returnTo,
-      csrfToken: req.user ? deps.csrf.token(req) : undefined,
-    });
-  });
-
+  /**
+   * Only a POST reaches Stripe. Anonymous readers sign up first and come back to the
+   * GET page with their plan chosen, one click from Checkout.
+   */
   router.post('/subscribe', async (req, res) => {
     const input = subscribeInput.safeParse(req.body ?? {});
     if (!input.success || !input.data.priceId) throw new AppError(400, 'Choose a plan to subscribe to.');
-    res.redirect(303, await checkout(req, input.data.priceId, safeReturnTo(input.data.returnTo)));
+    const { priceId } = input.data;
+    const returnTo = safeReturnTo(input.data.returnTo);
+    if (!deps.billing.configured) throw new AppError(503, 'Subscriptions are not available yet: billing has not been set up for this site.');
+    if ((await deps.plans.find(priceId)) === undefined) throw new AppError(400, 'That plan is not offered. Choose one of the plans listed.');
+    const account = await accountOf(req);
+    if (account === undefined) return res.redirect(303, `/signup?returnTo=${encodeURIComponent(subscribePath(priceId, returnTo))}`);
+    res.redirect(303, await deps.billing.startCheckout(account, priceId, returnTo));
+  });
+
+  /** The plans, the one asked for (?priceId=) picked out; nothing here calls Stripe. */
+  router.get('/subscribe', async (req, res) => {
+    const input = subscribeInput.safeParse(req.query);
+    if (!input.success) throw new AppError(400, 'The plan asked for is not valid.');
+    const plans = await deps.plans.list();
+    const selected = plans.find((p) => p.priceId === input.data.priceId)?.priceId;
+    res.render('plans', {
+      title: 'Subscribe',
+      plans,
+      selected,
+      configured: deps.billing.configured,
+      subscribed: req.user ? await deps.billing.hasRunningSubscription(req.user.id) : false,
+      returnTo: safeReturnTo(input.data.returnTo),
+      csrfToken: req.user ? deps.csrf.token(req) : undefined,
+    });
   });
 
   router.get('/subscribe/success', async (req, res) => {

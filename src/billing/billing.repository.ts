@@ -1,6 +1,6 @@
-import { isUniqueViolation, type Db } from '../store/database';
-import { sql, type Transaction } from 'kysely';
-import type { Database } from '../store/schema';
+import { isUniqueViolation, type Db, type Dialect } from '../store/database';
+import { sql } from 'kysely';
+import type { Transact, Trx } from './subscription-lock';
 import { entitlementOfAccount, type EntitlementGrant } from './subscription-entitlement';
 
 export interface SubscriptionRecord {
@@ -24,10 +24,28 @@ export interface SubscriptionSnapshot {
   readonly cancelAtPeriodEnd: boolean;
 }
 
-type Trx = Transaction<Database>;
+export interface ApplyInput {
+  readonly snapshot: SubscriptionSnapshot;
+  /** The account the event names (Checkout's reference, the subscription's metadata). */
+  readonly accountHint: string | undefined;
+  readonly event: { id: string; type: string } | undefined;
+  readonly graceDays: number;
+  /** The price ids of the configured plans: only these entitle. */
+  readonly offered: ReadonlySet<string>;
+  readonly now: Date;
+}
+
+export type ApplyOutcome = 'applied' | 'duplicate' | 'unknown-customer' | 'account-gone';
+export interface ApplyResult {
+  readonly outcome: ApplyOutcome;
+  readonly accountId: string | undefined;
+}
 
 export class BillingRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+  ) {}
 
   async customerOf(accountId: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('billing_customers').select('customer_id').where('account_id', '=', accountId).executeTakeFirst();
@@ -65,26 +83,30 @@ export class BillingRepository {
 
   /**
    * Applies Stripe's current state of a subscription and the account's resulting entitlement
-   * in one transaction, with the event id when there is one: a duplicate event changes
-   * nothing, and a failure anywhere (including `beforeCommit`) leaves nothing half-applied.
-   * Returns false when the event was already applied.
+   * in one transaction (the subscription lock's, through `transact`), with the event id when
+   * there is one: a duplicate event changes nothing, and a failure anywhere (including
+   * `beforeCommit`) leaves nothing half-applied. The account is the customer's owner, else
+   * the hint (Checkout's reference, the subscription's metadata); an event for an account
+   * that no longer exists (deleted) is recorded and changes nothing: no billing row is ever
+   * made for an id that is not in accounts.
    */
-  async applySubscription(
-    input: { accountId: string; snapshot: SubscriptionSnapshot | undefined; event?: { id: string; type: string }; graceDays: number; now: Date },
-    beforeCommit: (grant: EntitlementGrant) => Promise<void>,
-  ): Promise<boolean> {
-    try {
-      await this.db.transaction().execute(async (trx) => {
-        if (input.event) await this.recordEventIn(trx, input.event, 'applied', input.now);
-        if (input.snapshot) await this.upsertSubscription(trx, input.accountId, input.snapshot, input.now);
-        const grant = await this.recomputeEntitlement(trx, input.accountId, input.graceDays, input.now);
-        await beforeCommit(grant);
-      });
-      return true;
-    } catch (error) {
-      if (input.event && isUniqueViolation(error)) return false;
-      throw error;
-    }
+  applySubscription(transact: Transact, input: ApplyInput, beforeCommit: (accountId: string, grant: EntitlementGrant) => Promise<void>): Promise<ApplyResult> {
+    const { snapshot, event, now } = input;
+    return transact(async (trx) => {
+      const owner = await trx.selectFrom('billing_customers').select('account_id').where('customer_id', '=', snapshot.customerId).executeTakeFirst();
+      const accountId = owner?.account_id ?? input.accountHint;
+      const refusal = accountId === undefined ? 'unknown-customer' : (await this.accountExists(trx, accountId)) ? undefined : 'account-gone';
+      if (event && !(await this.insertEvent(trx, event, refusal ?? 'applied', now))) return { outcome: 'duplicate', accountId };
+      if (refusal !== undefined || accountId === undefined) return { outcome: refusal ?? 'unknown-customer', accountId };
+      if (owner === undefined) {
+        // An account keeps its first customer; a second one (made by hand at Stripe) is not stored.
+        await trx.insertInto('billing_customers').values({ account_id: accountId, customer_id: snapshot.customerId, created_at: now.toISOString() }).onConflict((oc) => oc.doNothing()).execute();
+      }
+      await this.upsertSubscription(trx, accountId, snapshot, now);
+      const grant = await this.recomputeEntitlement(trx, accountId, input, now);
+      await beforeCommit(accountId, grant);
+      return { outcome: 'applied', accountId };
+    });
   }
 
   /** Records an event that changes nothing (unknown customer, ignored type); false when seen before. */
@@ -104,6 +126,25 @@ export class BillingRepository {
 
   private async recordEventIn(trx: Trx, event: { id: string; type: string }, outcome: string, now: Date): Promise<void> {
     await trx.insertInto('stripe_events').values({ id: event.id, type: event.type, outcome, received_at: now.toISOString() }).execute();
+  }
+
+  /** False when the event was recorded before. No error: on PostgreSQL one would abort the lock's transaction. */
+  private async insertEvent(trx: Trx, event: { id: string; type: string }, outcome: string, now: Date): Promise<boolean> {
+    const result = await trx
+      .insertInto('stripe_events')
+      .values({ id: event.id, type: event.type, outcome, received_at: now.toISOString() })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  /**
+   * On PostgreSQL the row is share-locked until commit: an account deletion running now
+   * either waits for this write (and then erases it too) or has committed (and the row is gone).
+   */
+  private async accountExists(trx: Trx, accountId: string): Promise<boolean> {
+    const query = trx.selectFrom('accounts').select('id').where('id', '=', accountId);
+    return (await (this.dialect === 'postgres' ? query.forShare() : query).executeTakeFirst()) !== undefined;
   }
 
   private async upsertSubscription(trx: Trx, accountId: string, s: SubscriptionSnapshot, now: Date): Promise<void> {
@@ -130,9 +171,9 @@ export class BillingRepository {
       .execute();
   }
 
-  private async recomputeEntitlement(trx: Trx, accountId: string, graceDays: number, now: Date): Promise<EntitlementGrant> {
-    const rows = await trx.selectFrom('subscriptions').select(['status', 'status_since']).where('account_id', '=', accountId).execute();
-    const grant = entitlementOfAccount(rows.map((r) => ({ status: r.status, statusSince: r.status_since })), now, graceDays);
+  private async recomputeEntitlement(trx: Trx, accountId: string, input: { graceDays: number; offered: ReadonlySet<string> }, now: Date): Promise<EntitlementGrant> {
+    const rows = await trx.selectFrom('subscriptions').select(['status', 'status_since', 'price_id']).where('account_id', '=', accountId).execute();
+    const grant = entitlementOfAccount(rows.map((r) => ({ status: r.status, statusSince: r.status_since, priceId: r.price_id })), now, input.graceDays, input.offered);
     const values = { status: grant.entitlement, valid_until: grant.validUntil?.toISOString() ?? null, updated_at: now.toISOString() };
     await trx.insertInto('entitlements').values({ account_id: accountId, ...values }).onConflict((oc) => oc.column('account_id').doUpdateSet(values)).execute();
     return grant;

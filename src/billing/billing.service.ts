@@ -3,7 +3,10 @@ import type { Logger } from 'pino';
 import { idOf } from './stripe-id';
 import { AppError } from '../http/app-error';
 import type { MeterStore } from '../meter/meter-store';
-import type { BillingRepository, SubscriptionSnapshot } from './billing.repository';
+import type { ApplyOutcome, BillingRepository, SubscriptionSnapshot } from './billing.repository';
+import type { SubscriptionLock } from './subscription-lock';
+import type { StripeCallThrottle } from './stripe-call-throttle';
+import type { Clock } from '../config/clock';
 import type { PlansService } from './plans';
 import type { FunnelRecorder } from '../funnel/funnel-recorder';
 import { readerKeyOf } from '../meter/gate.service';
@@ -29,23 +32,32 @@ export function snapshotOf(subscription: Stripe.Subscription): SubscriptionSnaps
   };
 }
 
-export interface BillingOptions {
+export interface BillingDeps {
+  readonly stripe: Stripe | undefined;
+  readonly repository: BillingRepository;
+  readonly plans: PlansService;
+  readonly meterStore: MeterStore;
+  readonly lock: SubscriptionLock;
+  readonly throttle: StripeCallThrottle;
+  readonly logger: Logger;
   readonly publicUrl: URL;
   readonly graceDays: number;
   readonly funnel?: FunnelRecorder;
+  readonly clock: Clock;
 }
+
+/** Statuses in which a subscription still runs: its reader is not sent to a second Checkout. */
+const runningStatuses = new Set(['active', 'trialing', 'past_due']);
 
 /** Checkout, the customer portal, and applying Stripe's state of a subscription. */
 export class BillingService {
-  constructor(
-    private readonly stripe: Stripe | undefined,
-    private readonly repository: BillingRepository,
-    private readonly plans: PlansService,
-    private readonly meterStore: MeterStore,
-    private readonly logger: Logger,
-    private readonly options: BillingOptions,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+  private readonly stripe: Stripe | undefined;
+  private readonly repository: BillingRepository;
+
+  constructor(private readonly deps: BillingDeps) {
+    this.stripe = deps.stripe;
+    this.repository = deps.repository;
+  }
 
   get configured(): boolean {
     return this.stripe !== undefined;
@@ -70,13 +82,23 @@ export class BillingService {
     return this.repository.keepCustomer(account.id, customer.id);
   }
 
+  /** Whether the account has a running subscription to one of the plans (no Stripe call). */
+  async hasRunningSubscription(accountId: string): Promise<boolean> {
+    const offered = new Set((await this.deps.plans.list()).map((p) => p.priceId));
+    return (await this.repository.subscriptionsOf(accountId)).some((s) => runningStatuses.has(s.status) && s.priceId !== null && offered.has(s.priceId));
+  }
+
   /** A Checkout Session in subscription mode for a configured plan; its URL. */
   async startCheckout(account: { id: string; email: string }, priceId: string, returnTo: string): Promise<string> {
-    const plan = await this.plans.find(priceId);
+    const plan = await this.deps.plans.find(priceId);
     if (plan === undefined) throw new AppError(400, 'That plan is not offered. Choose one of the plans listed.');
     const stripe = this.client();
+    if (await this.hasRunningSubscription(account.id)) {
+      throw new AppError(409, 'You already have a subscription, so there is nothing more to pay. To change plan or billing details, use Manage billing on your account page (/account).');
+    }
+    await this.deps.throttle.spend(account.id);
     const customer = await this.ensureCustomer(account);
-    const success = new URL('/subscribe/success', this.options.publicUrl);
+    const success = new URL('/subscribe/success', this.deps.publicUrl);
     success.searchParams.set('returnTo', returnTo);
     const session = await stripe.checkout.sessions.create({
       mode: 'subscription',
@@ -85,12 +107,12 @@ export class BillingService {
       line_items: [{ price: plan.priceId, quantity: 1 }],
       // Stripe fills the placeholder; it must not be URL-encoded.
       success_url: `${success.href}&session_id={CHECKOUT_SESSION_ID}`,
-      cancel_url: new URL(returnTo, this.options.publicUrl).href,
+      cancel_url: new URL(returnTo, this.deps.publicUrl).href,
       metadata: { accountId: account.id },
       subscription_data: { metadata: { accountId: account.id } },
     });
     if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL');
-    this.options.funnel?.record('checkout', readerKeyOf({ accountId: account.id }));
+    this.deps.funnel?.record('checkout', readerKeyOf({ accountId: account.id }));
     return session.url;
   }
 
@@ -99,7 +121,12 @@ export class BillingService {
    * subscription now rather than wait for the webhook (the same upsert, so either order works).
    */
   async completeCheckout(accountId: string, sessionId: string): Promise<'complete' | 'pending'> {
-    const session = await this.client().checkout.sessions.retrieve(sessionId);
+    const stripe = this.client();
+    await this.deps.throttle.spend(accountId);
+    const session = await stripe.checkout.sessions.retrieve(sessionId).catch((error: unknown) => {
+      if ((error as { statusCode?: unknown }).statusCode === 404) throw new AppError(404, 'There is no checkout of yours with this id.');
+      throw error;
+    });
     if (session.client_reference_id !== accountId) throw new AppError(404, 'There is no checkout of yours with this id.');
     const subscriptionId = idOf(session.subscription);
     if (session.status !== 'complete' || subscriptionId === undefined) return 'pending';
@@ -108,34 +135,40 @@ export class BillingService {
   }
 
   async portalUrl(accountId: string, returnTo: string): Promise<string> {
+    const stripe = this.client();
     const customer = await this.repository.customerOf(accountId);
     if (customer === undefined) throw new AppError(400, 'There is no subscription to manage on this account yet.');
-    const session = await this.client().billingPortal.sessions.create({ customer, return_url: new URL(returnTo, this.options.publicUrl).href });
+    await this.deps.throttle.spend(accountId);
+    const session = await stripe.billingPortal.sessions.create({ customer, return_url: new URL(returnTo, this.deps.publicUrl).href });
     return session.url;
   }
 
   /**
    * Re-reads the subscription from Stripe and applies that state: whatever order events
-   * arrive in, the last one applied leaves Stripe's current state. Returns false when the
-   * event had been applied before, and 'unknown-customer' when no account owns it.
+   * arrive in, the last one applied leaves Stripe's current state. The read and the write
+   * hold the subscription's lock together, so a slow read cannot commit after a newer one.
    */
-  async syncSubscription(subscriptionId: string, accountHint: string | undefined, event: { id: string; type: string } | undefined): Promise<boolean | 'unknown-customer'> {
-    const subscription = await this.client().subscriptions.retrieve(subscriptionId);
-    const snapshot = snapshotOf(subscription);
-    const owner = await this.repository.accountOfCustomer(snapshot.customerId);
-    const accountId = owner ?? accountHint ?? subscription.metadata?.accountId ?? undefined;
-    if (accountId === undefined) return 'unknown-customer';
-    if (owner === undefined) await this.repository.keepCustomer(accountId, snapshot.customerId);
-    const applied = await this.repository.applySubscription(
-      { accountId, snapshot, event, graceDays: this.options.graceDays, now: this.clock() },
-      // Inside the transaction: if the cached entitlement cannot be dropped, nothing commits
-      // and Stripe retries; a view racing the commit may re-cache the old value, so it is
-      // dropped once more after the commit.
-      () => this.meterStore.forgetEntitlement(accountId),
-    );
-    await this.meterStore.forgetEntitlement(accountId).catch((error: unknown) => this.logger.warn({ err: error, accountId }, 'could not drop the cached entitlement'));
+  async syncSubscription(subscriptionId: string, accountHint: string | undefined, event: { id: string; type: string } | undefined): Promise<ApplyOutcome> {
+    const stripe = this.client();
+    // Read before the lock: on PostgreSQL the lock holds a connection while Stripe answers.
+    const offered = new Set((await this.deps.plans.list()).map((p) => p.priceId));
+    const result = await this.deps.lock.withSubscriptionLock(subscriptionId, async (transact) => {
+      const subscription = await stripe.subscriptions.retrieve(subscriptionId);
+      const snapshot = snapshotOf(subscription);
+      return this.repository.applySubscription(
+        transact,
+        { snapshot, accountHint: accountHint ?? subscription.metadata?.accountId ?? undefined, event, graceDays: this.deps.graceDays, offered, now: new Date(this.deps.clock()) },
+        // Inside the transaction: if the cached entitlement cannot be dropped, nothing commits
+        // and Stripe retries; a view racing the commit may re-cache the old value, so it is
+        // dropped once more after the commit.
+        (accountId) => this.deps.meterStore.forgetEntitlement(accountId),
+      );
+    });
+    const accountId = result.accountId;
+    if (result.outcome !== 'applied' || accountId === undefined) return result.outcome;
+    await this.deps.meterStore.forgetEntitlement(accountId).catch((error: unknown) => this.deps.logger.warn({ err: error, accountId }, 'could not drop the cached entitlement'));
     // A finished Checkout, told by the webhook or by the reader's return (event undefined).
-    if (event === undefined || event.type === 'checkout.session.completed') this.options.funnel?.record('subscribed', readerKeyOf({ accountId }));
-    return applied;
+    if (event === undefined || event.type === 'checkout.session.completed') this.deps.funnel?.record('subscribed', readerKeyOf({ accountId }));
+    return 'applied';
   }
 }

@@ -5,7 +5,7 @@ import type { BillingRepository } from './billing.repository';
 import type { BillingService } from './billing.service';
 import type { Metrics } from '../http/metrics';
 
-export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored' | 'unknown-customer';
+export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored' | 'unknown-customer' | 'account-gone';
 
 /** The subscription an invoice belongs to, in the current and the pre-2025 invoice shapes. */
 function subscriptionOfInvoice(invoice: Stripe.Invoice): string | undefined {
@@ -70,11 +70,10 @@ export class StripeWebhookService {
       this.logger.info({ event: ref }, 'Stripe event ignored');
       return (await this.repository.recordEvent(ref, 'ignored')) ? 'ignored' : 'duplicate';
     }
-    const result = await this.billing.syncSubscription(target.subscriptionId, target.accountHint, ref);
-    if (result === 'unknown-customer') {
-      this.logger.warn({ event: ref, subscription: target.subscriptionId }, 'Stripe event for a customer no account owns');
-      return (await this.repository.recordEvent(ref, 'unknown-customer')) ? 'unknown-customer' : 'duplicate';
-    }
-    return result ? 'applied' : 'duplicate';
+    // Recorded with the event in the same transaction: an unknown customer, or an account
+    // deleted since (the deletion's own cancellation arrives after it), changes nothing.
+    const outcome = await this.billing.syncSubscription(target.subscriptionId, target.accountHint, ref);
+    if (outcome === 'unknown-customer' || outcome === 'account-gone') this.logger.warn({ event: ref, subscription: target.subscriptionId, outcome }, 'Stripe event for no existing account');
+    return outcome;
   }
 }

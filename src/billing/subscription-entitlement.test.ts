@@ -26,14 +26,20 @@ describe('entitlementOfSubscription', () => {
 });
 
 describe('entitlementOfAccount', () => {
+  const plan = 'price_monthly';
+  const offered = new Set([plan]);
   it('when one of several subscriptions is active, then a subscriber', () => {
-    expect(entitlementOfAccount([{ status: 'canceled', statusSince: since(1) }, { status: 'active', statusSince: since(1) }], now, 7).entitlement).toBe('subscriber');
+    expect(entitlementOfAccount([{ status: 'canceled', statusSince: since(1), priceId: plan }, { status: 'active', statusSince: since(1), priceId: plan }], now, 7, offered).entitlement).toBe('subscriber');
+  });
+  it('when the only active subscription is for a price that is not a configured plan, then not a subscriber', () => {
+    expect(entitlementOfAccount([{ status: 'active', statusSince: since(1), priceId: 'price_other_product' }, { status: 'active', statusSince: since(1), priceId: null }], now, 7, offered)).toEqual({ entitlement: 'none', validUntil: null });
+    expect(entitlementOfAccount([{ status: 'active', statusSince: since(1), priceId: 'price_other_product' }, { status: 'past_due', statusSince: since(1), priceId: plan }], now, 7, offered).validUntil).not.toBeNull();
   });
   it('when only grace periods remain, then the longest one counts', () => {
-    const grant = entitlementOfAccount([{ status: 'past_due', statusSince: since(1) }, { status: 'past_due', statusSince: since(5) }], now, 7);
+    const grant = entitlementOfAccount([{ status: 'past_due', statusSince: since(1), priceId: plan }, { status: 'past_due', statusSince: since(5), priceId: plan }], now, 7, offered);
     expect(grant.validUntil?.toISOString()).toBe(new Date(Date.parse(since(1)) + 7 * 86_400_000).toISOString());
   });
   it('when there is no subscription, then not a subscriber', () => {
-    expect(entitlementOfAccount([], now, 7)).toEqual({ entitlement: 'none', validUntil: null });
+    expect(entitlementOfAccount([], now, 7, offered)).toEqual({ entitlement: 'none', validUntil: null });
   });
 });

@@ -6,6 +6,10 @@ export interface SubscriptionState {
   readonly statusSince: string;
 }
 
+export interface PricedSubscriptionState extends SubscriptionState {
+  readonly priceId: string | null;
+}
+
 export interface EntitlementGrant {
   readonly entitlement: Entitlement;
   /** Set when the grant lapses by itself (past_due grace); null while it lasts. */
@@ -33,9 +37,15 @@ export function entitlementOfSubscription(state: SubscriptionState, now: Date, g
   }
 }
 
-/** An account with several subscriptions is entitled by the most generous of them. */
-export function entitlementOfAccount(states: readonly SubscriptionState[], now: Date, graceDays: number): EntitlementGrant {
-  const grants = states.map((s) => entitlementOfSubscription(s, now, graceDays)).filter((g) => g.entitlement === 'subscriber');
+/**
+ * An account with several subscriptions is entitled by the most generous of them that is
+ * for one of the publisher's plans (`offered`): a subscription to any other price of the
+ * same Stripe account (another product, a price made by hand) entitles to nothing here.
+ */
+export function entitlementOfAccount(states: readonly PricedSubscriptionState[], now: Date, graceDays: number, offered: ReadonlySet<string>): EntitlementGrant {
+  const grants = states
+    .filter((s) => s.priceId !== null && offered.has(s.priceId))
+    .map((s) => entitlementOfSubscription(s, now, graceDays)).filter((g) => g.entitlement === 'subscriber');
   if (grants.length === 0) return { entitlement: 'none', validUntil: null };
   if (grants.some((g) => g.validUntil === null)) return { entitlement: 'subscriber', validUntil: null };
   return { entitlement: 'subscriber', validUntil: new Date(Math.max(...grants.map((g) => g.validUntil!.getTime()))) };

@@ -83,7 +83,16 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, io
       io.err(`gatehouse: admin ${sub} needs an email address`);
       return 2;
     }
-    const changed = await new AccountsRepository(database.db).setAdmin(email.data, sub === 'grant');
+    const accounts = new AccountsRepository(database.db);
+    if (sub === 'grant') {
+      // An address nobody has proven could be squatted by whoever signed up with it first.
+      const account = await accounts.findByEmail(email.data);
+      if (account !== undefined && account.emailVerifiedAt === undefined) {
+        io.err(`gatehouse: ${email.data} has not verified its email address, so it cannot be made an admin. Ask its owner to follow the link in the confirmation mail, or to sign in once with an emailed sign-in link, then run this again.`);
+        return 1;
+      }
+    }
+    const changed = await accounts.setAdmin(email.data, sub === 'grant');
     if (!changed) {
       io.err(`gatehouse: no account with email ${email.data}`);
       return 1;

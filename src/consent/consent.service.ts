@@ -1,10 +1,21 @@
 import type { Logger } from 'pino';
-import { policyDocuments, type Policy, type PoliciesRepository, type PolicyDocument } from './policies.repository';
+import { documentTitles, policyDocuments, type Policy, type PoliciesRepository, type PolicyDocument } from './policies.repository';
 
 export type AcceptedVersions = Partial<Record<PolicyDocument, string>>;
 
-/** The sentence shown on the re-acceptance page, recorded word for word. */
-export const reacceptWording = 'We have updated our Privacy Policy and Terms of Use. By selecting "Accept and continue" you agree to the new versions.';
+/**
+ * The sentence the re-acceptance page shows for one changed document, and records word for
+ * word as that document's consent: it names that document only.
+ */
+export function reacceptWording(policy: Pick<Policy, 'document' | 'version'>): string {
+  return `We have updated our ${documentTitles[policy.document]} (version ${policy.version}). By selecting "Accept and continue" you agree to this version.`;
+}
+
+/** The page's heading, naming only the documents that changed. */
+export function reacceptHeading(pending: readonly Pick<Policy, 'document'>[]): string {
+  const names = pending.map((p) => documentTitles[p.document]);
+  return `Our ${names.join(' and ')} ${names.length > 1 ? 'have' : 'has'} changed`;
+}
 
 /** Which version of a document is in force at `now`, from the list of all versions. */
 export function currentOf(policies: readonly Policy[], document: PolicyDocument, now: Date): Policy | undefined {
@@ -51,7 +62,7 @@ export class ConsentService {
 
   /** Records acceptance of exactly the versions shown; returns the reader's accepted versions. */
   async accept(accountId: string, shown: Policy[]): Promise<void> {
-    await this.repository.recordConsents(accountId, shown.map((p) => ({ document: p.document, policyVersion: p.version, wording: reacceptWording, method: 'reaccept' as const })));
+    await this.repository.recordConsents(accountId, shown.map((p) => ({ document: p.document, policyVersion: p.version, wording: reacceptWording(p), method: 'reaccept' as const })));
     this.logger.info({ accountId, versions: shown.map((p) => `${p.document}@${p.version}`) }, 'policies re-accepted');
   }
 

@@ -3,7 +3,7 @@ import MarkdownIt from 'markdown-it';
 import { z } from 'zod';
 import type { Csrf } from '../http/csrf';
 import { safeReturnTo } from '../auth/return-to';
-import { reacceptWording, type AcceptedVersions, type ConsentService } from './consent.service';
+import { reacceptHeading, reacceptWording, type AcceptedVersions, type ConsentService } from './consent.service';
 import { documentTitles as titles, type Policy } from './policies.repository';
 
 declare module 'express-session' {
@@ -23,17 +23,19 @@ export function reacceptRoutes(consent: ConsentService, csrf: Csrf): { gate: Req
   function render(res: Parameters<RequestHandler>[1], req: Parameters<RequestHandler>[0], pending: Policy[], returnTo: string, status = 200) {
     res.status(status).set('Cache-Control', 'private, no-store');
     res.render('reaccept', {
-      title: 'Our terms have changed',
-      pending: pending.map((p) => ({ ...p, title: titles[p.document], html: markdown.render(p.body) })),
-      wording: reacceptWording,
+      title: reacceptHeading(pending),
+      pending: pending.map((p) => ({ ...p, title: titles[p.document], html: markdown.render(p.body), wording: reacceptWording(p) })),
       returnTo,
       csrfToken: csrf.token(req),
     });
   }
 
-  /** Before reading on, a signed-in reader accepts versions that took effect since they last did. */
+  /**
+   * Before reading on, a signed-in reader accepts versions that took effect since they last
+   * did. HEAD is gated as GET is: Express answers HEAD with the GET handlers.
+   */
   const gate: RequestHandler = async (req, res, next) => {
-    if (req.user === undefined || req.method !== 'GET' || exempt.test(req.path)) return next();
+    if (req.user === undefined || (req.method !== 'GET' && req.method !== 'HEAD') || exempt.test(req.path)) return next();
     req.session.consents ??= await consent.acceptedBy(req.user.id);
     const pending = await consent.pending(req.session.consents);
     if (pending.length === 0) return next();

@@ -85,3 +85,18 @@ describe('limits and full access', () => {
     expect(['free', 'subscriber', 'metered', 'registration-wall', 'paywall'].map((d) => isFullAccess(d as never))).toEqual([true, true, true, false, false]);
   });
 });
+
+describe('a new anonymous reader past the network bound (capped)', () => {
+  it('when capped, then the anonymous allowance is 0 and a metered article meets the registration wall, not the paywall', () => {
+    const limit = meterLimitFor({ signedIn: false, capped: true }, defaultMeterSettings);
+    expect(limit).toBe(0);
+    expect(needsMeter('metered', anonymous, limit)).toBe(false);
+    expect(decide('metered', anonymous, undefined, { limit })).toBe('registration-wall');
+    expect(decide('metered', anonymous, undefined, { limit, onStoreFailure: 'open' })).toBe('registration-wall');
+  });
+  it('when capped, then free articles stay free; when signed in, the registered allowance applies', () => {
+    expect(decide('free', anonymous, undefined, { limit: 0 })).toBe('free');
+    expect(meterLimitFor({ signedIn: true, capped: true }, defaultMeterSettings)).toBe(defaultMeterSettings.registeredLimit);
+    expect(meterLimitFor({ signedIn: false, capped: false }, defaultMeterSettings)).toBe(defaultMeterSettings.anonymousLimit);
+  });
+});

@@ -15,8 +15,13 @@ export function effectiveAccess(article: { access: Access | undefined; section: 
   return article.access ?? sections[article.section] ?? 'metered';
 }
 
-export function meterLimitFor(reader: { signedIn: boolean }, settings: Pick<MeterSettings, 'anonymousLimit' | 'registeredLimit'>): number {
-  return reader.signedIn ? settings.registeredLimit : settings.anonymousLimit;
+/**
+ * The reader's allowance. An anonymous reader issued past its network's new-reader bound
+ * (`capped`) has none: they meet the free registration wall, not the paywall.
+ */
+export function meterLimitFor(reader: { signedIn: boolean; capped?: boolean }, settings: Pick<MeterSettings, 'anonymousLimit' | 'registeredLimit'>): number {
+  if (reader.signedIn) return settings.registeredLimit;
+  return reader.capped === true ? 0 : settings.anonymousLimit;
 }
 
 function wallFor(reader: ReaderStatus): Decision {

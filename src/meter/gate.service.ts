@@ -20,7 +20,15 @@ export interface Reader {
   readonly accountId?: string;
   /** The anonymous reader cookie's id, when the reader has one. */
   readonly anonymousId?: string;
+  /** An anonymous reader issued past the new-reader bound today: no allowance. */
+  readonly capped?: boolean;
 }
+
+/**
+ * `count`: a page view. `peek`: the decision without counting, the meter as it stands (the
+ * JSON API). `preview`: what a page view would answer now, counting nothing (`HEAD`).
+ */
+export type GateMode = 'count' | 'peek' | 'preview';
 
 export interface GateResult {
   readonly decision: Decision;
@@ -59,8 +67,7 @@ export class GateService {
     private readonly funnel?: FunnelRecorder,
   ) {}
 
-  /** `count`: a page view. `peek`: the same decision without counting (the JSON API). */
-  async decide(article: Pick<ArticleSummary, 'slug' | 'access' | 'section'>, reader: Reader, mode: 'count' | 'peek'): Promise<GateResult> {
+  async decide(article: Pick<ArticleSummary, 'slug' | 'access' | 'section'>, reader: Reader, mode: GateMode): Promise<GateResult> {
     const readerKey = readerKeyOf(reader);
     const result = await this.decideOnce(article, reader, readerKey, mode);
     const stage = funnelStageOf[result.decision];
@@ -68,20 +75,21 @@ export class GateService {
     return result;
   }
 
-  private async decideOnce(article: Pick<ArticleSummary, 'slug' | 'access' | 'section'>, reader: Reader, readerKey: string | undefined, mode: 'count' | 'peek'): Promise<GateResult> {
+  private async decideOnce(article: Pick<ArticleSummary, 'slug' | 'access' | 'section'>, reader: Reader, readerKey: string | undefined, mode: GateMode): Promise<GateResult> {
     const nowMs = this.clock();
     const signedIn = reader.accountId !== undefined;
+    const capped = reader.capped === true;
     const articleId = meterArticleId(article.slug);
     try {
       for (let attempt = 1; ; attempt += 1) {
         const { value: settings, version } = await this.settings.current();
         const access = effectiveAccess(article, settings.sections);
-        const limit = meterLimitFor({ signedIn }, settings);
+        const limit = meterLimitFor({ signedIn, capped }, settings);
         const window = meterWindow(settings.period, nowMs);
         const metered = needsMeter(access, { signedIn, entitlement: 'none' }, limit);
         // Not metered: only the settings version and entitlement. A reader with no id yet
         // (an API peek before any view) is asked about as an empty meter, never counted.
-        const storeMode = !metered ? 'check' : readerKey === undefined ? 'peek' : mode;
+        const storeMode = !metered ? 'check' : readerKey === undefined || mode !== 'count' ? 'peek' : 'count';
         const answer: ViewAnswer = await this.store.view({
           settingsVersion: version,
           readerKey: readerKey ?? 'a:-',
@@ -97,7 +105,9 @@ export class GateService {
           const meterApplies = needsMeter(access, reader_, limit);
           const outcome: MeterOutcome | undefined = meterApplies && answer.meter ? (answer.meter.granted ? 'granted' : 'refused') : undefined;
           const decision = decideAccess({ access, reader: reader_, limit, meter: outcome, onStoreFailure: settings.onStoreFailure });
-          return this.result(decision, settings, answer.entitlement, access === 'metered' && answer.entitlement !== 'subscriber' ? limit : null, answer.meter, window, nowMs, false);
+          // A preview answers as the view would: a new article granted now would be counted.
+          const meter = mode === 'preview' && answer.meter?.granted && !answer.meter.alreadyCounted ? { ...answer.meter, used: answer.meter.used + 1 } : answer.meter;
+          return this.result(decision, settings, answer.entitlement, access === 'metered' && answer.entitlement !== 'subscriber' ? limit : null, meter, window, nowMs, false);
         }
         if (attempt >= attempts) throw new MeterStoreUnavailable(new Error(`the meter store kept answering ${answer.kind}`));
         if (answer.kind === 'stale-settings') await this.settings.reload();
@@ -132,13 +142,14 @@ export class GateService {
     this.logger.warn({ err: error }, 'meter store unavailable; following onStoreFailure');
     const { value: settings } = this.settings.cachedOrDefault();
     const signedIn = reader.accountId !== undefined;
+    const capped = reader.capped === true;
     // Subscribers keep reading: their entitlement is in the database, not only in Redis.
     let entitlement: Entitlement = 'none';
     if (reader.accountId !== undefined) {
       entitlement = await this.entitlements.entitlementOf(reader.accountId, new Date(nowMs)).catch(() => 'none' as const);
     }
     const access = effectiveAccess(article, settings.sections);
-    const limit = meterLimitFor({ signedIn }, settings);
+    const limit = meterLimitFor({ signedIn, capped }, settings);
     const decision = decideAccess({ access, reader: { signedIn, entitlement }, limit, meter: 'unavailable', onStoreFailure: settings.onStoreFailure });
     return this.result(decision, settings, entitlement, access === 'metered' && entitlement !== 'subscriber' ? limit : null, undefined, meterWindow(settings.period, nowMs), nowMs, true);
   }

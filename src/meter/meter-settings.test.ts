@@ -10,8 +10,47 @@ describe('parseMeterSettings', () => {
       onStoreFailure: 'open',
       sections: { investigations: 'premium', puzzles: 'free' },
     };
-    expect(parseMeterSettings(spec)).toEqual({ ok: true, value: spec });
-    expect(parseMeterSettings(defaultMeterSettings).ok).toBe(true);
+    expect(parseMeterSettings(spec)).toEqual({ ok: true, value: { ...spec, newReadersPerNetwork: 20, crawlers: ['googlebot', 'bingbot'], gifts: { perMonth: 10, linkDays: 14, linkReaders: 100 } } });
+    expect(parseMeterSettings(defaultMeterSettings)).toEqual({ ok: true, value: defaultMeterSettings });
+  });
+
+  it("when SPEC section 5's full example is given, then it parses unchanged", () => {
+    const example = {
+      anonymousLimit: 3,
+      registeredLimit: 10,
+      period: { kind: 'calendar-month', timeZone: 'UTC' },
+      teaserParagraphs: 2,
+      onStoreFailure: 'open',
+      newReadersPerNetwork: 20,
+      crawlers: ['googlebot', 'bingbot'],
+      gifts: { perMonth: 10, linkDays: 14, linkReaders: 100 },
+      sections: { investigations: 'premium', puzzles: 'free' },
+    };
+    expect(parseMeterSettings(example)).toEqual({ ok: true, value: example });
+    expect(parseMeterSettings({ ...example, newReadersPerNetwork: 0, crawlers: [] })).toMatchObject({ ok: true, value: { newReadersPerNetwork: 0, crawlers: [] } });
+    expect(parseMeterSettings({ ...example, gifts: { perMonth: 0 } })).toMatchObject({ ok: true, value: { gifts: { perMonth: 0, linkDays: 14, linkReaders: 100 } } });
+  });
+
+  it('when the newer fields are bad, then each is named', () => {
+    const result = parseMeterSettings({
+      ...defaultMeterSettings,
+      newReadersPerNetwork: 1_000_001,
+      crawlers: ['googlebot', 'yandex'],
+      gifts: { perMonth: -1, linkDays: 0, linkReaders: 1.5, extra: 1 },
+    });
+    expect(result).toEqual({
+      ok: false,
+      fields: {
+        newReadersPerNetwork: 'must be at most 1000000',
+        'crawlers.1': 'must be "googlebot" or "bingbot"',
+        'gifts.perMonth': 'must be 0 or more',
+        'gifts.linkDays': 'must be at least 1',
+        'gifts.linkReaders': 'must be a whole number',
+        'gifts.extra': 'is not a meter setting',
+      },
+    });
+    expect(parseMeterSettings({ ...defaultMeterSettings, crawlers: ['bingbot', 'bingbot'] })).toEqual({ ok: false, fields: { crawlers: 'must not name a crawler twice' } });
+    expect(parseMeterSettings({ ...defaultMeterSettings, newReadersPerNetwork: -1 })).toEqual({ ok: false, fields: { newReadersPerNetwork: 'must be 0 or more' } });
   });
 
   it('when the period is rolling, then days are required and bounded', () => {

@@ -112,6 +112,23 @@ export class RedisMeterStore implements MeterStore {
     }
   }
 
+  async newReaders(networkKey: string, mode: 'count' | 'peek', expireAtMs: number): Promise<number> {
+    const key = this.key('nr', networkKey);
+    try {
+      if (mode === 'peek') return Number((await this.redis.get(key)) ?? 0);
+      const replies = await this.redis.multi().incr(key).expireat(key, seconds(expireAtMs)).exec();
+      const [error, count] = replies?.[0] ?? [new Error('the transaction was discarded'), 0];
+      if (error) throw error;
+      return Number(count);
+    } catch (error) {
+      throw new MeterStoreUnavailable(error);
+    }
+  }
+
+  async prune(): Promise<void> {
+    // Every key carries its own expiry.
+  }
+
   async publishSettingsVersion(version: number): Promise<void> {
     try {
       // Set exactly, not only forward: whatever the database holds is the truth, and an

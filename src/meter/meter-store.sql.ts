@@ -74,6 +74,34 @@ export class SqlMeterStore implements MeterStore {
     }
   }
 
+  async newReaders(networkKey: string, mode: 'count' | 'peek', expireAtMs: number): Promise<number> {
+    try {
+      if (mode === 'peek') {
+        const row = await this.db.selectFrom('meter_new_readers').select(['readers', 'expires_at']).where('network', '=', networkKey).executeTakeFirst();
+        return row === undefined ? 0 : Number(row.readers);
+      }
+      // One upsert: concurrent new readers of one network each get their own count.
+      const row = await this.db
+        .insertInto('meter_new_readers')
+        .values({ network: networkKey, readers: 1, expires_at: expireAtMs })
+        .onConflict((oc) => oc.column('network').doUpdateSet({ readers: sql<number>`meter_new_readers.readers + 1` }))
+        .returning('readers')
+        .executeTakeFirstOrThrow();
+      return Number(row.readers);
+    } catch (error) {
+      throw new MeterStoreUnavailable(error);
+    }
+  }
+
+  async prune(readsBeforeMs: number, nowMs: number): Promise<void> {
+    try {
+      await this.db.deleteFrom('meter_reads').where('read_at', '<', readsBeforeMs).execute();
+      await this.db.deleteFrom('meter_new_readers').where('expires_at', '<=', nowMs).execute();
+    } catch (error) {
+      throw new MeterStoreUnavailable(error);
+    }
+  }
+
   async publishSettingsVersion(): Promise<void> {
     // Settings are read from the same database on every view: nothing to publish.
   }

@@ -45,6 +45,17 @@ export interface MeterStore {
   publishSettingsVersion(version: number): Promise<void>;
   /** Caches an entitlement where the store keeps a cache of them, for at most `ttlSeconds`. */
   cacheEntitlement(accountId: string, entitlement: Entitlement, ttlSeconds?: number): Promise<void>;
+  /**
+   * New anonymous reader ids of one network (its keyed hash) in the current day: `count`
+   * adds this one and answers the count with it, `peek` answers the count so far. The
+   * count is forgotten at `expireAtMs`.
+   */
+  newReaders(networkKey: string, mode: 'count' | 'peek', expireAtMs: number): Promise<number>;
+  /**
+   * Drops what no decision can need any more: reads before `readsBeforeMs` and network
+   * counts expired by `nowMs`. A no-op where the store expires entries by itself.
+   */
+  prune(readsBeforeMs: number, nowMs: number): Promise<void>;
   /** Forgets a reader's reads (account deletion). */
   forgetReader(readerKey: string): Promise<void>;
   /** Drops a cached entitlement, so the next view reads the database. */

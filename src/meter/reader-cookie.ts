@@ -2,19 +2,46 @@ import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 
 export const readerCookieName = 'gatehouse.reader';
-const idPattern = /^[A-Za-z0-9_-]{16}$/;
+// An id, and for a reader issued past the new-reader bound, `.c` and the UTC day it was.
+const valuePattern = /^([A-Za-z0-9_-]{16})(?:\.c(\d{1,7}))?$/;
 // Browsers cap cookie lifetimes at 400 days.
 const maxAgeMs = 400 * 24 * 60 * 60 * 1000;
+const dayMs = 24 * 60 * 60 * 1000;
+
+/** The UTC day number of a time: the new-reader bound's window. */
+export const utcDayOf = (nowMs: number): number => Math.floor(nowMs / dayMs);
+
+export interface AnonymousReader {
+  readonly anonymousId: string;
+  /** Issued past its network's new-reader bound, today: its anonymous allowance is 0. */
+  readonly capped: boolean;
+}
+
+function cookieValue(req: Request): RegExpExecArray | null {
+  const value = (req.signedCookies as Record<string, unknown> | undefined)?.[readerCookieName];
+  return typeof value === 'string' ? valuePattern.exec(value) : null;
+}
 
 /** The anonymous reader's id from the signed cookie; undefined when absent or tampered with. */
 export function anonymousIdOf(req: Request): string | undefined {
-  const value = (req.signedCookies as Record<string, unknown> | undefined)?.[readerCookieName];
-  return typeof value === 'string' && idPattern.test(value) ? value : undefined;
+  return cookieValue(req)?.[1];
 }
 
-/** Gives the reader an id (96 random bits) in a long-lived, signed, HttpOnly cookie. */
-export function issueAnonymousId(res: Response, secure: boolean): string {
+/** The anonymous reader from the signed cookie; the cap holds for the day it was set. */
+export function anonymousReaderOf(req: Request, nowMs: number): AnonymousReader | undefined {
+  const match = cookieValue(req);
+  if (match === null) return undefined;
+  return { anonymousId: match[1]!, capped: match[2] !== undefined && Number(match[2]) === utcDayOf(nowMs) };
+}
+
+/**
+ * Gives the reader an id (96 random bits) in a long-lived, signed, HttpOnly cookie. A capped
+ * reader's cookie says so (signed, so it cannot be edited away); clearing it only gives a
+ * new id, which the bound caps again.
+ */
+export function issueAnonymousId(res: Response, secure: boolean, cappedOnDay?: number): string {
   const id = randomBytes(12).toString('base64url');
-  res.cookie(readerCookieName, id, { signed: true, httpOnly: true, sameSite: 'lax', secure, maxAge: maxAgeMs, path: '/' });
+  const value = cappedOnDay === undefined ? id : `${id}.c${cappedOnDay}`;
+  res.cookie(readerCookieName, value, { signed: true, httpOnly: true, sameSite: 'lax', secure, maxAge: maxAgeMs, path: '/' });
   return id;
 }

@@ -8,6 +8,8 @@ import * as billing from './migrations/0005-billing';
 import * as passwordResets from './migrations/0006-password-resets';
 import * as consentErasure from './migrations/0007-consent-erasure';
 import * as funnel from './migrations/0008-funnel';
+import * as emailLinks from './migrations/0009-email-links';
+import * as newReaderNetworks from './migrations/0010-new-reader-networks';
 
 /** Listed in code, not read from a folder, so the same list runs from src/ and dist/. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +21,8 @@ const migrations: Record<string, Migration> = {
   '0006-password-resets': passwordResets,
   '0007-consent-erasure': consentErasure,
   '0008-funnel': funnel,
+  '0009-email-links': emailLinks,
+  '0010-new-reader-networks': newReaderNetworks,
 };
 
 function migratorFor(db: Db): Migrator {

@@ -8,10 +8,12 @@ import type { Generated } from 'kysely';
 export interface AccountsTable {
   id: string;
   email: string;
+  /** Empty for an account made by an emailed link, until the reader sets a password. */
   password_hash: string;
   is_admin: number;
   created_at: string;
   updated_at: string;
+  email_verified_at: string | null;
 }
 
 export interface PoliciesTable {
@@ -29,7 +31,7 @@ export interface ConsentsTable {
   document: 'terms' | 'privacy';
   policy_version: string;
   wording: string;
-  method: 'signup' | 'reaccept';
+  method: 'signup' | 'signup-email' | 'signup-oidc' | 'reaccept';
   accepted_at: string;
 }
 
@@ -51,6 +53,12 @@ export interface MeterReadsTable {
   reader_key: string;
   article_id: string;
   read_at: number;
+}
+
+export interface MeterNewReadersTable {
+  network: string;
+  readers: number;
+  expires_at: number;
 }
 
 export interface EntitlementsTable {
@@ -101,6 +109,19 @@ export interface PasswordResetsTable {
   created_at: string;
 }
 
+export interface EmailTokensTable {
+  token_hash: string;
+  purpose: 'signin' | 'signup' | 'verify' | 'change';
+  account_id: string | null;
+  email: string;
+  return_to: string;
+  code_hash: string | null;
+  code_tries: number;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
 export interface FunnelReadersTable {
   day: string;
   stage: string;
@@ -114,6 +135,7 @@ export interface Database {
   sessions: SessionsTable;
   settings: SettingsTable;
   meter_reads: MeterReadsTable;
+  meter_new_readers: MeterNewReadersTable;
   entitlements: EntitlementsTable;
   api_keys: ApiKeysTable;
   billing_customers: BillingCustomersTable;
@@ -121,4 +143,5 @@ export interface Database {
   stripe_events: StripeEventsTable;
   password_resets: PasswordResetsTable;
   funnel_readers: FunnelReadersTable;
+  email_tokens: EmailTokensTable;
 }

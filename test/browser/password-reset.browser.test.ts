@@ -2,7 +2,7 @@ import { startTestApp } from '../support/test-app';
 import { describeWithBrowser } from '../support/services';
 import { startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { signUp } from '../support/http';
-import { mailTo, resetLinkIn } from '../support/outbox';
+import { resetLinkIn, resetMailTo } from '../support/outbox';
 
 describeWithBrowser('password reset in a real browser', () => {
   let h: BrowserHarness;
@@ -20,7 +20,7 @@ describeWithBrowser('password reset in a real browser', () => {
     await page.getByRole('button', { name: 'Send the link' }).click();
     await page.getByRole('heading', { name: 'Check your email' }).waitFor();
 
-    const link = resetLinkIn(await mailTo(h.t.deps.config.dataDir, email));
+    const link = resetLinkIn(await resetMailTo(h.t.deps.config.dataDir, email));
     await page.goto(`${h.baseUrl}${link.pathname}`);
     await page.getByLabel('New password').fill('a lighthouse at dawn');
     await page.getByRole('button', { name: 'Save the new password' }).click();

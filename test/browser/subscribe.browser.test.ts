@@ -19,7 +19,7 @@ describeWithBrowser('subscribing in a real browser', () => {
     await stripe?.stop();
   });
 
-  it('when a reader goes from the paywall to a plan, then they sign up and land on Stripe Checkout', async () => {
+  it('when a reader goes from the paywall to a plan, then they sign up, come back to the plan, and one click lands them on Stripe Checkout', async () => {
     const context = await h.browser.newContext();
     const page = await context.newPage();
     const violations: string[] = [];
@@ -30,11 +30,17 @@ describeWithBrowser('subscribing in a real browser', () => {
     expect(wall?.headers()['x-access-decision']).toBe('paywall');
     await page.getByRole('heading', { name: 'Subscribe to keep reading' }).waitFor();
     await screenshot(page, 'paywall');
-    await page.getByRole('link', { name: 'Subscribe: Monthly' }).click();
+    await page.getByRole('button', { name: 'Subscribe: Monthly' }).click();
     await page.waitForURL('**/signup?returnTo=*');
     await page.getByLabel('Email address').fill(newEmail());
     await page.getByLabel('Password').fill('lantern harbour tide');
     await page.getByRole('button', { name: 'Create a free account' }).click();
+    // Back on the plans page with the plan chosen: nothing was asked of Stripe by a GET.
+    await page.waitForURL('**/subscribe?priceId=price_monthly*');
+    await page.getByText('Your choice').waitFor();
+    expect(stripe.requests.filter((r) => r.path === '/v1/checkout/sessions')).toEqual([]);
+    await screenshot(page, 'plan-chosen');
+    await page.getByRole('button', { name: 'Subscribe: Monthly' }).click();
     await page.waitForURL(`${stripe.url}/c/pay/cs_test_*`);
     await page.getByRole('heading', { name: 'Stripe test page' }).waitFor();
     expect(violations.filter((v) => v.includes('Content Security Policy'))).toEqual([]);

@@ -59,6 +59,50 @@ for (const mode of modes) {
       expect(me.body).toMatchObject({ signedIn: true, email, entitlement: 'none', meter: { used: 0 } });
     });
 
+    async function billingRowsOf(accountId: string) {
+      const db = t.deps.database.db;
+      return {
+        customers: await db.selectFrom('billing_customers').select('customer_id').where('account_id', '=', accountId).execute(),
+        subscriptions: await db.selectFrom('subscriptions').select('id').where('account_id', '=', accountId).execute(),
+        entitlements: await db.selectFrom('entitlements').select('status').where('account_id', '=', accountId).execute(),
+      };
+    }
+
+    it('when a deleted account\'s subscription sends its deleted and invoice.paid events, then they are recorded as account-gone and no billing row comes back', async () => {
+      const { agent, account, subscription } = await subscribedReader();
+      const customer = subscription.customer as string;
+      const form = await agent.get('/account/delete');
+      await agent.post('/account/delete').type('form').send({ password: goodPassword, _csrf: csrfTokenIn(form.text) }).expect(200);
+      expect(stripe.deletedCustomers.has(customer)).toBe(true);
+
+      const deleted = stripe.event('customer.subscription.deleted', stripe.subscriptions.get(subscription.id as string)!);
+      const paid = stripe.event('invoice.paid', stripe.invoice(subscription, 'paid'));
+      expect((await stripe.deliver(t.app, deleted).expect(200)).body.outcome).toBe('account-gone');
+      expect((await stripe.deliver(t.app, paid).expect(200)).body.outcome).toBe('account-gone');
+      expect((await stripe.deliver(t.app, paid).expect(200)).body.outcome).toBe('duplicate');
+      expect(await billingRowsOf(account.id)).toEqual({ customers: [], subscriptions: [], entitlements: [] });
+      const recorded = await t.deps.database.db.selectFrom('stripe_events').select('outcome').where('id', 'in', [deleted.id as string, paid.id as string]).execute();
+      expect(recorded.map((e) => e.outcome)).toEqual(['account-gone', 'account-gone']);
+    });
+
+    it('when the customer has a live subscription at Stripe that no webhook told us of, then deletion cancels it too and deletes the customer', async () => {
+      const { agent, account, subscription } = await subscribedReader();
+      const customer = subscription.customer as string;
+      const unseen = stripe.createSubscription(customer, 'price_monthly', 'trialing', { accountId: account.id });
+      const ended = stripe.createSubscription(customer, 'price_monthly', 'canceled', { accountId: account.id });
+      const form = await agent.get('/account/delete');
+      await agent.post('/account/delete').type('form').send({ password: goodPassword, _csrf: csrfTokenIn(form.text) }).expect(200);
+      const cancels = stripe.requests.filter((r) => r.method === 'DELETE' && r.path.startsWith('/v1/subscriptions/')).map((r) => r.path);
+      expect(cancels).toEqual(expect.arrayContaining([`/v1/subscriptions/${subscription.id as string}`, `/v1/subscriptions/${unseen.id as string}`]));
+      expect(cancels).not.toContain(`/v1/subscriptions/${ended.id as string}`);
+      expect(stripe.subscriptions.get(unseen.id as string)?.status).toBe('canceled');
+      expect(stripe.requests.some((r) => r.method === 'DELETE' && r.path === `/v1/customers/${customer}`)).toBe(true);
+      expect(stripe.deletedCustomers.has(customer)).toBe(true);
+      // Its webhook, arriving now, changes nothing either.
+      expect((await stripe.deliver(t.app, stripe.event('customer.subscription.deleted', stripe.subscriptions.get(unseen.id as string)!)).expect(200)).body.outcome).toBe('account-gone');
+      expect(await billingRowsOf(account.id)).toEqual({ customers: [], subscriptions: [], entitlements: [] });
+    });
+
     it('when Stripe cannot be reached, then nothing is deleted', async () => {
       const { agent, email } = await subscribedReader();
       const form = await agent.get('/account/delete');

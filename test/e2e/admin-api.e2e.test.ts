@@ -11,6 +11,9 @@ const valid = {
   teaserParagraphs: 3,
   onStoreFailure: 'closed',
   sections: { investigations: 'premium', puzzles: 'free' },
+  newReadersPerNetwork: 20,
+  crawlers: ['googlebot', 'bingbot'],
+  gifts: { perMonth: 10, linkDays: 14, linkReaders: 100 },
 };
 
 for (const mode of modes) {
@@ -94,10 +97,11 @@ for (const mode of modes) {
       expect(bad.status).toBe(400);
       expect(bad.text).toContain('Must be a whole number');
       expect(bad.text).toContain('cannot read the line');
-      const good = await agent.post('/admin/meter').type('form').send({ _csrf: token, anonymousLimit: '4', registeredLimit: '9', periodKind: 'rolling', timeZone: 'UTC', days: '14', teaserParagraphs: '1', onStoreFailure: 'closed', sections: 'puzzles: free\ninvestigations: premium' });
+      const good = await agent.post('/admin/meter').type('form').send({ _csrf: token, anonymousLimit: '4', registeredLimit: '9', periodKind: 'rolling', timeZone: 'UTC', days: '14', teaserParagraphs: '1', onStoreFailure: 'closed', newReadersPerNetwork: '25', sections: 'puzzles: free\ninvestigations: premium' });
       expect(good.status).toBe(303);
       expect((await request(t.app).get('/admin/api/meter').set('Authorization', `Bearer ${key}`)).body).toEqual({
         anonymousLimit: 4, registeredLimit: 9, period: { kind: 'rolling', days: 14 }, teaserParagraphs: 1, onStoreFailure: 'closed', sections: { puzzles: 'free', investigations: 'premium' },
+        newReadersPerNetwork: 25, crawlers: ['googlebot', 'bingbot'], gifts: { perMonth: 10, linkDays: 14, linkReaders: 100 },
       });
       await request(t.app).put('/admin/api/meter').set('Authorization', `Bearer ${key}`).send(defaultMeterSettings).expect(200);
     });

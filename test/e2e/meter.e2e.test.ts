@@ -12,6 +12,9 @@ function jsonLdOf(html: string): Record<string, unknown> {
   return JSON.parse(match[1]!) as Record<string, unknown>;
 }
 
+const readerCookieOf = (response: request.Response) =>
+  ([] as string[]).concat(response.headers['set-cookie'] ?? []).find((c) => c.startsWith('gatehouse.reader='));
+
 for (const mode of modes) {
   describeMode(mode)(`the meter and the gate over HTTP (${mode})`, () => {
     let t: TestApp;
@@ -131,6 +134,7 @@ for (const mode of modes) {
       expect(me.body).toEqual({
         signedIn: false,
         email: null,
+        emailVerified: false,
         entitlement: 'none',
         meter: { limit: 3, used: 1, remaining: 2, periodEndsAt: expect.stringMatching(/^\d{4}-\d{2}-01T00:00:00\.000Z$/) },
       });
@@ -202,6 +206,56 @@ for (const mode of modes) {
       const decisions = responses.map((r) => r.headers['x-access-decision']);
       expect(decisions.filter((d) => d === 'metered')).toHaveLength(3);
       expect(decisions.filter((d) => d === 'registration-wall')).toHaveLength(5);
+    });
+
+    it('when a reader sends HEAD, then it answers the decision a GET would get now, with no body, counting nothing and issuing no reader id', async () => {
+      const agent = request.agent(t.app);
+      await agent.get(`/articles/${fresh()}`).expect(200);
+      const record = jest.spyOn(t.deps.funnel, 'record');
+      try {
+        for (let i = 0; i < 3; i += 1) {
+          const head = await agent.head(`/articles/${fresh()}`).expect(200);
+          expect(head.headers).toMatchObject({ 'x-access-decision': 'metered', 'x-meter-limit': '3', 'x-meter-remaining': '1', 'cache-control': 'private, no-store' });
+          expect(head.text ?? '').toBe('');
+          expect(readerCookieOf(head)).toBeUndefined();
+        }
+        expect(record).not.toHaveBeenCalled();
+      } finally {
+        record.mockRestore();
+      }
+      expect((await agent.get('/api/me')).body.meter).toMatchObject({ used: 1, remaining: 2 });
+      const slug = fresh();
+      const head = await agent.head(`/articles/${slug}`);
+      const get = await agent.get(`/articles/${slug}`);
+      expect(head.headers['x-meter-remaining']).toBe(get.headers['x-meter-remaining']);
+      // An article already counted previews as a re-read.
+      expect((await agent.head(`/articles/${slug}`)).headers['x-meter-remaining']).toBe('1');
+      await agent.get(`/articles/${fresh()}`);
+      const wall = await agent.head(`/articles/${fresh()}`).expect(200);
+      expect(wall.headers['x-access-decision']).toBe('registration-wall');
+      expect(wall.headers['x-meter-remaining']).toBeUndefined();
+      // Without a cookie: the decision a first view would get, and no id handed out.
+      const anonymous = await request(t.app).head(`/articles/${fresh()}`).expect(200);
+      expect(anonymous.headers).toMatchObject({ 'x-access-decision': 'metered', 'x-meter-remaining': '2' });
+      expect(readerCookieOf(anonymous)).toBeUndefined();
+    });
+
+    it("when SPEC section 5's full settings example is PUT, then it is stored whole; an older client's document gets the newer fields' defaults", async () => {
+      const example = {
+        anonymousLimit: 3, registeredLimit: 10,
+        period: { kind: 'calendar-month', timeZone: 'UTC' },
+        teaserParagraphs: 2, onStoreFailure: 'open', newReadersPerNetwork: 20,
+        crawlers: ['googlebot', 'bingbot'],
+        gifts: { perMonth: 10, linkDays: 14, linkReaders: 100 },
+        sections: { investigations: 'premium', puzzles: 'free' },
+      };
+      const auth = { Authorization: `Bearer ${apiKey}` };
+      expect((await request(t.app).put('/admin/api/meter').set(auth).send(example).expect(200)).body).toEqual(example);
+      expect((await request(t.app).get('/admin/api/meter').set(auth).expect(200)).body).toEqual(example);
+      const { newReadersPerNetwork: _n, crawlers: _c, gifts: _g, ...older } = { ...example, newReadersPerNetwork: 7, crawlers: ['bingbot'], gifts: { perMonth: 1, linkDays: 2, linkReaders: 3 } };
+      expect((await request(t.app).put('/admin/api/meter').set(auth).send(older).expect(200)).body).toEqual(example);
+      const bad = await request(t.app).put('/admin/api/meter').set(auth).send({ ...example, newReadersPerNetwork: -1, crawlers: ['yandex'], gifts: { linkDays: 0 } }).expect(400);
+      expect(Object.keys(bad.body.fields).sort()).toEqual(['crawlers.0', 'gifts.linkDays', 'newReadersPerNetwork']);
     });
 
     it('when the reader cookie is forged, then it is ignored and a new reader id is issued', async () => {

@@ -3,7 +3,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { csrfTokenIn, goodPassword, sessionCookieOf, signUp, submitForm } from '../support/http';
-import { mailTo, resetLinkIn } from '../support/outbox';
+import { resetLinkIn, resetMailTo } from '../support/outbox';
 
 describe('logs of failed requests', () => {
   it('when a request on a token path fails, then the error log names the path without the token', async () => {
@@ -53,7 +53,7 @@ describe('logs and metrics', () => {
     await submitForm(request.agent(t.app), '/signin', '/signin', { email, password: 'a wrong guess here' });
     secrets.push('a wrong guess here');
     await submitForm(request.agent(t.app), '/password/forgot', '/password/forgot', { email });
-    const link = resetLinkIn(await mailTo(t.deps.config.dataDir, email));
+    const link = resetLinkIn(await resetMailTo(t.deps.config.dataDir, email));
     const token = link.pathname.split('/').pop()!;
     secrets.push(token);
     const reset = request.agent(t.app);

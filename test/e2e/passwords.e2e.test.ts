@@ -3,7 +3,16 @@ import path from 'node:path';
 import request from 'supertest';
 import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { csrfTokenIn, goodPassword, newEmail, signUp, submitForm } from '../support/http';
-import { mailTo, resetLinkIn } from '../support/outbox';
+import { mailTo, resetLinkIn, resetMailTo } from '../support/outbox';
+
+/** Follows the link mailed to a new address, as its reader would: the change applies then. */
+async function confirmEmailChange(agent: ReturnType<typeof request.agent>, dataDir: string, newAddress: string) {
+  const mail = await mailTo(dataDir, newAddress);
+  const link = /\/account\/verify\/[A-Za-z0-9_-]+/.exec(mail)?.[0];
+  if (link === undefined) throw new Error(`no verification link in the mail:\n${mail}`);
+  const page = await agent.get(link).expect(200);
+  return agent.post(link).type('form').send({ _csrf: csrfTokenIn(page.text) });
+}
 
 const alert = (html: string) => /<(?:p|div) class="(?:alert|field__error)"[^>]*>([^<]*)</.exec(html)?.[1];
 
@@ -25,7 +34,7 @@ for (const mode of modes) {
       expect(forgot.status).toBe(200);
       expect(forgot.text).toContain('Check your email');
 
-      const link = resetLinkIn(await mailTo(t.deps.config.dataDir, email));
+      const link = resetLinkIn(await resetMailTo(t.deps.config.dataDir, email));
       const reader = request.agent(t.app);
       const form = await reader.get(link.pathname).expect(200);
       expect(form.headers['referrer-policy']).toBe('no-referrer');
@@ -67,16 +76,71 @@ for (const mode of modes) {
       await request(t.app).get('/password/reset/not-a-token').expect(400);
     });
 
-    it('when resets are asked for again and again, then 429 with Retry-After', async () => {
+    const forgot = (email: string, address: string) => submitForm(request.agent(t.app), '/password/forgot', '/password/forgot', { email }, { 'X-Forwarded-For': address });
+
+    it('when resets for one email are asked for again and again from one network, then 429 with Retry-After', async () => {
       const { email } = await signUp(t.app);
       const statuses: number[] = [];
       let last;
       for (let i = 0; i < 4; i += 1) {
-        last = await submitForm(request.agent(t.app), '/password/forgot', '/password/forgot', { email }, { 'X-Forwarded-For': `192.0.2.${50 + i}` });
+        // One IPv6 /64 is one network, whatever its low bits.
+        last = await forgot(email, `2001:db8:50:1::${i + 1}`);
         statuses.push(last.status);
       }
       expect(statuses).toEqual([200, 200, 200, 429]);
       expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+    });
+
+    it('when a stranger asks 10 times for resets of one email from another network, then the owner\'s own network still gets one', async () => {
+      const { email } = await signUp(t.app);
+      for (let i = 0; i < 10; i += 1) await forgot(email, '203.0.113.66');
+      const owner = await forgot(email, '198.51.100.66');
+      expect(owner.status).toBe(200);
+      expect(owner.text).toContain('Check your email');
+    });
+
+    it('when resets for one email come from many networks, then a looser bound across networks still holds', async () => {
+      const { email } = await signUp(t.app);
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i += 1) statuses.push((await forgot(email, `198.18.66.${i}`)).status);
+      expect(statuses).toEqual([...Array<number>(10).fill(200), 429]);
+    });
+
+    const openResetLink = async (accountId: string) => {
+      const { PasswordResetsRepository } = await import('../../src/auth/password-resets.repository');
+      return new PasswordResetsRepository(t.deps.database.db).create(accountId, 30 * 60 * 1000);
+    };
+
+    it('when a reader changes their password, then every outstanding reset link is spent', async () => {
+      const { agent, email } = await signUp(t.app);
+      const account = await t.deps.accountsRepository.findByEmail(email);
+      const token = await openResetLink(account!.id);
+      await request(t.app).get(`/password/reset/${token}`).expect(200);
+      const page = await agent.get('/account');
+      await agent.post('/account/password').type('form').send({ currentPassword: goodPassword, newPassword: 'harbour lights anew', _csrf: csrfTokenIn(page.text) }).expect(303);
+      await request(t.app).get(`/password/reset/${token}`).expect(400);
+    });
+
+    it('when a reader changes their email, then every outstanding reset link is spent', async () => {
+      const { agent, email } = await signUp(t.app);
+      const account = await t.deps.accountsRepository.findByEmail(email);
+      const token = await openResetLink(account!.id);
+      const page = await agent.get('/account');
+      const fresh = newEmail();
+      await agent.post('/account/email').type('form').send({ newEmail: fresh, password: goodPassword, _csrf: csrfTokenIn(page.text) }).expect(200);
+      expect((await confirmEmailChange(agent, t.deps.config.dataDir, fresh)).status).toBe(303);
+      expect((await t.deps.accountsRepository.findById(account!.id))?.email).toBe(fresh);
+      await request(t.app).get(`/password/reset/${token}`).expect(400);
+    });
+
+    it('when a reset link is used, then the account\'s other reset links are spent', async () => {
+      const { email } = await signUp(t.app);
+      const account = await t.deps.accountsRepository.findByEmail(email);
+      const [used, other] = [await openResetLink(account!.id), await openResetLink(account!.id)];
+      const reader = request.agent(t.app);
+      const form = await reader.get(`/password/reset/${used}`).expect(200);
+      await reader.post(`/password/reset/${used}`).type('form').send({ password: 'a brand new harbour', _csrf: csrfTokenIn(form.text) }).expect(303);
+      await request(t.app).get(`/password/reset/${other}`).expect(400);
     });
 
     it('when a reader changes their password, then the current one is required, and their other sessions end', async () => {
@@ -106,7 +170,8 @@ for (const mode of modes) {
       expect(clash.status).toBe(400);
       expect(clash.text).toContain('Another account uses this email address.');
       const fresh = newEmail();
-      expect((await agent.post('/account/email').type('form').send({ newEmail: fresh, password: goodPassword, _csrf: token })).status).toBe(303);
+      expect((await agent.post('/account/email').type('form').send({ newEmail: fresh, password: goodPassword, _csrf: token })).status).toBe(200);
+      expect((await confirmEmailChange(agent, t.deps.config.dataDir, fresh)).status).toBe(303);
       expect((await agent.get('/account')).text).toContain(fresh);
       await other.get('/account').expect(303);
       expect((await signIn(fresh, goodPassword, '198.51.100.5')).status).toBe(303);
@@ -115,7 +180,7 @@ for (const mode of modes) {
     it('when there is no SMTP_URL, then each mail is one .eml file in DATA_DIR/outbox', async () => {
       const { email } = await signUp(t.app);
       await submitForm(request.agent(t.app), '/password/forgot', '/password/forgot', { email }, { 'X-Forwarded-For': '192.0.2.90' });
-      const mail = await mailTo(t.deps.config.dataDir, email);
+      const mail = await resetMailTo(t.deps.config.dataDir, email);
       expect(mail).toMatch(/^Subject: Reset your The Harbour Ledger password/m);
       expect(fs.readdirSync(path.join(t.deps.config.dataDir, 'outbox')).every((f) => f.endsWith('.eml'))).toBe(true);
     });

@@ -69,6 +69,48 @@ for (const mode of modes) {
       expect((await request(t.app).get('/terms?version=2')).text).toContain('ZEPHYRTERMS');
       await request(t.app).post('/admin/api/policies').send({ document: 'terms', version: '9', body: 'x' }).expect(401);
     });
+
+    it('when only one document changed, then the page names only it, and its record holds exactly the sentence shown for it', async () => {
+      const { agent } = await signUp(t.app);
+      await publish({ document: 'terms', version: '2-only', body: 'Terms alone changed.' }).expect(201);
+      const page = await agent.get('/').expect(200);
+      expect(page.text).toContain('Our Terms of Use has changed');
+      expect(page.text).not.toContain('Privacy Policy and');
+      const shown = [...page.text.matchAll(/<p class="consent">([^<]*)<\/p>/g)].map((m) => m[1]!.replace(/&quot;/g, '"'));
+      expect(shown).toEqual(['We have updated our Terms of Use (version 2-only). By selecting "Accept and continue" you agree to this version.']);
+      await agent.post('/policies/accept').type('form').send({ terms: '2-only', returnTo: '/', _csrf: csrfTokenIn(page.text) }).expect(303);
+      const consents = (await agent.get('/account/data.json')).body.consents as { document: string; method: string; wording: string }[];
+      const reaccepted = consents.filter((c) => c.method === 'reaccept');
+      expect(reaccepted).toEqual([expect.objectContaining({ document: 'terms', wording: shown[0] })]);
+    });
+
+    it('when both documents changed, then each has its own sentence, recorded for that document', async () => {
+      const { agent } = await signUp(t.app);
+      await publish({ document: 'terms', version: '2-both', body: 'Terms again.' }).expect(201);
+      await publish({ document: 'privacy', version: '2-both', body: 'Privacy again.' }).expect(201);
+      const page = await agent.get('/').expect(200);
+      expect(page.text).toContain('Our Terms of Use and Privacy Policy have changed');
+      const shown = [...page.text.matchAll(/<p class="consent">([^<]*)<\/p>/g)].map((m) => m[1]!.replace(/&quot;/g, '"'));
+      expect(shown).toHaveLength(2);
+      await agent.post('/policies/accept').type('form').send({ terms: '2-both', privacy: '2-both', returnTo: '/', _csrf: csrfTokenIn(page.text) }).expect(303);
+      const consents = (await agent.get('/account/data.json')).body.consents as { document: string; method: string; wording: string }[];
+      const wordingOf = (document: string) => consents.find((c) => c.method === 'reaccept' && c.document === document)?.wording;
+      expect(wordingOf('terms')).toBe(shown.find((w) => w.includes('Terms of Use')));
+      expect(wordingOf('privacy')).toBe(shown.find((w) => w.includes('Privacy Policy')));
+      expect(wordingOf('terms')).not.toContain('Privacy');
+      expect(wordingOf('privacy')).not.toContain('Terms');
+    });
+
+    it('when a signed-in reader with a pending version sends HEAD for an article, then it is gated as GET is and no view is counted', async () => {
+      const { agent } = await signUp(t.app);
+      await publish({ document: 'terms', version: '2-head', body: 'Terms for HEAD.' }).expect(201);
+      for (let i = 0; i < 3; i += 1) {
+        const head = await agent.head('/articles/market-hall-restoration').expect(200);
+        expect(head.headers['x-access-decision']).toBeUndefined();
+        expect(head.headers['cache-control']).toBe('private, no-store');
+      }
+      expect((await agent.get('/api/me')).body.meter).toMatchObject({ used: 0 });
+    });
   });
 }
 

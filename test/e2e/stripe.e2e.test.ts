@@ -86,13 +86,18 @@ for (const mode of modes) {
       expect(stripe.requests.length).toBe(before);
     });
 
-    it('when an anonymous reader picks a plan, then sign-up first and straight on to Checkout with the plan and article kept', async () => {
+    it('when an anonymous reader picks a plan, then sign-up first, back to the plan page with the plan and article kept, and one click on to Checkout', async () => {
       const agent = request.agent(t.app);
-      const pick = await agent.get('/subscribe?priceId=price_monthly&returnTo=%2Farticles%2Fcare-home-contracts').expect(303);
-      expect(pick.headers.location).toBe(`/signup?returnTo=${encodeURIComponent('/subscribe?priceId=price_monthly&returnTo=%2Farticles%2Fcare-home-contracts')}`);
-      const signup = await submitForm(agent, pick.headers.location as string, '/signup', { email: newEmail(), password: goodPassword, returnTo: '/subscribe?priceId=price_monthly&returnTo=%2Farticles%2Fcare-home-contracts' });
-      expect(signup.headers.location).toBe('/subscribe?priceId=price_monthly&returnTo=%2Farticles%2Fcare-home-contracts');
-      const onward = await agent.get(signup.headers.location as string).expect(303);
+      const back = '/subscribe?priceId=price_monthly&returnTo=%2Farticles%2Fcare-home-contracts';
+      const pick = await agent.post('/subscribe').type('form').send({ priceId: 'price_monthly', returnTo: '/articles/care-home-contracts' }).expect(303);
+      expect(pick.headers.location).toBe(`/signup?returnTo=${encodeURIComponent(back)}`);
+      const signup = await submitForm(agent, pick.headers.location as string, '/signup', { email: newEmail(), password: goodPassword, returnTo: back });
+      expect(signup.headers.location).toBe(back);
+      const before = stripe.requests.length;
+      const page = await agent.get(back).expect(200);
+      expect(page.text).toContain('Your choice');
+      expect(stripe.requests.length).toBe(before);
+      const onward = await agent.post('/subscribe').type('form').send({ priceId: 'price_monthly', returnTo: '/articles/care-home-contracts', _csrf: csrfTokenIn(page.text) }).expect(303);
       expect(onward.headers.location).toMatch(new RegExp(`^${stripe.url}/c/pay/cs_test_`));
     });
 

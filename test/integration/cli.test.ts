@@ -48,12 +48,26 @@ describe.each(targets)('gatehouse CLI on %s', (target) => {
     await accounts.createWithConsents({ id, email: 'editor@example.com', passwordHash: 'x', createdAt: new Date().toISOString() }, [
       { document: 'terms', policyVersion: '1', wording: 'w', method: 'signup' },
     ]);
+    await accounts.markEmailVerified(id, 'editor@example.com');
     const out = capture();
     expect(await runCli(['admin', 'grant', 'Editor@Example.com'], env, out.io)).toBe(0);
     expect(out.lines).toEqual(['editor@example.com is now an admin.']);
     expect((await accounts.findByEmail('editor@example.com'))?.isAdmin).toBe(true);
     expect(await runCli(['admin', 'revoke', 'editor@example.com'], env, capture().io)).toBe(0);
     expect((await accounts.findByEmail('editor@example.com'))?.isAdmin).toBe(false);
+    await database.close();
+  });
+
+  it('when admin grant names an account whose email is not verified, then it refuses with exit 1 and grants nothing', async () => {
+    const database = openDatabase({ databaseUrl: env.DATABASE_URL, sqliteFile: path.join(env.DATA_DIR!, 'gatehouse.sqlite') });
+    const accounts = new AccountsRepository(database.db);
+    await accounts.createWithConsents({ id: randomUUID(), email: 'squatter@example.com', passwordHash: 'x', createdAt: new Date().toISOString() }, [
+      { document: 'terms', policyVersion: '1', wording: 'w', method: 'signup' },
+    ]);
+    const out = capture();
+    expect(await runCli(['admin', 'grant', 'squatter@example.com'], env, out.io)).toBe(1);
+    expect(out.lines[0]).toContain('squatter@example.com has not verified its email address');
+    expect((await accounts.findByEmail('squatter@example.com'))?.isAdmin).toBe(false);
     await database.close();
   });
 

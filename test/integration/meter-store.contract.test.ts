@@ -10,6 +10,11 @@ import { openRedis } from '../../src/store/redis';
 import { openTestDatabase } from '../support/databases';
 import { describeWithServices, haveServices, uniqueName } from '../support/services';
 import { testRedisUrl } from '../support/env';
+import { MeterPruner } from '../../src/meter/meter-pruner';
+import type { MeterSettingsService } from '../../src/meter/meter-settings.service';
+import type { MeterSettings } from '../../src/meter/meter-settings';
+import type { Db } from '../../src/store/database';
+import pino from 'pino';
 
 interface Subject {
   readonly store: MeterStore;
@@ -18,6 +23,8 @@ interface Subject {
   /** Makes an account a subscriber at the source of truth (and its cache, if any). */
   makeSubscriber(accountId: string): Promise<void>;
   close(): Promise<void>;
+  /** The SQL stores' database, to see what pruning left. */
+  readonly db?: Db;
 }
 
 async function sqlSubject(dialect: 'sqlite' | 'postgres'): Promise<Subject> {
@@ -31,6 +38,7 @@ async function sqlSubject(dialect: 'sqlite' | 'postgres'): Promise<Subject> {
     },
     makeSubscriber: (accountId) => entitlements.set(accountId, 'subscriber', null),
     close: () => database.close(),
+    db: database.handle.db,
   };
 }
 
@@ -148,6 +156,28 @@ function contract(make: () => Promise<Subject>) {
     expect(await count(account, 'c4', 10)).toMatchObject({ meter: { used: 4 } });
   });
 
+  it('when new readers of a network are counted, then each gets its own number, a peek counts none, and networks are apart', async () => {
+    const network = `net-${uniqueName('n')}`;
+    const until = now + 86_400_000;
+    expect(await subject.store.newReaders(network, 'peek', until)).toBe(0);
+    expect(await subject.store.newReaders(network, 'count', until)).toBe(1);
+    expect(await subject.store.newReaders(network, 'count', until)).toBe(2);
+    const burst = await Promise.all(Array.from({ length: 6 }, () => subject.store.newReaders(network, 'count', until)));
+    expect([...burst].sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(await subject.store.newReaders(network, 'peek', until)).toBe(8);
+    expect(await subject.store.newReaders(`${network}-other`, 'peek', until)).toBe(0);
+  });
+
+  it('when the store is pruned, then reads still in the window and counts not yet expired stay', async () => {
+    const reader = newReader();
+    const network = `net-${uniqueName('kept')}`;
+    await count(reader, 'k1');
+    await subject.store.newReaders(network, 'count', now + 86_400_000);
+    await subject.store.prune(window.startMs, now);
+    expect(await count(reader, 'k2')).toMatchObject({ meter: { used: 2 } });
+    expect(await subject.store.newReaders(network, 'peek', now + 86_400_000)).toBe(1);
+  });
+
   it('when the settings version the caller used is old, then the answer is stale and nothing is counted', async () => {
     const reader = newReader();
     await subject.setSettingsVersion(3);
@@ -167,6 +197,53 @@ function contract(make: () => Promise<Subject>) {
 }
 
 describe('meter store contract: SQL on SQLite', () => contract(() => sqlSubject('sqlite')));
+
+function sqlPruning(dialect: 'sqlite' | 'postgres') {
+  let subject: Subject;
+  beforeAll(async () => {
+    subject = await sqlSubject(dialect);
+  });
+  afterAll(() => subject.close());
+
+  it('when the pruner runs, then reads before the current window and expired network counts are deleted, the rest kept', async () => {
+    const day = 86_400_000;
+    const october = Date.UTC(year, 9, 15, 12);
+    const november = Date.UTC(year, 10, 20, 12);
+    const view = (readerKey: string, articleId: string, at: number) =>
+      subject.store.view({ settingsVersion: 0, readerKey, mode: 'count', articleId, limit: 10, window: meterWindow(month, at), nowMs: at });
+    await view('a:gone', 'old1', october);
+    await view('a:gone', 'old2', october);
+    await view('a:recent', 'new', november);
+    await subject.store.newReaders('expired-network', 'count', october + day);
+    await subject.store.newReaders('current-network', 'count', november + day);
+
+    let clock = october;
+    const settings = { current: async () => ({ value: { ...defaultMeterSettings } as MeterSettings, version: 0 }) } as unknown as MeterSettingsService;
+    const pruner = new MeterPruner({ store: subject.store, settings, clock: () => clock, logger: pino({ level: 'silent' }) });
+    await pruner.pruneOnce();
+    expect(await subject.db!.selectFrom('meter_reads').select('article_id').execute()).toHaveLength(3);
+
+    clock = november;
+    await pruner.pruneOnce();
+    const reads = await subject.db!.selectFrom('meter_reads').select(['reader_key', 'article_id']).execute();
+    expect(reads).toEqual([{ reader_key: 'a:recent', article_id: 'new' }]);
+    const networks = await subject.db!.selectFrom('meter_new_readers').select('network').execute();
+    expect(networks).toEqual([{ network: 'current-network' }]);
+  });
+
+  it('when the pruner is started and stopped, then its timer does not keep the process alive', () => {
+    const settings = { current: async () => ({ value: defaultMeterSettings, version: 0 }) } as unknown as MeterSettingsService;
+    const pruner = new MeterPruner({ store: subject.store, settings, clock: () => now, logger: pino({ level: 'silent' }), intervalMs: 60_000 });
+    pruner.start();
+    const timer = (pruner as unknown as { timer: NodeJS.Timeout }).timer;
+    expect(timer.hasRef()).toBe(false);
+    pruner.stop();
+    expect((pruner as unknown as { timer: NodeJS.Timeout | undefined }).timer).toBeUndefined();
+  });
+}
+
+describe('SQL meter store pruning on SQLite', () => sqlPruning('sqlite'));
+describeWithServices('SQL meter store pruning on PostgreSQL', () => sqlPruning('postgres'));
 describeWithServices('meter store contract: SQL on PostgreSQL', () => contract(() => sqlSubject('postgres')));
 describeWithServices('meter store contract: Redis', () => contract(redisSubject));
 

@@ -16,6 +16,9 @@ export class FakeStripe {
   readonly customers = new Map<string, Record<string, unknown>>();
   readonly sessions = new Map<string, Record<string, unknown>>();
   readonly subscriptions = new Map<string, Record<string, unknown>>();
+  /** Customers deleted through the API (DELETE /v1/customers/:id), by id. */
+  readonly deletedCustomers = new Set<string>();
+  private readonly holds = new Map<string, { arrived: () => void; released: Promise<void> }>();
   readonly requests: { method: string; path: string; body: Record<string, unknown> }[] = [];
   private readonly idempotent = new Map<string, unknown>();
   /** When set, every API call fails with a 500 (to test that nothing is half-applied). */
@@ -91,19 +94,48 @@ export class FakeStripe {
     });
     app.get('/v1/checkout/sessions/:id', (req, res) => {
       const session = this.sessions.get(req.params.id);
-      if (!session) return this.error(res, 404, 'invalid_request_error', `No such checkout.session: '${req.params.id}'`);
+      if (!session) return this.error(res, 404, 'invalid_request_error', `No such checkout.session: '${req.params.id}'`, 'resource_missing');
       res.json(publicSession(session));
     });
-    app.get('/v1/subscriptions/:id', (req, res) => {
+    app.get('/v1/subscriptions', (req, res) => {
+      const { customer, status, starting_after: after } = req.query as Record<string, string | undefined>;
+      const limit = Math.min(100, Math.max(1, Number(req.query.limit ?? 10)));
+      // Newest first, as Stripe lists; without `status`, canceled ones are left out.
+      const all = [...this.subscriptions.values()]
+        .filter((s) => customer === undefined || s.customer === customer)
+        .filter((s) => (status === 'all' ? true : status === undefined ? s.status !== 'canceled' : s.status === status))
+        .reverse();
+      const from = after === undefined ? 0 : all.findIndex((s) => s.id === after) + 1;
+      const data = all.slice(from, from + limit);
+      res.json({ object: 'list', data, has_more: from + limit < all.length, url: '/v1/subscriptions' });
+    });
+    app.get('/v1/subscriptions/:id', async (req, res) => {
       const subscription = this.subscriptions.get(req.params.id);
-      if (!subscription) return this.error(res, 404, 'invalid_request_error', `No such subscription: '${req.params.id}'`);
-      res.json(subscription);
+      if (!subscription) return this.error(res, 404, 'invalid_request_error', `No such subscription: '${req.params.id}'`, 'resource_missing');
+      const hold = this.holds.get(req.params.id);
+      if (hold === undefined) return res.json(subscription);
+      // The state as read now, answered once the test lets go: a slow read of an older state.
+      this.holds.delete(req.params.id);
+      const asRead = structuredClone(subscription);
+      hold.arrived();
+      await hold.released;
+      res.json(asRead);
     });
     app.delete('/v1/subscriptions/:id', (req, res) => {
       const subscription = this.subscriptions.get(req.params.id);
       if (!subscription) return this.error(res, 404, 'invalid_request_error', `No such subscription: '${req.params.id}'`);
       Object.assign(subscription, { status: 'canceled', canceled_at: now(), ended_at: now() });
       res.json(subscription);
+    });
+    app.delete('/v1/customers/:id', (req, res) => {
+      if (!this.customers.has(req.params.id)) return this.error(res, 404, 'invalid_request_error', `No such customer: '${req.params.id}'`, 'resource_missing');
+      this.customers.delete(req.params.id);
+      this.deletedCustomers.add(req.params.id);
+      // As Stripe does: deleting a customer ends its subscriptions at once.
+      for (const subscription of this.subscriptions.values()) {
+        if (subscription.customer === req.params.id && subscription.status !== 'canceled') Object.assign(subscription, { status: 'canceled', canceled_at: now(), ended_at: now() });
+      }
+      res.json({ id: req.params.id, object: 'customer', deleted: true });
     });
     app.post('/v1/billing_portal/sessions', (req, res) => {
       if (!this.customers.has(req.body.customer)) return this.error(res, 400, 'invalid_request_error', `No such customer: '${req.body.customer}'`);
@@ -118,8 +150,21 @@ export class FakeStripe {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
-  private error(res: express.Response, status: number, type: string, message: string): void {
-    res.status(status).json({ error: { type, message } });
+  private error(res: express.Response, status: number, type: string, message: string, code?: string): void {
+    res.status(status).json({ error: { type, message, ...(code ? { code } : {}) } });
+  }
+
+  /**
+   * Holds the next GET of this subscription: it reads the state as it is when the request
+   * arrives and answers with it only on release(). `arrived` resolves once it is held.
+   */
+  holdNextRetrieve(subscriptionId: string): { arrived: Promise<void>; release: () => void } {
+    let arrived!: () => void;
+    let release!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.set(subscriptionId, { arrived, released });
+    return { arrived: arrival, release };
   }
 
   /** What Stripe does when the reader pays: the session completes and a subscription starts. */

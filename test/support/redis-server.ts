@@ -3,6 +3,22 @@ import net from 'node:net';
 import os from 'node:os';
 import Redis from 'ioredis';
 
+/**
+ * Spawns a server that dies with the test worker: jest may kill a worker without running
+ * its afterAll, and a server left behind would outlive the run.
+ */
+function spawnOwned(command: string, args: string[]): ChildProcess {
+  return spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', command, ...args], { stdio: 'ignore' });
+}
+
+async function killAndWait(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
 /** A redis-server owned by one test, on its own port, that the test can stop and start. */
 export class TestRedisServer {
   private process: ChildProcess | undefined;
@@ -34,8 +50,14 @@ export class TestRedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  private get running(): boolean {
+    return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  /** Starts the server; a no-op while it runs (a second one could not bind and would hide the first). */
   async start(): Promise<void> {
-    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', '--dir', os.tmpdir(), '--dbfilename', `gatehouse-test-${this.port}.rdb`, ...this.extraArgs], { stdio: 'ignore' });
+    if (this.running) return;
+    this.process = spawnOwned('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', '--dir', os.tmpdir(), '--dbfilename', `gatehouse-test-${this.port}.rdb`, ...this.extraArgs]);
     const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
     client.on('error', () => undefined);
     const deadline = Date.now() + 5_000;
@@ -53,12 +75,8 @@ export class TestRedisServer {
 
   async stop(): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
     this.process = undefined;
+    if (child !== undefined) await killAndWait(child);
     // A replica's full sync leaves an RDB file even with saving off.
     (await import('node:fs')).rmSync(`${os.tmpdir()}/gatehouse-test-${this.port}.rdb`, { force: true });
   }
@@ -100,7 +118,7 @@ export class TestRedisSentinel {
         '',
       ].join('\n'),
     );
-    const sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
+    const sentinel = spawnOwned('redis-server', [conf, '--sentinel']);
     const setup = new TestRedisSentinel(master, replica, sentinelPort, sentinel, dir);
     await setup.replicaInSync(replica.port);
     return setup;
@@ -148,13 +166,23 @@ export class TestRedisSentinel {
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.sentinel.exitCode === null) {
-      await new Promise<void>((resolve) => {
-        this.sentinel.once('exit', () => resolve());
-        this.sentinel.kill('SIGKILL');
-      });
+  /**
+   * Waits until the replica has every write the master has taken so far: a write of its own,
+   * then WAIT, which returns once a replica acknowledges it (and so everything before it).
+   */
+  async replicated(): Promise<void> {
+    const client = new Redis(await this.masterPort(), '127.0.0.1');
+    try {
+      await client.set('gatehouse-test:replication-probe', String(Date.now()));
+      const acknowledged = Number(await client.call('WAIT', '1', '10000'));
+      if (acknowledged < 1) throw new Error('the replica did not acknowledge the writes within 10 s');
+    } finally {
+      client.disconnect();
     }
+  }
+
+  async stop(): Promise<void> {
+    await killAndWait(this.sentinel);
     await this.replica.stop();
     await this.master.stop();
     const fs = await import('node:fs');

@@ -1,0 +1,141 @@
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { isUniqueViolation, type Db } from '../store/database';
+import { EmailTakenError } from './accounts.repository';
+
+export type EmailTokenPurpose = 'signin' | 'signup' | 'verify' | 'change';
+
+/** What an open emailed link stands for. */
+export interface EmailToken {
+  readonly purpose: EmailTokenPurpose;
+  /** Absent for a sign-up link: the account does not exist yet. */
+  readonly accountId: string | undefined;
+  /** The address the link was mailed to. */
+  readonly email: string;
+  readonly returnTo: string;
+}
+
+/** The code mailed beside a link gives this many tries, then the link is spent. */
+export const codeTries = 5;
+
+const hash = (value: string) => createHash('sha256').update(value).digest('hex');
+
+type Row = { purpose: EmailTokenPurpose; account_id: string | null; email: string; return_to: string };
+const toToken = (row: Row): EmailToken => ({ purpose: row.purpose, accountId: row.account_id ?? undefined, email: row.email, returnTo: row.return_to });
+
+export class EmailTokensRepository {
+  constructor(private readonly db: Db) {}
+
+  /** A new single-use link token (256 random bits) and, when asked, a 6-digit code; only hashes are stored. */
+  async create(input: { purpose: EmailTokenPurpose; accountId?: string; email: string; returnTo?: string; ttlMs: number; withCode?: boolean; now: Date }): Promise<{ token: string; code: string | undefined }> {
+    const token = randomBytes(32).toString('base64url');
+    const code = input.withCode ? String(randomInt(0, 1_000_000)).padStart(6, '0') : undefined;
+    await this.db
+      .insertInto('email_tokens')
+      .values({
+        token_hash: hash(token),
+        purpose: input.purpose,
+        account_id: input.accountId ?? null,
+        email: input.email,
+        return_to: input.returnTo ?? '/',
+        code_hash: code === undefined ? null : hash(`${input.email}\n${code}`),
+        code_tries: 0,
+        expires_at: new Date(input.now.getTime() + input.ttlMs).toISOString(),
+        used_at: null,
+        created_at: input.now.toISOString(),
+      })
+      .execute();
+    return { token, code };
+  }
+
+  /** The link a token opens while it is unused and unexpired; reading spends nothing. */
+  async peek(token: string, purposes: readonly EmailTokenPurpose[], now: Date): Promise<EmailToken | undefined> {
+    const row = await this.db
+      .selectFrom('email_tokens')
+      .select(['purpose', 'account_id', 'email', 'return_to'])
+      .where('token_hash', '=', hash(token))
+      .where('purpose', 'in', purposes)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now.toISOString())
+      .executeTakeFirst();
+    return row === undefined ? undefined : toToken(row);
+  }
+
+  /** Spends the token; undefined when it was already spent, expired or unknown (one caller wins a race). */
+  async redeem(token: string, purposes: readonly EmailTokenPurpose[], now: Date): Promise<EmailToken | undefined> {
+    const row = await this.db
+      .updateTable('email_tokens')
+      .set({ used_at: now.toISOString() })
+      .where('token_hash', '=', hash(token))
+      .where('purpose', 'in', purposes)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now.toISOString())
+      .returning(['purpose', 'account_id', 'email', 'return_to'])
+      .executeTakeFirst();
+    return row === undefined ? undefined : toToken(row);
+  }
+
+  /**
+   * Spends the newest open sign-in or sign-up link of `email` when `code` is its code. Each
+   * try is counted before the comparison, atomically, so parallel guesses get no more than
+   * `codeTries` between them; the last wrong one spends the link.
+   */
+  async redeemCode(email: string, code: string, now: Date): Promise<EmailToken | undefined> {
+    const open = await this.db
+      .selectFrom('email_tokens')
+      .select('token_hash')
+      .where('email', '=', email)
+      .where('purpose', 'in', ['signin', 'signup'])
+      .where('code_hash', 'is not', null)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now.toISOString())
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    if (open === undefined) return undefined;
+    const tried = await this.db
+      .updateTable('email_tokens')
+      .set((eb) => ({ code_tries: eb('code_tries', '+', 1) }))
+      .where('token_hash', '=', open.token_hash)
+      .where('used_at', 'is', null)
+      .where('code_tries', '<', codeTries)
+      .returning(['code_hash', 'code_tries'])
+      .executeTakeFirst();
+    if (tried === undefined) return undefined;
+    const given = Buffer.from(hash(`${email}\n${code}`));
+    const matches = tried.code_hash !== null && timingSafeEqual(given, Buffer.from(tried.code_hash));
+    if (!matches) {
+      if (tried.code_tries >= codeTries) await this.spend(open.token_hash, now);
+      return undefined;
+    }
+    const row = await this.db
+      .updateTable('email_tokens')
+      .set({ used_at: now.toISOString() })
+      .where('token_hash', '=', open.token_hash)
+      .where('used_at', 'is', null)
+      .returning(['purpose', 'account_id', 'email', 'return_to'])
+      .executeTakeFirst();
+    return row === undefined ? undefined : toToken(row);
+  }
+
+  /**
+   * Moves the account to its new, now proven, email in one transaction, and spends every
+   * outstanding link and password reset of the account. Throws EmailTakenError when
+   * another account took the address meanwhile.
+   */
+  async applyEmailChange(accountId: string, email: string, now: Date): Promise<void> {
+    const at = now.toISOString();
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.updateTable('accounts').set({ email, email_verified_at: at, updated_at: at }).where('id', '=', accountId).execute();
+        await trx.updateTable('email_tokens').set({ used_at: at }).where('account_id', '=', accountId).where('used_at', 'is', null).execute();
+        await trx.updateTable('password_resets').set({ used_at: at }).where('account_id', '=', accountId).where('used_at', 'is', null).execute();
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTakenError();
+      throw error;
+    }
+  }
+
+  private async spend(tokenHash: string, now: Date): Promise<void> {
+    await this.db.updateTable('email_tokens').set({ used_at: now.toISOString() }).where('token_hash', '=', tokenHash).where('used_at', 'is', null).execute();
+  }
+}

@@ -1,0 +1,53 @@
+import { Router, type Request, type Response } from 'express';
+import type { Csrf } from '../http/csrf';
+import type { EmailVerificationService } from './email-verification.service';
+import { tokenPattern } from './signin-links.controller';
+
+/** Forms keep their CSRF token in the session: it is stored before the page goes out. */
+function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+}
+
+/** `/account/verify/:token`: GET shows a button, POST spends the link (mail scanners only GET). */
+export function emailVerificationRoutes(deps: { verification: EmailVerificationService; csrf: Csrf }): Router {
+  const router = Router();
+
+  router.use('/account/verify', (_req, res, next) => {
+    res.set('Referrer-Policy', 'no-referrer');
+    res.set('Cache-Control', 'private, no-store');
+    next();
+  });
+
+  async function render(req: Request, res: Response, view: string, status: number, data: Record<string, unknown>) {
+    const csrfToken = deps.csrf.token(req);
+    await saveSession(req);
+    res.status(status).render(view, { ...data, csrfToken });
+  }
+
+  const invalid = (req: Request, res: Response, message = 'This confirmation link has expired or was already used.') =>
+    render(req, res, 'email-link-invalid', 400, {
+      title: 'This link no longer works',
+      message,
+      again: req.user ? '/account' : '/signin/email',
+      againLabel: req.user ? 'Ask again from your account page' : 'Sign in with an emailed link',
+    });
+
+  router.get('/account/verify/:token', async (req, res) => {
+    const token = req.params.token;
+    const link = tokenPattern.test(token) ? await deps.verification.linkFor(token) : undefined;
+    if (link === undefined) return invalid(req, res);
+    await render(req, res, 'verify-email', 200, { title: 'Confirm your email address', link, token, done: false });
+  });
+
+  router.post('/account/verify/:token', async (req, res) => {
+    const token = req.params.token;
+    if (!tokenPattern.test(token)) return invalid(req, res);
+    const result = await deps.verification.confirm(token, { accountId: req.user?.id, sid: req.sessionID });
+    if (result.outcome === 'invalid') return invalid(req, res);
+    if (result.outcome === 'taken') return invalid(req, res, 'Another account now uses this email address, so your email address was not changed.');
+    if (result.outcome === 'changed') return res.redirect(303, '/account?changed=email');
+    await render(req, res, 'verify-email', 200, { title: 'Your email address is confirmed', done: true });
+  });
+
+  return router;
+}

@@ -1,0 +1,96 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../config/clock';
+import type { Mailer } from '../mail/mailer';
+import type { AccountSessions } from '../store/session-store.redis';
+import { EmailTakenError, type AccountsRepository } from './accounts.repository';
+import type { EmailToken, EmailTokensRepository } from './email-tokens.repository';
+
+export const verifyLinkTtlMs = 24 * 60 * 60 * 1000;
+const purposes = ['verify', 'change'] as const;
+
+export type VerifyOutcome =
+  | { readonly outcome: 'verified' | 'changed'; readonly accountId: string }
+  | { readonly outcome: 'invalid' | 'taken' };
+
+export class EmailChangeRejected extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmailChangeRejected';
+  }
+}
+
+export interface EmailVerificationDeps {
+  readonly accounts: AccountsRepository;
+  readonly tokens: EmailTokensRepository;
+  readonly sessions: AccountSessions;
+  readonly mailer: Mailer;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly publicUrl: URL;
+  readonly siteName: string;
+}
+
+/**
+ * An email counts as the reader's only once a link mailed to it is followed: at sign-up,
+ * and before a change of email applies (an address nobody proved could be a squatted one,
+ * later granted a role by that address).
+ */
+export class EmailVerificationService {
+  constructor(private readonly deps: EmailVerificationDeps) {}
+
+  /** Mails the link that verifies a new account's email; the reader reads on meanwhile. */
+  async sendForSignup(account: { id: string; email: string }): Promise<void> {
+    const link = await this.link('verify', account.id, account.email);
+    this.mail(account.email, `Confirm your email address for ${this.deps.siteName}`, `Welcome to ${this.deps.siteName}. To confirm that this is your email address, open this link within 24 hours:\n\n${link}\n\nIf you did not create an account, ignore this mail.\n`);
+  }
+
+  /** Mails a link to the new address (the change waits for it) and tells the old one. */
+  async requestChange(accountId: string, newEmail: string): Promise<void> {
+    const account = await this.deps.accounts.findById(accountId);
+    if (account === undefined) throw new EmailChangeRejected('This account no longer exists.');
+    if (account.email === newEmail) throw new EmailChangeRejected('This is already your email address.');
+    const other = await this.deps.accounts.findByEmail(newEmail);
+    if (other !== undefined) throw new EmailChangeRejected('Another account uses this email address.');
+    const site = this.deps.siteName;
+    const link = await this.link('change', accountId, newEmail);
+    this.mail(newEmail, `Confirm your new email address for ${site}`, `Someone asked to use this address for a ${site} account. To make the change, open this link within 24 hours:\n\n${link}\n\nUntil then the account keeps its old address. If it was not you, ignore this mail.\n`);
+    this.mail(account.email, `Your ${site} email address is about to change`, `Someone signed in to your ${site} account asked to change its email address to ${newEmail}. The change happens only once a link sent to that address is followed.\n\nIf it was not you, change your password now: your account stays at this address until then.\n`);
+  }
+
+  /** The open link, for the page that asks the reader to confirm; spends nothing. */
+  linkFor(token: string): Promise<EmailToken | undefined> {
+    return this.deps.tokens.peek(token, purposes, new Date(this.deps.clock()));
+  }
+
+  /**
+   * Spends the link and verifies, or applies the change of email. A change ends every
+   * session of the account except `session`, when that is the account's own.
+   */
+  async confirm(token: string, session: { accountId: string | undefined; sid: string }): Promise<VerifyOutcome> {
+    const now = new Date(this.deps.clock());
+    const spent = await this.deps.tokens.redeem(token, purposes, now);
+    if (spent?.accountId === undefined) return { outcome: 'invalid' };
+    const accountId = spent.accountId;
+    if (spent.purpose === 'verify') {
+      await this.deps.accounts.markEmailVerified(accountId, spent.email, now);
+      return { outcome: 'verified', accountId };
+    }
+    try {
+      await this.deps.tokens.applyEmailChange(accountId, spent.email, now);
+    } catch (error) {
+      if (error instanceof EmailTakenError) return { outcome: 'taken' };
+      throw error;
+    }
+    await this.deps.sessions.destroyAllOf(accountId, session.accountId === accountId ? session.sid : undefined);
+    return { outcome: 'changed', accountId };
+  }
+
+  private async link(purpose: 'verify' | 'change', accountId: string, email: string): Promise<string> {
+    const { token } = await this.deps.tokens.create({ purpose, accountId, email, ttlMs: verifyLinkTtlMs, now: new Date(this.deps.clock()) });
+    return new URL(`/account/verify/${token}`, this.deps.publicUrl).href;
+  }
+
+  private mail(to: string, subject: string, text: string): void {
+    this.deps.mailer.send({ to, subject, text }).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not send an email verification mail'));
+  }
+}

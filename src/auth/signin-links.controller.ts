@@ -1,0 +1,133 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Csrf } from '../http/csrf';
+import type { Clock } from '../config/clock';
+import { clientAddress, networkOf } from '../http/network';
+import { readerKeyOf, type GateService } from '../meter/gate.service';
+import { anonymousIdOf } from '../meter/reader-cookie';
+import type { FunnelRecorder } from '../funnel/funnel-recorder';
+import { emailSchema } from './email';
+import { logIn } from './passport';
+import { safeReturnTo } from './return-to';
+import type { LinkSignIn, SigninLinksService } from './signin-links.service';
+
+export const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
+const codePattern = /^\d{6}$/;
+const field = z.string().max(4096).optional();
+const requestForm = z.object({ email: field, returnTo: field });
+const versions = { termsVersion: field, privacyVersion: field };
+const codeForm = z.object({ email: field, code: field, returnTo: field, ...versions });
+const confirmForm = z.object(versions);
+
+export interface SigninLinksRoutesDeps {
+  readonly links: SigninLinksService;
+  readonly csrf: Csrf;
+  readonly gate: GateService;
+  readonly funnel: FunnelRecorder;
+  readonly clock: Clock;
+}
+
+/** Forms keep their CSRF token in the session: it is stored before the page goes out. */
+function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+}
+
+function minutes(seconds: number): string {
+  const m = Math.ceil(seconds / 60);
+  return m === 1 ? '1 minute' : `${m} minutes`;
+}
+
+export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
+  const router = Router();
+
+  // The token is in the address: it must not leak through the Referer header or a cache.
+  router.use('/signin/email', (_req, res, next) => {
+    res.set('Referrer-Policy', 'no-referrer');
+    res.set('Cache-Control', 'private, no-store');
+    next();
+  });
+
+  async function render(req: Request, res: Response, view: string, status: number, data: Record<string, unknown>) {
+    const csrfToken = deps.csrf.token(req);
+    const policies = await deps.links.currentPolicies();
+    await saveSession(req);
+    res.status(status).render(view, { ...data, policies, csrfToken });
+  }
+
+  const page = (req: Request, res: Response, status: number, values: { email?: string; returnTo: string; code?: string }, state: { sent: boolean; error?: string }) =>
+    render(req, res, 'signin-email', status, { title: state.sent ? 'Check your email' : 'Email me a sign-in link', values, ...state });
+
+  const invalid = (req: Request, res: Response) =>
+    render(req, res, 'email-link-invalid', 400, { title: 'This link no longer works', message: 'This sign-in link has expired or was already used.', again: '/signin/email', againLabel: 'Email me a new sign-in link' });
+
+  async function signIn(req: Request, res: Response, result: Extract<LinkSignIn, { outcome: 'signed-in' }>) {
+    await logIn(req, result.account, deps.clock());
+    deps.csrf.token(req, true);
+    await deps.gate.carryOver(anonymousIdOf(req), result.account.id);
+    if (result.created) deps.funnel.record('signup', readerKeyOf({ accountId: result.account.id }));
+    res.redirect(303, safeReturnTo(result.returnTo));
+  }
+
+  router.get('/signin/email', async (req, res) => {
+    const returnTo = safeReturnTo(req.query.returnTo);
+    if (req.user) return res.redirect(303, returnTo);
+    const given = emailSchema.safeParse(req.query.email);
+    await page(req, res, 200, { email: given.success ? given.data : undefined, returnTo }, { sent: false });
+  });
+
+  router.post('/signin/email', async (req, res) => {
+    const form = requestForm.safeParse(req.body ?? {});
+    const returnTo = safeReturnTo(form.success ? form.data.returnTo : undefined);
+    const email = emailSchema.safeParse(form.success ? (form.data.email ?? '') : '');
+    if (!email.success) return page(req, res, 400, { email: form.success ? form.data.email : undefined, returnTo }, { sent: false, error: email.error.issues[0]?.message });
+    const verdict = await deps.links.request(email.data, networkOf(clientAddress(req)), returnTo);
+    if (!verdict.allowed) {
+      res.set('Retry-After', String(verdict.retryAfterSeconds));
+      return page(req, res, 429, { email: email.data, returnTo }, { sent: false, error: `Too many links asked for. Try again in ${minutes(verdict.retryAfterSeconds)}.` });
+    }
+    // The same page whether or not an account has this email.
+    await page(req, res, 200, { email: email.data, returnTo }, { sent: true });
+  });
+
+  // Before /signin/email/:token, which would take "code" for a token.
+  router.post('/signin/email/code', async (req, res) => {
+    const form = codeForm.safeParse(req.body ?? {});
+    const returnTo = safeReturnTo(form.success ? form.data.returnTo : undefined);
+    const email = emailSchema.safeParse(form.success ? (form.data.email ?? '') : '');
+    const code = (form.success ? (form.data.code ?? '') : '').replace(/\s/g, '');
+    if (!form.success || !email.success) return page(req, res, 400, { returnTo }, { sent: false, error: 'Enter your email address to get a new link.' });
+    const values = { email: email.data, returnTo };
+    if (!codePattern.test(code)) return page(req, res, 400, values, { sent: true, error: 'Enter the 6-digit code from the mail.' });
+    const result = await deps.links.signInWithCode(email.data, code, networkOf(clientAddress(req)), { terms: form.data.termsVersion, privacy: form.data.privacyVersion });
+    if (result.outcome === 'signed-in') return signIn(req, res, result);
+    if (result.outcome === 'throttled') {
+      res.set('Retry-After', String(result.retryAfterSeconds));
+      return page(req, res, 429, values, { sent: true, error: `Too many codes tried. Try again in ${minutes(result.retryAfterSeconds)}, or follow the link in the mail.` });
+    }
+    if (result.outcome === 'policies-changed') return page(req, res, 409, values, { sent: true, error: 'Our Privacy Policy or Terms of Use changed while you were on this page. Please review them and enter the code again.' });
+    await page(req, res, 400, values, { sent: true, error: 'That code is not right, or it has expired. Check the mail, or ask for a new link.' });
+  });
+
+  router.get('/signin/email/:token', async (req, res) => {
+    const token = req.params.token;
+    const link = tokenPattern.test(token) ? await deps.links.linkFor(token) : undefined;
+    if (link === undefined) return invalid(req, res);
+    await render(req, res, 'signin-email-confirm', 200, { title: link.purpose === 'signup' ? 'Create your free account' : 'Sign in', link, token });
+  });
+
+  router.post('/signin/email/:token', async (req, res) => {
+    const token = req.params.token;
+    const form = confirmForm.safeParse(req.body ?? {});
+    if (!tokenPattern.test(token) || !form.success) return invalid(req, res);
+    const result = await deps.links.signInWithLink(token, { terms: form.data.termsVersion, privacy: form.data.privacyVersion });
+    if (result.outcome === 'signed-in') return signIn(req, res, result);
+    if (result.outcome === 'policies-changed') {
+      const link = await deps.links.linkFor(token);
+      if (link === undefined) return invalid(req, res);
+      return render(req, res, 'signin-email-confirm', 409, { title: 'Create your free account', link, token, error: 'Our Privacy Policy or Terms of Use changed while you were on this page. Please review them and continue.' });
+    }
+    await invalid(req, res);
+  });
+
+  return router;
+}

@@ -1,0 +1,164 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Clock } from '../config/clock';
+import type { Mailer } from '../mail/mailer';
+import { policyDocuments, type PoliciesRepository, type Policy } from '../consent/policies.repository';
+import { AppError } from '../http/app-error';
+import { EmailTakenError, type Account, type AccountsRepository } from './accounts.repository';
+import type { EmailToken, EmailTokensRepository } from './email-tokens.repository';
+import { buildLimiter, consumeAll, type ThrottleVerdict } from './signin-throttle';
+// The sign-up link page shows the same consent line as /signup (views/consent-line.eta).
+import { consentWording } from './accounts.service';
+
+export const signinLinkTtlMs = 15 * 60 * 1000;
+const purposes = ['signin', 'signup'] as const;
+
+
+type Versions = Partial<Record<'terms' | 'privacy', string>>;
+
+export type LinkSignIn =
+  | { readonly outcome: 'signed-in'; readonly account: Account; readonly returnTo: string; readonly created: boolean }
+  | { readonly outcome: 'invalid' }
+  | { readonly outcome: 'policies-changed' }
+  | { readonly outcome: 'throttled'; readonly retryAfterSeconds: number };
+
+export interface SigninLinksDeps {
+  readonly accounts: AccountsRepository;
+  readonly tokens: EmailTokensRepository;
+  readonly policies: PoliciesRepository;
+  readonly mailer: Mailer;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly publicUrl: URL;
+  readonly siteName: string;
+  readonly redis: Redis | undefined;
+  readonly keyPrefix: string;
+  /** Keys the limiters' names, so that no email appears in clear in Redis. */
+  readonly keySecret: string;
+}
+
+/**
+ * "Email me a sign-in link": a known email gets a link that signs in, an unknown one a
+ * link that creates the account; both carry a code for browsers where the link opens
+ * elsewhere. Following either proves the mailbox, so it verifies the email.
+ */
+export class SigninLinksService {
+  private readonly linksByEmailAndNetwork: RateLimiterAbstract;
+  private readonly linksByNetwork: RateLimiterAbstract;
+  private readonly codesByEmail: RateLimiterAbstract;
+  private readonly codesByNetwork: RateLimiterAbstract;
+
+  constructor(private readonly deps: SigninLinksDeps) {
+    const build = (name: string, points: number, duration: number) => buildLimiter(deps.redis, { keyPrefix: `${deps.keyPrefix}signin-link:${name}`, points, duration });
+    this.linksByEmailAndNetwork = build('email-network', 5, 15 * 60);
+    // Generous: everyone behind one NAT shares it, and a link is how a throttled reader gets in.
+    this.linksByNetwork = build('network', 100, 60 * 60);
+    this.codesByEmail = build('code-email', 10, 15 * 60);
+    this.codesByNetwork = build('code-network', 50, 15 * 60);
+  }
+
+  /** Mails a link (and code) to `email`; the caller answers the same whether or not the account exists. */
+  async request(email: string, network: string, returnTo: string): Promise<ThrottleVerdict> {
+    const verdict = await consumeAll([
+      [this.linksByEmailAndNetwork, `${this.keyOf(email)}|${network}`],
+      [this.linksByNetwork, network],
+    ]);
+    if (!verdict.allowed) return verdict;
+    const account = await this.deps.accounts.findByEmail(email);
+    const { token, code } = await this.deps.tokens.create({
+      purpose: account === undefined ? 'signup' : 'signin',
+      accountId: account?.id,
+      email,
+      returnTo,
+      ttlMs: signinLinkTtlMs,
+      withCode: true,
+      now: new Date(this.deps.clock()),
+    });
+    const link = new URL(`/signin/email/${token}`, this.deps.publicUrl).href;
+    const site = this.deps.siteName;
+    const what = account === undefined ? `To create your free ${site} account` : `To sign in to ${site}`;
+    this.deps.mailer
+      .send({
+        to: email,
+        subject: account === undefined ? `Create your ${site} account` : `Your ${site} sign-in link`,
+        text: `${what}, open this link within 15 minutes:\n\n${link}\n\nOr enter this code on the page where you asked for the link: ${code}\n\nThe link and the code work once. If it was not you, ignore this mail.\n`,
+      })
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not send the sign-in link mail'));
+    return verdict;
+  }
+
+  /** The Terms of Use and Privacy Policy in force, which the pages show and consent records name. */
+  async currentPolicies(): Promise<Record<'terms' | 'privacy', Policy>> {
+    const now = new Date(this.deps.clock());
+    const [terms, privacy] = await Promise.all(policyDocuments.map((d) => this.deps.policies.current(d, now)));
+    if (terms === undefined || privacy === undefined) {
+      throw new AppError(503, 'Sign-up is closed until the publisher publishes its Terms of Use and Privacy Policy.');
+    }
+    return { terms, privacy };
+  }
+
+  /** The open link, for the page that asks the reader to confirm; spends nothing. */
+  linkFor(token: string): Promise<EmailToken | undefined> {
+    return this.deps.tokens.peek(token, purposes, new Date(this.deps.clock()));
+  }
+
+  async signInWithLink(token: string, shown: Versions): Promise<LinkSignIn> {
+    const open = await this.linkFor(token);
+    if (open === undefined) return { outcome: 'invalid' };
+    if (open.purpose === 'signup' && (await this.policiesChanged(shown))) return { outcome: 'policies-changed' };
+    const spent = await this.deps.tokens.redeem(token, purposes, new Date(this.deps.clock()));
+    return spent === undefined ? { outcome: 'invalid' } : this.complete(spent);
+  }
+
+  async signInWithCode(email: string, code: string, network: string, shown: Versions): Promise<LinkSignIn> {
+    const verdict = await consumeAll([
+      [this.codesByEmail, this.keyOf(email)],
+      [this.codesByNetwork, network],
+    ]);
+    if (!verdict.allowed) return { outcome: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
+    if (await this.policiesChanged(shown)) return { outcome: 'policies-changed' };
+    const spent = await this.deps.tokens.redeemCode(email, code, new Date(this.deps.clock()));
+    return spent === undefined ? { outcome: 'invalid' } : this.complete(spent);
+  }
+
+  private async complete(token: EmailToken): Promise<LinkSignIn> {
+    const now = new Date(this.deps.clock());
+    const made = token.accountId === undefined ? await this.created(token.email, now) : undefined;
+    const account = made?.account ?? (token.accountId === undefined ? undefined : await this.deps.accounts.findById(token.accountId));
+    if (account === undefined) return { outcome: 'invalid' };
+    const created = made?.created ?? false;
+    await this.deps.accounts.markEmailVerified(account.id, token.email, now);
+    return { outcome: 'signed-in', account, returnTo: token.returnTo, created };
+  }
+
+  /** The account, with no password and its consent records, in one transaction. */
+  private async created(email: string, now: Date): Promise<{ account: Account; created: boolean } | undefined> {
+    const current = await this.currentPolicies();
+    const account = { id: randomUUID(), email, passwordHash: '', createdAt: now.toISOString(), emailVerifiedAt: now.toISOString() };
+    try {
+      await this.deps.accounts.createWithConsents(
+        account,
+        policyDocuments.map((document) => ({ document, policyVersion: current[document].version, wording: consentWording, method: 'signup-email' as const })),
+      );
+    } catch (error) {
+      if (!(error instanceof EmailTakenError)) throw error;
+      // Signed up another way meanwhile: the link still proves the mailbox, so it signs in.
+      const existing = await this.deps.accounts.findByEmail(email);
+      if (existing === undefined) return undefined;
+      const { passwordHash: _omitted, ...rest } = existing;
+      return { account: rest, created: false };
+    }
+    return { account: { id: account.id, email, isAdmin: false, createdAt: account.createdAt, emailVerifiedAt: account.emailVerifiedAt, hasPassword: false }, created: true };
+  }
+
+  private async policiesChanged(shown: Versions): Promise<boolean> {
+    const current = await this.currentPolicies();
+    return policyDocuments.some((document) => shown[document] !== undefined && shown[document] !== current[document].version);
+  }
+
+  private keyOf(email: string): string {
+    return createHmac('sha256', this.deps.keySecret).update(email).digest('base64url');
+  }
+}

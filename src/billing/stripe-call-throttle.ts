@@ -1,0 +1,37 @@
+import type Redis from 'ioredis';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { buildLimiter, consumeAll } from '../auth/signin-throttle';
+import { AppError } from '../http/app-error';
+
+export interface StripeCallLimits {
+  readonly points: number;
+  readonly windowSeconds: number;
+}
+
+export const defaultStripeCallLimits: StripeCallLimits = { points: 10, windowSeconds: 10 * 60 };
+
+/**
+ * Every request that makes Gatehouse call Stripe (Checkout, its return page, the billing
+ * portal) spends one point of its account's budget: one reader cannot run up Stripe's
+ * rate limit (shared by the whole site) or fill the Stripe account with sessions.
+ */
+export class StripeCallThrottle {
+  private readonly limiter: RateLimiterAbstract;
+
+  constructor(options: { redis: Redis | undefined; keyPrefix: string; limits?: StripeCallLimits }) {
+    const limits = options.limits ?? defaultStripeCallLimits;
+    this.limiter = buildLimiter(options.redis, { keyPrefix: `${options.keyPrefix}stripe-calls`, points: limits.points, duration: limits.windowSeconds });
+  }
+
+  /** Spends one point of the account's budget, or answers 429 with Retry-After when it is spent. */
+  async spend(accountId: string): Promise<void> {
+    const verdict = await consumeAll([[this.limiter, accountId]]);
+    if (verdict.allowed) return;
+    const minutes = Math.ceil(verdict.retryAfterSeconds / 60);
+    throw new AppError(
+      429,
+      `Too many payment requests from this account in a short time. Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      { 'Retry-After': String(verdict.retryAfterSeconds) },
+    );
+  }
+}

@@ -1,0 +1,25 @@
+import type { Request, Response } from 'express';
+import type { Clock } from '../config/clock';
+import { clientAddress } from '../http/network';
+import type { Reader } from './gate.service';
+import type { NewReaderBound } from './new-reader-bound';
+import { anonymousIdOf, anonymousReaderOf, issueAnonymousId } from './reader-cookie';
+
+export type ReaderOf = (req: Request, res: Response, mode: 'view' | 'peek') => Promise<Reader>;
+
+/**
+ * Who is reading. An anonymous reader without a cookie is new: on a view they get an id now,
+ * counted against their network's new-reader bound; a peek (HEAD, the JSON API) asks what a
+ * new reader would get and issues nothing.
+ */
+export function buildReaderOf(deps: { newReaders: NewReaderBound; clock: Clock; secureCookies: boolean }): ReaderOf {
+  return async (req, res, mode) => {
+    const accountId = req.user?.id;
+    if (accountId !== undefined) return { accountId, anonymousId: anonymousIdOf(req) };
+    const known = anonymousReaderOf(req, deps.clock());
+    if (known !== undefined) return known;
+    const admission = await deps.newReaders.admit(clientAddress(req), mode === 'peek' ? 'peek' : 'count');
+    if (mode === 'peek') return { capped: admission.capped };
+    return { anonymousId: issueAnonymousId(res, deps.secureCookies, admission.capped ? admission.day : undefined), capped: admission.capped };
+  };
+}
