@@ -76,6 +76,26 @@ describe('funnel recorder', () => {
     await recorder.close();
   });
 
+  it('when a write is stuck, then the buffer stops at its bound, the overflow is dropped and counted, and writing resumes after the timeout', async () => {
+    const store = new MemoryStore();
+    let release: (() => void) | undefined;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const add = jest.spyOn(store, 'add').mockImplementationOnce(() => stuck);
+    const { logger, lines } = capturedLogger();
+    const recorder = new FunnelRecorder(store, logger, { maxPending: 10, writeTimeoutMs: 50, clock: () => at });
+    for (let i = 0; i < 10; i += 1) recorder.record('metered', `a:first-${i}`);
+    await new Promise((r) => setImmediate(r));
+    expect(add).toHaveBeenCalledTimes(1);
+    // The first ten are being written (and stuck); the buffer refills to its bound, no further.
+    for (let i = 0; i < 1_000; i += 1) recorder.record('metered', `a:more-${i}`);
+    expect(recorder.pendingSize).toBe(10);
+    await recorder.flush();
+    expect(lines.some((l) => l.includes('"dropped":990'))).toBe(true);
+    expect(lines.some((l) => l.includes('took over 50 ms'))).toBe(true);
+    expect(store.flat()).toHaveLength(10);
+    release!();
+  });
+
   it('when started, then the timer writes on its own, and close stops it', async () => {
     const store = new MemoryStore();
     const recorder = new FunnelRecorder(store, capturedLogger().logger, { clock: () => at, flushIntervalMs: 10 });

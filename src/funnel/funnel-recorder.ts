@@ -7,7 +7,18 @@ export interface FunnelRecorderOptions {
   readonly flushIntervalMs?: number;
   /** Distinct entries held before a flush starts early. */
   readonly maxPending?: number;
+  /** A write that takes longer is given up (the batch dropped), so the next can start. */
+  readonly writeTimeoutMs?: number;
   readonly clock?: () => number;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`funnel write took over ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 type Pending = Map<string, { day: Day; stage: FunnelStage; readers: Set<string> }>;
@@ -25,6 +36,10 @@ export class FunnelRecorder {
   private timer: NodeJS.Timeout | undefined;
   private lastPrunedDay: Day | undefined;
   private readonly maxPending: number;
+  private readonly writeTimeoutMs: number;
+  /** A flush for a full buffer is queued and has not taken the buffer yet. */
+  private flushRequested = false;
+  private dropped = 0;
   readonly clock: () => number;
 
   constructor(
@@ -33,6 +48,7 @@ export class FunnelRecorder {
     private readonly options: FunnelRecorderOptions = {},
   ) {
     this.maxPending = options.maxPending ?? 20_000;
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
     this.clock = options.clock ?? Date.now;
   }
 
@@ -51,11 +67,25 @@ export class FunnelRecorder {
       entry = { day, stage, readers: new Set() };
       this.pending.set(slot, entry);
     }
+    // While a write is stuck the buffer stops growing at its bound: figures are dropped (and
+    // counted in the next warning) rather than memory.
+    if (this.size >= this.maxPending && !entry.readers.has(readerKey)) {
+      this.dropped += 1;
+      return;
+    }
     // Kept as given; hashed once per distinct reader when written, not on every view.
     const before = entry.readers.size;
     entry.readers.add(readerKey);
     this.size += entry.readers.size - before;
-    if (this.size >= this.maxPending) void this.flush();
+    if (this.size >= this.maxPending && !this.flushRequested) {
+      this.flushRequested = true;
+      void this.flush();
+    }
+  }
+
+  /** Readers buffered now (at most the bound). */
+  get pendingSize(): number {
+    return this.size;
   }
 
   /** Writes what is buffered; flushes never overlap, and a failure never rejects. */
@@ -77,6 +107,7 @@ export class FunnelRecorder {
   }
 
   private async writePending(): Promise<void> {
+    this.flushRequested = false;
     if (this.size === 0) return;
     const pending = this.pending;
     const size = this.size;
@@ -85,8 +116,11 @@ export class FunnelRecorder {
     const batch: FunnelBatch = new Map(
       [...pending].map(([slot, { day, stage, readers }]) => [slot, { day, stage, readers: new Set([...readers].map(funnelReaderOf)) }]),
     );
+    const dropped = this.dropped;
+    this.dropped = 0;
+    if (dropped > 0) this.logger.warn({ dropped }, 'funnel buffer was full while a write was stuck; figures dropped');
     try {
-      await this.store.add(batch);
+      await withTimeout(this.store.add(batch), this.writeTimeoutMs);
       await this.pruneOncePerDay();
     } catch (error) {
       this.logger.warn({ err: error, readers: size }, 'funnel figures could not be written; this batch is dropped');
