@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const passport = buildPassport(deps.accounts);
   app.use(passport.initialize());
   app.use(passport.session());
-  const csrf = buildCsrf();
+  const csrf = buildCsrf({ secure: https });
   // The admin API authenticates first (401 before anything else) and then checks CSRF for
   // session callers itself; every other state-changing request needs the token here.
   // POST /subscribe from a reader who is not signed in changes nothing (it redirects to

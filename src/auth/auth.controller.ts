@@ -30,14 +30,6 @@ export interface AuthDeps {
   readonly emailVerification: { sendForSignup(account: { id: string; email: string }): Promise<void> };
 }
 
-/**
- * Forms carry a CSRF token kept in the session, so the session must be stored before the
- * page is sent: when its store is down the reader gets a 503 now, not a 403 on submit.
- */
-export function saveSession(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
-}
-
 function minutes(seconds: number): string {
   const m = Math.ceil(seconds / 60);
   return m === 1 ? '1 minute' : `${m} minutes`;
@@ -63,7 +55,6 @@ export function authRoutes(deps: AuthDeps): Router {
   async function renderSignup(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, errors: Record<string, string> = {}) {
     const policies = await deps.accounts.currentPolicies();
     const csrfToken = deps.csrf.token(req);
-    await saveSession(req);
     res.status(status).render('signup', {
       title: 'Create a free account',
       values,
@@ -78,7 +69,6 @@ export function authRoutes(deps: AuthDeps): Router {
 
   async function renderSignin(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, page: SigninPage = {}) {
     const csrfToken = deps.csrf.token(req);
-    await saveSession(req);
     const notice =
       req.query.reset === '1'
         ? 'Your password has been changed. Sign in with the new one.'

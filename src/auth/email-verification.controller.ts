@@ -3,11 +3,6 @@ import type { Csrf } from '../http/csrf';
 import type { EmailVerificationService } from './email-verification.service';
 import { tokenPattern } from './signin-links.controller';
 
-/** Forms keep their CSRF token in the session: it is stored before the page goes out. */
-function saveSession(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
-}
-
 /** `/account/verify/:token`: GET shows a button, POST spends the link (mail scanners only GET). */
 export function emailVerificationRoutes(deps: { verification: EmailVerificationService; csrf: Csrf }): Router {
   const router = Router();
@@ -20,7 +15,6 @@ export function emailVerificationRoutes(deps: { verification: EmailVerificationS
 
   async function render(req: Request, res: Response, view: string, status: number, data: Record<string, unknown>) {
     const csrfToken = deps.csrf.token(req);
-    await saveSession(req);
     res.status(status).render(view, { ...data, csrfToken });
   }
 

@@ -4,7 +4,6 @@ import type { Csrf } from '../http/csrf';
 import { AppError } from '../http/app-error';
 import { emailSchema } from './email';
 import { PasswordRejected, type PasswordsService } from './passwords.service';
-import { saveSession } from './auth.controller';
 import { clientAddress, networkOf } from '../http/network';
 
 const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
@@ -15,7 +14,6 @@ export function passwordRoutes(deps: { passwords: PasswordsService; csrf: Csrf; 
 
   async function render(req: Request, res: Response, view: string, status: number, data: Record<string, unknown>) {
     const csrfToken = deps.csrf.token(req);
-    await saveSession(req);
     res.status(status).render(view, { ...data, csrfToken, passwordMinLength: deps.passwordMinLength });
   }
 

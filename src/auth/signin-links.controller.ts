@@ -27,11 +27,6 @@ export interface SigninLinksRoutesDeps {
   readonly clock: Clock;
 }
 
-/** Forms keep their CSRF token in the session: it is stored before the page goes out. */
-function saveSession(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
-}
-
 function minutes(seconds: number): string {
   const m = Math.ceil(seconds / 60);
   return m === 1 ? '1 minute' : `${m} minutes`;
@@ -50,7 +45,6 @@ export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
   async function render(req: Request, res: Response, view: string, status: number, data: Record<string, unknown>) {
     const csrfToken = deps.csrf.token(req);
     const policies = await deps.links.currentPolicies();
-    await saveSession(req);
     res.status(status).render(view, { ...data, policies, csrfToken });
   }
 

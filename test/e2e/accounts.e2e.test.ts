@@ -71,10 +71,11 @@ for (const mode of modes) {
 
     it('when a reader signs in, then the session id changes (no fixation) and they reach returnTo', async () => {
       const { email } = await signUp(t.app);
-      const agent = request.agent(t.app);
-      const page = await agent.get('/signin?returnTo=/account');
-      const before = sessionCookieOf(page);
+      // A browser that already holds a session (another account's) signs in again.
+      const { agent, response: first } = await signUp(t.app);
+      const before = sessionCookieOf(first);
       expect(before).toBeDefined();
+      const page = await agent.get('/signin?reauth=1&returnTo=/account');
       const response = await agent.post('/signin').type('form').send({ email, password: goodPassword, returnTo: '/account', _csrf: csrfTokenIn(page.text) });
       expect(response.status).toBe(303);
       expect(response.headers.location).toBe('/account');
@@ -84,6 +85,32 @@ for (const mode of modes) {
       // The pre-sign-in cookie no longer grants anything.
       await request(t.app).get('/account').set('Cookie', before!).expect(303);
       await agent.get('/account').expect(200);
+    });
+
+    it('when an anonymous reader opens the form pages, then no session is created (the CSRF token is in a signed cookie), and the forms work', async () => {
+      const countSessions = async () =>
+        t.deps.redis ? (await t.deps.redis.keys(`${t.deps.config.redisKeyPrefix}sess:*`)).length : (await t.deps.database.db.selectFrom('sessions').select('sid').execute()).length;
+      const sessionsBefore = await countSessions();
+      const agent = request.agent(t.app);
+      const csrfCookies: string[] = [];
+      for (const path of ['/signin', '/signup', '/password/forgot', '/signin/email']) {
+        const page = await agent.get(path).expect(200);
+        expect([path, sessionCookieOf(page)]).toEqual([path, undefined]);
+        csrfCookies.push(...([] as string[]).concat(page.headers['set-cookie'] ?? []).filter((c) => c.startsWith('gatehouse.csrf=')));
+      }
+      // One signed, HttpOnly cookie, given with the first form and reused by the others.
+      expect(csrfCookies).toHaveLength(1);
+      expect(csrfCookies[0]).toMatch(/^gatehouse\.csrf=s%3A.*HttpOnly.*SameSite=Lax/i);
+      expect(await countSessions()).toBe(sessionsBefore);
+      // The token only works with its cookie: the same form posted from another browser is refused.
+      const page = await agent.get('/signin');
+      const token = csrfTokenIn(page.text);
+      const { email } = await signUp(t.app);
+      const beforeSignIn = await countSessions();
+      await request(t.app).post('/signin').type('form').send({ email, password: goodPassword, _csrf: token }).expect(403);
+      const signedIn = await agent.post('/signin').type('form').send({ email, password: goodPassword, _csrf: token });
+      expect(signedIn.status).toBe(303);
+      expect(await countSessions()).toBe(beforeSignIn + 1);
     });
 
     it('when a reader signs out, then the server-side session is gone even for a replayed cookie', async () => {

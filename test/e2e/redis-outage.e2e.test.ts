@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { describeWithServices } from '../support/services';
-import { goodPassword, signUp, submitForm } from '../support/http';
+import { csrfTokenIn, goodPassword, signUp, submitForm } from '../support/http';
 import { TestRedisServer } from '../support/redis-server';
 import { makeFixtureContent } from '../support/fixture-content';
 import { defaultMeterSettings } from '../../src/meter/meter-settings';
@@ -63,8 +63,11 @@ describeWithServices('when Redis goes away (production mode)', () => {
     const ready = await request(t.app).get('/readyz').expect(503);
     expect(ready.body.checks).toEqual({ database: 'ok', redis: 'down' });
 
-    // Signing in needs the session store: a readable 503 at the form, not a 500 or a 403 later.
-    const signin = await request(t.app).get('/signin').timeout(withinOneSecond);
+    // The form needs no store (its CSRF token is in a signed cookie); signing in does: a
+    // readable 503, not a 500 or a 403.
+    const signinAgent = request.agent(t.app);
+    const form = await signinAgent.get('/signin').timeout(withinOneSecond).expect(200);
+    const signin = await signinAgent.post('/signin').type('form').send({ email, password: goodPassword, _csrf: csrfTokenIn(form.text) }).timeout(withinOneSecond);
     expect(signin.status).toBe(503);
     expect(signin.headers['retry-after']).toBe('30');
     expect(signin.text).toContain('Please try again in a minute');
