@@ -8,6 +8,7 @@ import { openDatabase, type DatabaseHandle } from './store/database';
 import { openRedis } from './store/redis';
 import { SqlSessionStore } from './store/session-store.sql';
 import { ResilientSessionStore } from './store/session-store.resilient';
+import { LifetimeSessionStore } from './store/session-store.lifetime';
 import { IndexedRedisSessionStore, type AccountSessions } from './store/session-store.redis';
 import { AccountsRepository } from './auth/accounts.repository';
 import { AccountsService } from './auth/accounts.service';
@@ -107,13 +108,16 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       redis = openRedis(config.redisUrl, { sentinels: config.redisSentinels, sentinelPassword: config.redisSentinelPassword });
       await redis.connect();
     }
+    const sessionClock = options.clock ? () => options.clock!().getTime() : Date.now;
     // Redis sessions are not touched on each view (that would cost a round trip per page):
     // a session lives SESSION_MAX_AGE_DAYS from its last change.
     const innerStore =
       redis === undefined
-        ? new SqlSessionStore(database.db, { defaultMaxAgeMs: config.sessionMaxAgeMs })
+        ? new SqlSessionStore(database.db, { defaultMaxAgeMs: config.sessionMaxAgeMs, now: sessionClock })
         : new IndexedRedisSessionStore(redis, { prefix: config.redisKeyPrefix, ttlSeconds: config.sessionMaxAgeMs / 1000 });
-    const sessionStore: Store = new ResilientSessionStore(innerStore, logger);
+    const sessionStore: Store = new ResilientSessionStore(new LifetimeSessionStore(innerStore, { absoluteMaxAgeMs: config.sessionAbsoluteMaxAgeMs, clock: sessionClock }), logger);
+    // Expired rows go on a schedule, not only when someone signs in.
+    if (innerStore instanceof SqlSessionStore) innerStore.startPurging();
     const accountSessions: AccountSessions = innerStore;
     const accountsRepository = new AccountsRepository(database.db);
     const policies = new PoliciesRepository(database.db);
@@ -206,6 +210,7 @@ export async function buildDeps(config: Config & { readonly sessionSecret: strin
       funnel,
       async close() {
         meterPruner.stop();
+        if (innerStore instanceof SqlSessionStore) innerStore.stopPurging();
         await funnel.close();
         redis?.disconnect();
         await database.close();

@@ -51,6 +51,7 @@ const environmentSchema = z
       message: 'must be at least 32 characters',
     }),
     SESSION_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(400).default(30),
+    SESSION_ABSOLUTE_DAYS: z.coerce.number().int().min(1).max(400).default(90),
     CONTENT_DIR: optionalString,
     STRIPE_SECRET_KEY: optionalString,
     STRIPE_WEBHOOK_SECRET: optionalString,
@@ -99,7 +100,10 @@ export interface Config {
   readonly redisKeyPrefix: string;
   /** Undefined on the embedded default until main.ts loads or creates one in DATA_DIR. */
   readonly sessionSecret: string | undefined;
+  /** How long a session lives since its last use. */
   readonly sessionMaxAgeMs: number;
+  /** How long a session lives since its sign-in, however active (ASVS 7.3.2). */
+  readonly sessionAbsoluteMaxAgeMs: number;
   readonly contentDir: string;
   readonly stripe: {
     readonly secretKey: string | undefined;
@@ -154,6 +158,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     sessionSecret: e.SESSION_SECRET,
     sessionMaxAgeMs: e.SESSION_MAX_AGE_DAYS * 24 * 60 * 60 * 1000,
+    sessionAbsoluteMaxAgeMs: e.SESSION_ABSOLUTE_DAYS * 24 * 60 * 60 * 1000,
     contentDir: path.resolve(e.CONTENT_DIR ?? bundledContentDir),
     stripe: Object.freeze({
       secretKey: e.STRIPE_SECRET_KEY,

@@ -81,10 +81,30 @@ export class SqlSessionStore extends session.Store {
     await query.execute();
   }
 
+  private purgeTimer: NodeJS.Timeout | undefined;
+
+  /** Deletes expired sessions every `purgeEveryMs` (an hour), whether or not anyone signs in. */
+  startPurging(): void {
+    if (this.purgeTimer !== undefined) return;
+    this.purgeTimer = setInterval(() => void this.purgeExpired().catch(() => undefined), this.options.purgeEveryMs ?? 60 * 60 * 1000);
+    this.purgeTimer.unref();
+  }
+
+  stopPurging(): void {
+    clearInterval(this.purgeTimer);
+    this.purgeTimer = undefined;
+  }
+
+  /** Deletes every expired session now; returns how many. */
+  async purgeExpired(): Promise<number> {
+    this.lastPurge = this.now();
+    const result = await this.db.deleteFrom('sessions').where('expires_at', '<=', this.lastPurge).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   private async purgeExpiredNowAndThen(): Promise<void> {
     const now = this.now();
     if (now - this.lastPurge < (this.options.purgeEveryMs ?? 60 * 60 * 1000)) return;
-    this.lastPurge = now;
-    await this.db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+    await this.purgeExpired();
   }
 }

@@ -2,6 +2,7 @@ import type { SessionData, Store } from 'express-session';
 import { IndexedRedisSessionStore, type AccountSessions } from '../../src/store/session-store.redis';
 import type Redis from 'ioredis';
 import { SqlSessionStore } from '../../src/store/session-store.sql';
+import { LifetimeSessionStore } from '../../src/store/session-store.lifetime';
 import { openRedis } from '../../src/store/redis';
 import { openTestDatabase, type TestDatabase } from '../support/databases';
 import { describeWithServices, haveServices, uniqueName } from '../support/services';
@@ -76,6 +77,28 @@ function contract(name: string) {
     expect(await call((cb) => subject.store.get('never-set', cb))).toBeFalsy();
   });
 
+  it('when a session is older than the absolute lifetime since its sign-in, then it is gone however recently it was used', async () => {
+    let now = Date.now();
+    const lifetime = new LifetimeSessionStore(subject.store, { absoluteMaxAgeMs: 60_000, clock: () => now });
+    const signedInAt = now;
+    await call((cb) => lifetime.set('sid-abs', sessionData(3_600_000, { authAt: signedInAt, passport: { user: 'acc-abs' } }), cb));
+    now += 30_000;
+    // Used again: the idle expiry moves on, the absolute end does not.
+    await call((cb) => lifetime.set('sid-abs', sessionData(3_600_000, { authAt: signedInAt, passport: { user: 'acc-abs' } }), cb));
+    expect(await call((cb) => lifetime.get('sid-abs', cb))).toBeTruthy();
+    now += 31_000;
+    expect(await call((cb) => lifetime.get('sid-abs', cb))).toBeFalsy();
+    expect(await call((cb) => subject.store.get('sid-abs', cb))).toBeFalsy();
+  });
+
+  it('when a session is stored, then the store itself expires it at the absolute end, not at the cookie\'s', async () => {
+    const lifetime = new LifetimeSessionStore(subject.store, { absoluteMaxAgeMs: 1_000, clock: Date.now });
+    await call((cb) => lifetime.set('sid-clamp', sessionData(3_600_000, { authAt: Date.now() }), cb));
+    expect(await call((cb) => subject.store.get('sid-clamp', cb))).toBeTruthy();
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await call((cb) => subject.store.get('sid-clamp', cb))).toBeFalsy();
+  });
+
   it('when every session of an account is ended, then only the one kept and other accounts\' survive', async () => {
     for (const sid of ['acc-s1', 'acc-s2', 'acc-s3']) await call((cb) => subject.store.set(sid, sessionData(60_000, { passport: { user: 'acc-x' } }), cb));
     await call((cb) => subject.store.set('acc-other', sessionData(60_000, { passport: { user: 'acc-y' } }), cb));
@@ -86,6 +109,22 @@ function contract(name: string) {
     expect(await call((cb) => subject.store.get('acc-s2', cb))).toBeFalsy();
   });
 }
+
+describe('session store: expired sessions are purged on a schedule (SQL store)', () => {
+  it('when sessions have expired, then purgeExpired deletes their rows and keeps live ones', async () => {
+    const database = await openTestDatabase('sqlite');
+    let now = Date.UTC(2026, 11, 1);
+    const store = new SqlSessionStore(database.handle.db, { defaultMaxAgeMs: 60_000, now: () => now });
+    const at = (ms: number) => ({ cookie: { originalMaxAge: ms, expires: new Date(now + ms), httpOnly: true, path: '/' } }) as unknown as SessionData;
+    await call((cb) => store.set('old', at(1_000), cb));
+    await call((cb) => store.set('live', at(60_000), cb));
+    now += 2_000;
+    expect(await store.purgeExpired()).toBe(1);
+    const left = await database.handle.db.selectFrom('sessions').select('sid').execute();
+    expect(left.map((r) => r.sid)).toEqual(['live']);
+    await database.close();
+  });
+});
 
 describe('session store contract: touch (SQL store)', () => {
   it('when a session is touched, then its life is extended', async () => {
