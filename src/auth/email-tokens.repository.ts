@@ -44,6 +44,9 @@ export class EmailTokensRepository {
         created_at: input.now.toISOString(),
       })
       .execute();
+    // Links are kept a day past their expiry (to answer "already used"), then go with their
+    // email addresses, many of which never become accounts.
+    await this.db.deleteFrom('email_tokens').where('expires_at', '<', new Date(input.now.getTime() - 24 * 60 * 60 * 1000).toISOString()).execute();
     return { token, code };
   }
 
