@@ -1,38 +1,16 @@
 import express, { type Express, type Router } from 'express';
 import session from 'express-session';
 import cookieParser from 'cookie-parser';
-import pinoHttp from 'pino-http';
-import { randomUUID } from 'node:crypto';
-import type { AppDeps } from './composition';
+import { sql } from 'kysely';
+import type { Gatehouse } from './composition';
 import { publicDir, viewsDir } from './config/paths';
 import { useEtaViews } from './http/views';
 import { securityHeaders } from './http/security';
-import { buildCsrf } from './http/csrf';
-import { adminApiNotFound, errorHandler, notFound } from './http/errors';
-import { loggablePath } from './http/log-paths';
+import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './http/health.controller';
-import { buildPassport } from './auth/passport';
-import { authRoutes } from './auth/auth.controller';
-import { signinLinkRoutes } from './auth/signin-links.controller';
-import { emailVerificationRoutes } from './auth/email-verification.controller';
-import { articleRoutes } from './articles/articles.controller';
-import { policyRoutes } from './consent/policies.controller';
-import { accountRoutes } from './account/account.controller';
-import { accessApiRoutes } from './meter/access-api.controller';
-import { buildReaderOf } from './meter/reader-of';
-import { requireAdmin } from './admin/admin-auth';
-import { adminApiRoutes } from './admin/admin-api.controller';
-import { adminPageRoutes } from './admin/admin-page.controller';
-import { stripeWebhookRoutes } from './billing/stripe-webhook.controller';
-import { billingRoutes } from './billing/billing.controller';
-import { adminPlansApiRoutes } from './admin/admin-plans.controller';
-import { passwordRoutes } from './auth/password.controller';
-import { reacceptRoutes } from './consent/reaccept.controller';
-import { adminPoliciesApiRoutes } from './admin/admin-policies.controller';
-import { adminConsentsRoutes } from './admin/admin-consents.controller';
+import { requestLog } from './http/request-log';
 
 const sessionCookieName = 'gatehouse.sid';
-const requestIdPattern = /^[\w.:-]{1,128}$/;
 const personalPaths = /^\/(account|admin|signin|signup|signout|password|policies\/accept|subscribe|billing)(\/|$)/;
 
 export interface AppOptions {
@@ -40,9 +18,9 @@ export interface AppOptions {
   readonly extraRoutes?: Router;
 }
 
-/** Wires middleware and routes; never listens (main.ts and the tests do). */
-export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
-  const { config } = deps;
+/** Wires middleware and each module's routes; never listens (main.ts and the tests do). */
+export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Express {
+  const { config, csrf } = gatehouse;
   const https = config.publicUrl.protocol === 'https:';
   const app = express();
   app.disable('x-powered-by');
@@ -53,57 +31,41 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.locals.siteName = config.siteName;
   useEtaViews(app, viewsDir, config.nodeEnv === 'production');
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Cookies and credentials never reach the log.
-      serializers: {
-        // No query strings, and no reset token from the path.
-        req: (req: { id: unknown; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: loggablePath(req.url),
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(requestLog(gatehouse.logger));
   const stripeHosts = ['https://checkout.stripe.com', 'https://billing.stripe.com'];
   if (config.stripe.apiUrl) stripeHosts.push(config.stripe.apiUrl.origin);
-  app.use(deps.metrics.middleware());
+  app.use(gatehouse.metrics.middleware());
   app.use(securityHeaders({ https, formTargets: stripeHosts }));
   app.use('/static', express.static(publicDir, { maxAge: config.nodeEnv === 'production' ? '1d' : 0 }));
-  app.use(healthRoutes(deps));
+  const { database, redis } = gatehouse;
+  app.use(
+    healthRoutes({
+      metrics: gatehouse.metrics,
+      checks: { database: () => sql`select 1`.execute(database.db), ...(redis ? { redis: () => redis.ping() } : {}) },
+    }),
+  );
   // Before the body parsers: the webhook's signature covers the raw body.
-  app.use(stripeWebhookRoutes(deps.stripe, config.stripe.webhookSecret, deps.stripeWebhooks));
+  app.use(gatehouse.billing.webhookRoutes);
 
   // Policy versions may run to 200,000 characters (the schema's bound); every other body is small.
   app.use(['/admin/api/policies', '/admin/policies'], express.urlencoded({ extended: false, limit: '2mb', parameterLimit: 50 }), express.json({ limit: '2mb' }));
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '64kb' }));
-  // Signs the anonymous reader cookie with the session secret.
+  // Signs the anonymous reader and CSRF cookies with the session secret.
   app.use(cookieParser(config.sessionSecret));
   app.use(
     session({
       name: sessionCookieName,
       secret: config.sessionSecret,
-      store: deps.sessionStore,
+      store: gatehouse.sessionStore,
       resave: false,
       saveUninitialized: false,
       proxy: config.trustProxy !== false ? true : undefined,
       cookie: { httpOnly: true, sameSite: 'lax', secure: https, maxAge: config.sessionMaxAgeMs },
     }),
   );
-  const passport = buildPassport(deps.accounts);
-  app.use(passport.initialize());
-  app.use(passport.session());
-  const csrf = buildCsrf({ secure: https });
+  app.use(gatehouse.auth.passport.initialize);
+  app.use(gatehouse.auth.passport.session);
   // The admin API authenticates first (401 before anything else) and then checks CSRF for
   // session callers itself; every other state-changing request needs the token here.
   // POST /subscribe from a reader who is not signed in changes nothing (it redirects to
@@ -118,9 +80,6 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   // need another rule set their own.
   app.use((req, res, next) => {
     if (req.user !== undefined || personalPaths.test(req.path)) res.set('Cache-Control', 'private, no-store');
-    next();
-  });
-  app.use((req, res, next) => {
     res.locals.account = req.user;
     res.locals.currentPath = req.originalUrl;
     // Made on demand by the layout's sign-out form: anonymous readers get no session.
@@ -128,23 +87,16 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
     next();
   });
 
-  const reaccept = reacceptRoutes(deps.consent, csrf);
-  app.use(reaccept.gate);
-  app.use(reaccept.routes);
+  app.use(gatehouse.consent.reacceptGate);
+  app.use(gatehouse.consent.routes);
   if (options.extraRoutes) app.use(options.extraRoutes);
-  app.use(articleRoutes({ source: deps.articles, gate: deps.gate, publicUrl: config.publicUrl, billing: deps.billing, plans: deps.plans, newReaders: deps.newReaders, clock: deps.clock }));
-  app.use(billingRoutes({ billing: deps.billing, plans: deps.plans, accounts: deps.accountsRepository, csrf }));
-  app.use(accessApiRoutes(deps.articles, deps.gate, deps.accountsRepository, buildReaderOf({ newReaders: deps.newReaders, clock: deps.clock, secureCookies: https })));
-  app.use(authRoutes({ accounts: deps.accounts, passport, throttle: deps.throttle, csrf, gate: deps.gate, funnel: deps.funnel, passwordMinLength: config.passwordMinLength, clock: deps.clock, emailVerification: deps.emailVerification }));
-  app.use(signinLinkRoutes({ links: deps.signinLinks, csrf, gate: deps.gate, funnel: deps.funnel, clock: deps.clock }));
-  app.use(emailVerificationRoutes({ verification: deps.emailVerification, csrf }));
-  app.use(passwordRoutes({ passwords: deps.passwords, csrf, passwordMinLength: config.passwordMinLength }));
-  app.use(policyRoutes(deps.policies));
-  app.use('/admin/api', requireAdmin(deps.accountsRepository, deps.apiKeys, 'api', csrf, deps.clock), adminApiRoutes(deps.meterSettings, deps.funnel), adminPlansApiRoutes(deps.plans), adminPoliciesApiRoutes(deps.consent), adminConsentsRoutes(deps.database.db), adminApiNotFound);
-  app.use('/admin', requireAdmin(deps.accountsRepository, deps.apiKeys, 'page', csrf, deps.clock), adminPageRoutes(deps.meterSettings, deps.plans, deps.consent, deps.funnel, csrf));
-  app.use(accountRoutes(deps.policies, deps.accountsRepository, deps.billingRepository, deps.plans, deps.billing, deps.passwords, deps.accountDeletion, deps.emailVerification));
+  app.use(gatehouse.articles.routes);
+  app.use(gatehouse.billing.routes);
+  app.use(gatehouse.auth.routes);
+  app.use(gatehouse.admin.routes);
+  app.use(gatehouse.account.routes);
 
   app.use(notFound);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(gatehouse.logger));
   return app;
 }

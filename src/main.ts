@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import pino from 'pino';
 import { ConfigError, parseConfig } from './config/config';
 import { resolveSessionSecret } from './config/session-secret';
-import { buildDeps } from './composition';
+import { buildGatehouse } from './composition';
 import { createApp } from './app';
 import { migrateToLatest, pendingMigrations } from './store/migrate';
 
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   }
   const config = resolveSessionSecret(parsed);
   const logger = pino({ level: config.logLevel });
-  const deps = await buildDeps(config, { logger });
+  const deps = await buildGatehouse(config, { logger });
 
   if (deps.database.dialect === 'sqlite') {
     const applied = await migrateToLatest(deps.database.db);
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   }
 
   // Loaded now so that the first article views need no query.
-  await deps.meterSettings.reload();
+  await deps.meter.settings.reload();
   const app = createApp(deps);
   const server: Server = app.listen(config.port, () => {
     const mode = deps.database.dialect === 'sqlite' ? `embedded (${config.dataDir})` : 'production (PostgreSQL + Redis)';

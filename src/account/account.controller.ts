@@ -1,21 +1,20 @@
-import { Router, type Request, type RequestHandler } from 'express';
-import { documentTitles as titles, type PoliciesRepository } from '../consent/policies.repository';
-import type { AccountsRepository } from '../auth/accounts.repository';
-import { logOutAndDestroy } from '../auth/passport';
-import type { BillingRepository } from '../billing/billing.repository';
-import type { PlansService } from '../billing/plans';
-import type { BillingService } from '../billing/billing.service';
-import { PasswordRejected, recentSignInMs, type PasswordsService } from '../auth/passwords.service';
-import { emailSchema } from '../auth/email';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { AccountDeletion } from './account-deletion';
-import { EmailChangeRejected, type EmailVerificationService } from '../auth/email-verification.service';
+import type { Clock } from '../config/clock';
+import { EmailChangeRejected, PasswordRejected, emailSchema, logOutAndDestroy, recentSignInMs, type Account, type EmailVerificationService, type PasswordsService } from '../auth/auth.module';
+import { documentTitles as titles } from '../consent/consent.module';
 import { clientAddress, networkOf } from '../http/network';
+import type { AccountDeletion } from './account-deletion';
+import type { AccountService } from './account.service';
+import type { AccountReaderOf } from './ports';
 
-
-/** Whether this session signed in within the last minutes (the proof for passwordless accounts). */
-function recentSignIn(req: Request): boolean {
-  return Date.now() - (req.session.authAt ?? 0) < recentSignInMs;
+export interface AccountRoutesDeps {
+  readonly service: AccountService;
+  readonly deletion: Pick<AccountDeletion, 'delete'>;
+  readonly passwords: Pick<PasswordsService, 'changePassword' | 'confirm'>;
+  readonly emailVerification: Pick<EmailVerificationService, 'requestChange'>;
+  readonly readerOf: AccountReaderOf;
+  readonly clock: Clock;
 }
 
 export const requireSignIn: RequestHandler = (req, res, next) => {
@@ -23,23 +22,24 @@ export const requireSignIn: RequestHandler = (req, res, next) => {
   res.redirect(303, `/signin?returnTo=${encodeURIComponent(req.originalUrl)}`);
 };
 
-export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRepository, billingRepository: BillingRepository, plans: PlansService, billing: BillingService, passwords: PasswordsService, deletion: AccountDeletion, emailVerification: EmailVerificationService): Router {
-  const router = Router();
-  const field = z.string().max(4096).optional();
+const field = z.string().max(4096).optional();
 
-  async function renderAccount(req: import('express').Request, res: import('express').Response, status: number, extra: Record<string, unknown> = {}) {
-    const consents = await policies.consentsOf(req.user!.id);
-    const [subscription] = await billingRepository.subscriptionsOf(req.user!.id);
-    const plan = subscription?.priceId ? await plans.find(subscription.priceId) : undefined;
+/** `/account*` pages and the data export, and `GET /api/me`. */
+export function accountRoutes(deps: AccountRoutesDeps): Router {
+  const router = Router();
+  const { service, passwords } = deps;
+
+  /** Whether this session signed in within the last minutes (the proof for passwordless accounts). */
+  const recentSignIn = (req: Request) => deps.clock() - (req.session.authAt ?? 0) < recentSignInMs;
+  const proofOf = (req: Request, password: string) => ({ accountId: req.user!.id, password, network: networkOf(clientAddress(req)), recentSignIn: recentSignIn(req) });
+
+  async function renderAccount(req: Request, res: Response, status: number, extra: Record<string, unknown> = {}) {
+    const page = await service.page(req.user!.id);
     const changed = req.query.changed;
     res.status(status).render('account', {
       title: 'Your account',
-      consents,
+      ...page,
       documentTitles: titles,
-      subscription,
-      planName: plan?.name ?? subscription?.priceId,
-      hasCustomer: (await billingRepository.customerOf(req.user!.id)) !== undefined,
-      billingConfigured: billing.configured,
       notice: changed === 'password' ? 'Your password has been changed. Other devices have been signed out.' : changed === 'email' ? 'Your email address has been changed. Other devices have been signed out.' : undefined,
       errors: {},
       ...extra,
@@ -48,7 +48,7 @@ export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRe
 
   /** The signed-in account, or a fresh sign-in when it no longer exists. */
   const loadAccount: RequestHandler = async (req, res, next) => {
-    const account = await accounts.findById(req.user!.id);
+    const account = await service.account(req.user!.id);
     if (account === undefined) {
       await logOutAndDestroy(req);
       return res.redirect(303, '/signin');
@@ -64,7 +64,7 @@ export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRe
     const current = form.success ? (form.data.currentPassword ?? '') : '';
     const next = form.success ? (form.data.newPassword ?? '') : '';
     try {
-      await passwords.changePassword(req.user!.id, current, next, req.sessionID, networkOf(clientAddress(req)), recentSignIn(req));
+      await passwords.changePassword(proofOf(req, current), next, req.sessionID);
     } catch (error) {
       if (!(error instanceof PasswordRejected)) throw error;
       return renderAccount(req, res, 400, { errors: { [error.field === 'currentPassword' ? 'currentPassword' : 'newPassword']: error.message } });
@@ -79,12 +79,12 @@ export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRe
   router.post('/account/delete', requireSignIn, loadAccount, async (req, res) => {
     const form = z.object({ password: field }).safeParse(req.body ?? {});
     try {
-      await passwords.confirm(req.user!.id, form.success ? (form.data.password ?? '') : '', networkOf(clientAddress(req)), recentSignIn(req));
+      await passwords.confirm(proofOf(req, form.success ? (form.data.password ?? '') : ''));
     } catch (error) {
       if (!(error instanceof PasswordRejected)) throw error;
-      return res.status(400).render('account-delete', { title: 'Delete your account', errors: { password: res.locals.accountDetails.hasPassword ? 'That is not your password.' : error.message } });
+      return res.status(400).render('account-delete', { title: 'Delete your account', errors: { password: (res.locals.accountDetails as Account).hasPassword ? 'That is not your password.' : error.message } });
     }
-    await deletion.delete(req.user!.id);
+    await deps.deletion.delete(req.user!.id);
     await logOutAndDestroy(req);
     res.clearCookie(req.app.get('session cookie name') as string);
     res.render('account-deleted', { title: 'Your account has been deleted', account: undefined });
@@ -95,9 +95,9 @@ export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRe
     const email = emailSchema.safeParse(form.success ? (form.data.newEmail ?? '') : '');
     if (!email.success) return renderAccount(req, res, 400, { errors: { newEmail: email.error.issues[0]?.message ?? 'Enter a valid email address.' } });
     try {
-      await passwords.confirm(req.user!.id, form.success ? (form.data.password ?? '') : '', networkOf(clientAddress(req)), recentSignIn(req));
+      await passwords.confirm(proofOf(req, form.success ? (form.data.password ?? '') : ''));
       // The change waits for the link mailed to the new address (SPEC section 6).
-      await emailVerification.requestChange(req.user!.id, email.data);
+      await deps.emailVerification.requestChange(req.user!.id, email.data);
     } catch (error) {
       if (error instanceof EmailChangeRejected) return renderAccount(req, res, 400, { errors: { newEmail: error.message } });
       if (!(error instanceof PasswordRejected)) throw error;
@@ -106,27 +106,17 @@ export function accountRoutes(policies: PoliciesRepository, accounts: AccountsRe
     await renderAccount(req, res, 200, { notice: `We have sent a link to ${email.data}. Your email address changes when you follow it; until then it stays as it is.` });
   });
 
-  router.get('/account/data.json', requireSignIn, loadAccount, async (req, res) => {
-    const account = res.locals.accountDetails as import('../auth/accounts.repository').Account;
-    const consents = await policies.consentsOf(account.id);
+  router.get('/account/data.json', requireSignIn, loadAccount, async (_req, res) => {
+    const data = await service.dataExport(res.locals.accountDetails as Account);
     res.attachment('gatehouse-account-data.json');
-    res.json({
-      exportedAt: new Date().toISOString(),
-      account: { id: account.id, email: account.email, createdAt: account.createdAt },
-      subscriptions: (await billingRepository.subscriptionsOf(account.id)).map((s) => ({
-        status: s.status,
-        priceId: s.priceId,
-        currentPeriodEnd: s.currentPeriodEnd,
-        cancelAtPeriodEnd: s.cancelAtPeriodEnd,
-      })),
-      consents: consents.map((c) => ({
-        document: c.document,
-        version: c.policyVersion,
-        wording: c.wording,
-        method: c.method,
-        acceptedAt: c.acceptedAt,
-      })),
-    });
+    res.json(data);
+  });
+
+  // The same reader the pages see, counting nothing (SPEC section 5).
+  router.get('/api/me', async (req, res) => {
+    const me = await service.me(await deps.readerOf(req, res, 'peek'));
+    res.set('Cache-Control', 'private, no-store');
+    res.json(me);
   });
 
   return router;

@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import { parseMeterSettings } from '../meter/meter-settings';
-import type { MeterSettingsService } from '../meter/meter-settings.service';
+import { parseMeterSettings } from '../meter/meter.module';
 import { sendFieldErrors } from '../http/validation';
-import type { FunnelRecorder } from '../funnel/funnel-recorder';
-import { parseFunnelRange } from '../funnel/funnel-range';
+import { parseFunnelRange } from '../funnel/funnel.module';
+import type { Clock } from '../config/clock';
+import type { FunnelReports, MeterSettingsAdmin } from './ports';
 
 /** The JSON admin API (SPEC section 9); mounted behind requireAdmin. */
-export function adminApiRoutes(meterSettings: MeterSettingsService, funnel: FunnelRecorder): Router {
+export function adminApiRoutes(meterSettings: MeterSettingsAdmin, funnel: FunnelReports, clock: Clock): Router {
   const router = Router();
 
   router.get('/meter', async (_req, res) => {
@@ -21,7 +21,7 @@ export function adminApiRoutes(meterSettings: MeterSettingsService, funnel: Funn
   });
 
   router.get('/funnel', async (req, res) => {
-    const range = parseFunnelRange(req.query, funnel.clock());
+    const range = parseFunnelRange(req.query, clock());
     if (!range.ok) return sendFieldErrors(res, 'funnel range', range.fields);
     res.set('Cache-Control', 'no-store');
     res.json(await funnel.report(range.value));

@@ -1,8 +1,9 @@
 import type { Request, RequestHandler } from 'express';
-import type { AccountsRepository } from '../auth/accounts.repository';
 import { AppError } from '../http/app-error';
 import type { ApiKeysRepository } from './api-keys.repository';
 import type { Csrf } from '../http/csrf';
+import type { Clock } from '../config/clock';
+import type { AdminLookup } from './ports';
 
 export function bearerTokenOf(req: Request): string | undefined {
   const header = req.headers.authorization;
@@ -11,15 +12,25 @@ export function bearerTokenOf(req: Request): string | undefined {
   return match?.[1];
 }
 
+/** Admin pages and API calls by session need a sign-in at most this old. */
+export const adminSignInMaxAgeMs = 12 * 60 * 60 * 1000;
+
+export interface RequireAdminDeps {
+  readonly accounts: AdminLookup;
+  readonly keys: Pick<ApiKeysRepository, 'verify'>;
+  /** 'api' answers JSON and takes API keys; 'page' redirects to sign-in. */
+  readonly mode: 'api' | 'page';
+  readonly csrf: Csrf;
+  readonly clock: Clock;
+}
+
 /**
  * Admin API access: `Authorization: Bearer <api key>`, or an admin's session whose
  * state-changing calls carry the CSRF token (`X-CSRF-Token`).
  * 401 without credentials, 403 for a signed-in reader who is not an admin.
  */
-/** Admin pages and API calls by session need a sign-in at most this old. */
-export const adminSignInMaxAgeMs = 12 * 60 * 60 * 1000;
-
-export function requireAdmin(accounts: AccountsRepository, keys: ApiKeysRepository, mode: 'api' | 'page', csrf: Csrf, clock: () => number = Date.now): RequestHandler {
+export function requireAdmin(deps: RequireAdminDeps): RequestHandler {
+  const { accounts, keys, mode, csrf, clock } = deps;
   return async (req, res, next) => {
     if (mode === 'api' && req.headers.authorization !== undefined) {
       const token = bearerTokenOf(req);

@@ -1,10 +1,10 @@
 import { Router } from 'express';
-import type { Db } from '../store/database';
-import { exportFilterSchema, writeConsentsCsv } from '../consent/consents-export';
+import { exportFilterSchema } from '../consent/consent.module';
+import type { ConsentAdmin } from './ports';
 import { fieldErrorsOf, sendFieldErrors } from '../http/validation';
 
 /** GET /admin/api/consents.csv?document=&from=&to= (SPEC section 7); mounted behind requireAdmin. */
-export function adminConsentsRoutes(db: Db): Router {
+export function adminConsentsRoutes(consent: Pick<ConsentAdmin, 'exportCsv'>): Router {
   const router = Router();
   router.get('/consents.csv', async (req, res) => {
     // An empty field from the admin form means "no filter".
@@ -14,7 +14,7 @@ export function adminConsentsRoutes(db: Db): Router {
     res.status(200);
     res.set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="consents.csv"', 'Cache-Control': 'no-store' });
     try {
-      await writeConsentsCsv(db, filter.data, res);
+      await consent.exportCsv(filter.data, res);
       res.end();
     } catch (error) {
       // Headers are gone: cut the response so the client sees an incomplete download.

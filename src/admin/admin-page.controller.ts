@@ -1,16 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { parseMeterSettings, type FieldErrors, type MeterSettings } from '../meter/meter-settings';
-import type { MeterSettingsService } from '../meter/meter-settings.service';
+import { parseMeterSettings, type MeterSettings } from '../meter/meter.module';
 import type { Csrf } from '../http/csrf';
 import { fieldErrorsOf } from '../http/validation';
-import { plansSchema, type Plan, type PlansService } from '../billing/plans';
-import type { ConsentService } from '../consent/consent.service';
+import { plansSchema, type Plan } from '../billing/billing.module';
 import { policyInputSchema, toPolicy } from './admin-policies.controller';
-import type { FunnelRecorder } from '../funnel/funnel-recorder';
-import { defaultFunnelRange, parseFunnelRange } from '../funnel/funnel-range';
-import { funnelChart } from '../funnel/funnel-chart';
+import { defaultFunnelRange, funnelChart, parseFunnelRange } from '../funnel/funnel.module';
 import { isStoreOutage } from '../store/store-errors';
+import type { Clock } from '../config/clock';
+import type { ConsentAdmin, FieldErrors, FunnelReports, MeterSettingsAdmin, PlansAdmin } from './ports';
 
 /** "price_id | name | description" per line, as typed in the form. */
 function parsePlanLines(text: string): unknown[] {
@@ -69,14 +67,33 @@ function toForm(settings: MeterSettings): MeterForm {
   };
 }
 
+export interface AdminPageDeps {
+  readonly meterSettings: MeterSettingsAdmin;
+  readonly plans: PlansAdmin;
+  readonly consent: ConsentAdmin;
+  readonly funnel: FunnelReports;
+  readonly csrf: Csrf;
+  readonly clock: Clock;
+}
+
+/** What one render of the admin page shows besides the meter form. */
+interface AdminView {
+  readonly errors?: FieldErrors;
+  readonly saved?: boolean;
+  /** The plans as typed, when they could not be saved; else the stored ones. */
+  readonly plansForm?: { text: string; error?: string };
+  readonly policyForm?: { values: Record<string, string>; errors: FieldErrors };
+}
+
 /** The HTML console for the same settings as the API; mounted behind requireAdmin. */
-export function adminPageRoutes(meterSettings: MeterSettingsService, plans: PlansService, consent: ConsentService, funnel: FunnelRecorder, csrf: Csrf): Router {
+export function adminPageRoutes(deps: AdminPageDeps): Router {
+  const { meterSettings, plans, consent, funnel, csrf, clock } = deps;
   const router = Router();
 
   /** The funnel section: its range from the query (bad dates shown as field errors), and the figures unless their store is down. */
   async function funnelSection(req: Request) {
-    const parsed = parseFunnelRange(req.method === 'GET' ? req.query : {}, funnel.clock());
-    const range = parsed.ok ? parsed.value : defaultFunnelRange(funnel.clock());
+    const parsed = parseFunnelRange(req.method === 'GET' ? req.query : {}, clock());
+    const range = parsed.ok ? parsed.value : defaultFunnelRange(clock());
     // A bad date stays in its field, as typed, beside its error; the figures are the default range's.
     const shown = parsed.ok ? range : { from: String(req.query.from ?? ''), to: String(req.query.to ?? '') };
     const errors = parsed.ok ? {} : parsed.fields;
@@ -89,16 +106,8 @@ export function adminPageRoutes(meterSettings: MeterSettingsService, plans: Plan
     }
   }
 
-  async function render(
-    req: Request,
-    res: Response,
-    status: number,
-    form: MeterForm,
-    errors: FieldErrors,
-    saved = false,
-    plansForm?: { text: string; error?: string },
-    policyForm: { values: Record<string, string>; errors: FieldErrors } = { values: {}, errors: {} },
-  ) {
+  async function render(req: Request, res: Response, status: number, form: MeterForm, view: AdminView = {}) {
+    const { errors = {}, saved = false, plansForm, policyForm = { values: {}, errors: {} } } = view;
     res.status(status).render('admin', {
       title: 'Publisher admin',
       form,
@@ -107,7 +116,7 @@ export function adminPageRoutes(meterSettings: MeterSettingsService, plans: Plan
       savedPlans: req.query.saved === 'plans',
       savedPolicy: req.query.saved === 'policy',
       plansForm: plansForm ?? { text: plansText(await plans.list()) },
-      policies: [...(await consent.policies(0))].reverse(),
+      policies: [...(await consent.versions())].reverse(),
       policyForm,
       funnel: await funnelSection(req),
       csrfToken: csrf.token(req),
@@ -121,16 +130,16 @@ export function adminPageRoutes(meterSettings: MeterSettingsService, plans: Plan
     const parsed = policyInputSchema.safeParse(input);
     const current = toForm((await meterSettings.current()).value);
     if (!parsed.success) {
-      return render(req, res, 400, current, {}, false, undefined, { values, errors: fieldErrorsOf(parsed.error) });
+      return render(req, res, 400, current, { policyForm: { values, errors: fieldErrorsOf(parsed.error) } });
     }
-    if (!(await consent.publish(toPolicy(parsed.data)))) {
-      return render(req, res, 409, current, {}, false, undefined, { values, errors: { version: 'already exists for this document; versions are never replaced' } });
+    if (!(await consent.publish(toPolicy(parsed.data, clock())))) {
+      return render(req, res, 409, current, { policyForm: { values, errors: { version: 'already exists for this document; versions are never replaced' } } });
     }
     res.redirect(303, '/admin?saved=policy#policies');
   });
 
   router.get('/', async (req, res) => {
-    await render(req, res, 200, toForm((await meterSettings.reload()).value), {}, req.query.saved === '1');
+    await render(req, res, 200, toForm((await meterSettings.reload()).value), { saved: req.query.saved === '1' });
   });
 
   router.post('/plans', async (req, res) => {
@@ -138,7 +147,7 @@ export function adminPageRoutes(meterSettings: MeterSettingsService, plans: Plan
     const parsed = plansSchema.safeParse(parsePlanLines(text));
     if (!parsed.success) {
       const error = parsed.error.issues.map((i) => `line ${typeof i.path[0] === 'number' ? i.path[0] + 1 : '?'}: ${String(i.path[1] ?? 'plan')} ${i.message}`).join('; ');
-      return render(req, res, 400, toForm((await meterSettings.current()).value), {}, false, { text, error });
+      return render(req, res, 400, toForm((await meterSettings.current()).value), { plansForm: { text, error } });
     }
     await plans.replace(parsed.data);
     res.redirect(303, '/admin?saved=plans');
@@ -146,7 +155,7 @@ export function adminPageRoutes(meterSettings: MeterSettingsService, plans: Plan
 
   router.post('/meter', async (req, res) => {
     const form = formSchema.safeParse(req.body ?? {});
-    if (!form.success) return render(req, res, 400, toForm((await meterSettings.current()).value), { form: 'The form could not be read.' });
+    if (!form.success) return render(req, res, 400, toForm((await meterSettings.current()).value), { errors: { form: 'The form could not be read.' } });
     const f = form.data;
     const sections = parseSections(f.sections);
     // Settings the form does not show are kept as they are.
@@ -165,7 +174,7 @@ export function adminPageRoutes(meterSettings: MeterSettingsService, plans: Plan
     const parsed = parseMeterSettings(candidate);
     const errors: FieldErrors = parsed.ok ? {} : { ...parsed.fields };
     if (typeof sections === 'string') errors.sections = sections;
-    if (!parsed.ok || typeof sections === 'string') return render(req, res, 400, f, errors);
+    if (!parsed.ok || typeof sections === 'string') return render(req, res, 400, f, { errors });
     await meterSettings.replace(parsed.value);
     res.redirect(303, '/admin?saved=1');
   });

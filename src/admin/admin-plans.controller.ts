@@ -1,9 +1,10 @@
 import { Router } from 'express';
-import { plansSchema, type PlansService } from '../billing/plans';
+import { plansSchema } from '../billing/billing.module';
+import type { PlansAdmin } from './ports';
 import { fieldErrorsOf, sendFieldErrors } from '../http/validation';
 
 /** GET/PUT /admin/api/plans (SPEC section 9); mounted behind requireAdmin. */
-export function adminPlansApiRoutes(plans: PlansService): Router {
+export function adminPlansApiRoutes(plans: PlansAdmin): Router {
   const router = Router();
   router.get('/plans', async (_req, res) => {
     res.set('Cache-Control', 'no-store');

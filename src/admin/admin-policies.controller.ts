@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { ConsentService } from '../consent/consent.service';
-import { policyDocuments, type Policy } from '../consent/policies.repository';
+import { policyDocuments, type Policy } from '../consent/consent.module';
+import type { Clock } from '../config/clock';
+import type { ConsentAdmin } from './ports';
 import { fieldErrorsOf, sendFieldErrors } from '../http/validation';
 
 export const policyInputSchema = z
@@ -13,21 +14,22 @@ export const policyInputSchema = z
   })
   .strict();
 
-export function toPolicy(input: z.infer<typeof policyInputSchema>, now: Date = new Date()): Policy {
-  return { document: input.document, version: input.version, body: input.body, effectiveAt: new Date(input.effectiveAt ?? now.toISOString()).toISOString() };
+/** A version without a date takes effect now. */
+export function toPolicy(input: z.infer<typeof policyInputSchema>, nowMs: number): Policy {
+  return { document: input.document, version: input.version, body: input.body, effectiveAt: new Date(input.effectiveAt ?? nowMs).toISOString() };
 }
 
 /** GET/POST /admin/api/policies (SPEC section 9); mounted behind requireAdmin. */
-export function adminPoliciesApiRoutes(consent: ConsentService): Router {
+export function adminPoliciesApiRoutes(consent: ConsentAdmin, clock: Clock): Router {
   const router = Router();
   router.get('/policies', async (_req, res) => {
     res.set('Cache-Control', 'no-store');
-    res.json(await consent.policies(0));
+    res.json(await consent.versions());
   });
   router.post('/policies', async (req, res) => {
     const parsed = policyInputSchema.safeParse(req.body);
     if (!parsed.success) return sendFieldErrors(res, 'policy', fieldErrorsOf(parsed.error));
-    const policy = toPolicy(parsed.data);
+    const policy = toPolicy(parsed.data, clock());
     if (!(await consent.publish(policy))) {
       res.status(409).json({ error: `${policy.document} already has a version "${policy.version}"; versions are never replaced.` });
       return;

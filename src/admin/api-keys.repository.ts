@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Clock } from '../config/clock';
 import type { Db } from '../store/database';
 
 export interface ApiKeySummary {
@@ -14,13 +15,16 @@ function hashKey(key: string): string {
 }
 
 export class ApiKeysRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
 
   /** Creates a key and returns it; only its hash is stored, so it is shown this once. */
-  async create(label: string, now: Date = new Date()): Promise<{ id: string; key: string }> {
+  async create(label: string): Promise<{ id: string; key: string }> {
     const id = randomUUID();
     const key = `gh_${randomBytes(32).toString('base64url')}`;
-    await this.db.insertInto('api_keys').values({ id, key_hash: hashKey(key), label, created_at: now.toISOString(), revoked_at: null }).execute();
+    await this.db.insertInto('api_keys').values({ id, key_hash: hashKey(key), label, created_at: new Date(this.clock()).toISOString(), revoked_at: null }).execute();
     return { id, key };
   }
 
@@ -40,8 +44,8 @@ export class ApiKeysRepository {
     return rows.map((r) => ({ id: r.id, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at }));
   }
 
-  async revoke(id: string, now: Date = new Date()): Promise<boolean> {
-    const result = await this.db.updateTable('api_keys').set({ revoked_at: now.toISOString() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  async revoke(id: string): Promise<boolean> {
+    const result = await this.db.updateTable('api_keys').set({ revoked_at: new Date(this.clock()).toISOString() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 }

@@ -1,7 +1,6 @@
 import type { Article, ArticleBlock } from './article';
 import { leadIn, leadInEnd } from './article';
-import { isFullAccess, type Decision } from '../meter/access-decision';
-import type { GateResult } from '../meter/gate.service';
+import { isFullAccess, type Decision, type GateResult } from '../meter/meter.module';
 
 /** The CSS class of the part of a paywalled article that not every reader gets. */
 export const paywalledClass = 'paywalled-content';

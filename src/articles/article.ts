@@ -1,5 +1,6 @@
-export const accessLevels = ['free', 'metered', 'premium'] as const;
-export type Access = (typeof accessLevels)[number];
+import type { Access } from '../meter/meter.module';
+
+export { accessLevels, type Access } from '../meter/meter.module';
 
 /** One top-level element of an article body, already rendered to safe HTML. */
 export interface ArticleBlock {

@@ -2,12 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import type { ArticleSource, ArticleSummary } from './article';
 import { articlePage } from './article-page';
 import { AppError } from '../http/app-error';
-import type { GateResult, GateService } from '../meter/gate.service';
-import { buildReaderOf } from '../meter/reader-of';
-import type { NewReaderBound } from '../meter/new-reader-bound';
-import type { Clock } from '../config/clock';
-import type { BillingService } from '../billing/billing.service';
-import type { PlansService } from '../billing/plans';
+import type { GateResult, ReaderOf } from '../meter/meter.module';
+import type { ArticleGate, PlansForDisplay } from './ports';
 
 function groupBySection(articles: readonly ArticleSummary[]): { section: string; articles: ArticleSummary[] }[] {
   const sections = new Map<string, ArticleSummary[]>();
@@ -33,18 +29,17 @@ export function setDecisionHeaders(res: Response, result: GateResult): void {
 
 export interface ArticleRoutesDeps {
   readonly source: ArticleSource;
-  readonly gate: GateService;
+  readonly gate: ArticleGate;
+  readonly readerOf: ReaderOf;
   readonly publicUrl: URL;
-  readonly billing: BillingService;
-  readonly plans: PlansService;
-  readonly newReaders: NewReaderBound;
-  readonly clock: Clock;
+  readonly plans: PlansForDisplay;
+  /** Without Stripe keys the paywall offers no checkout. */
+  readonly billingConfigured: boolean;
 }
 
 export function articleRoutes(deps: ArticleRoutesDeps): Router {
   const router = Router();
-
-  const readerOf = buildReaderOf({ newReaders: deps.newReaders, clock: deps.clock, secureCookies: deps.publicUrl.protocol === 'https:' });
+  const { readerOf } = deps;
 
   router.get('/', async (_req, res) => {
     res.render('home', { title: undefined, sections: groupBySection(await deps.source.list()) });
@@ -75,7 +70,7 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
       description: article.summary,
       article,
       ...page,
-      billingConfigured: deps.billing.configured,
+      billingConfigured: deps.billingConfigured,
       plans: page.gate === 'paywall' ? await deps.plans.listForDisplay() : [],
       returnTo: `/articles/${article.slug}`,
     });

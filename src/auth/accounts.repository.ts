@@ -1,5 +1,6 @@
+import type { Clock } from '../config/clock';
 import { isUniqueViolation, type Db } from '../store/database';
-import type { ConsentMethod, PolicyDocument } from '../consent/policies.repository';
+import type { ConsentMethod, PolicyDocument } from '../consent/consent.module';
 
 export interface Account {
   readonly id: string;
@@ -45,7 +46,14 @@ function toAccount(row: AccountRow): AccountWithPassword {
 }
 
 export class AccountsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  private now(): string {
+    return new Date(this.clock()).toISOString();
+  }
 
   async findByEmail(email: string): Promise<AccountWithPassword | undefined> {
     const row = await this.db.selectFrom('accounts').selectAll().where('email', '=', email).executeTakeFirst();
@@ -106,14 +114,14 @@ export class AccountsRepository {
     }
   }
 
-  async updatePassword(accountId: string, passwordHash: string, now: Date = new Date()): Promise<void> {
-    await this.db.updateTable('accounts').set({ password_hash: passwordHash, updated_at: now.toISOString() }).where('id', '=', accountId).execute();
+  async updatePassword(accountId: string, passwordHash: string): Promise<void> {
+    await this.db.updateTable('accounts').set({ password_hash: passwordHash, updated_at: this.now() }).where('id', '=', accountId).execute();
   }
 
   /** Throws EmailTakenError when another account has the email. */
-  async updateEmail(accountId: string, email: string, now: Date = new Date()): Promise<void> {
+  async updateEmail(accountId: string, email: string): Promise<void> {
     try {
-      await this.db.updateTable('accounts').set({ email, updated_at: now.toISOString() }).where('id', '=', accountId).execute();
+      await this.db.updateTable('accounts').set({ email, updated_at: this.now() }).where('id', '=', accountId).execute();
     } catch (error) {
       if (isUniqueViolation(error)) throw new EmailTakenError();
       throw error;
@@ -121,10 +129,10 @@ export class AccountsRepository {
   }
 
   /** Marks the email proven, only while it is still the account's email. */
-  async markEmailVerified(accountId: string, email: string, now: Date = new Date()): Promise<void> {
+  async markEmailVerified(accountId: string, email: string): Promise<void> {
     await this.db
       .updateTable('accounts')
-      .set({ email_verified_at: now.toISOString() })
+      .set({ email_verified_at: this.now() })
       .where('id', '=', accountId)
       .where('email', '=', email)
       .where('email_verified_at', 'is', null)
@@ -135,7 +143,7 @@ export class AccountsRepository {
   async setAdmin(email: string, isAdmin: boolean): Promise<boolean> {
     const result = await this.db
       .updateTable('accounts')
-      .set({ is_admin: isAdmin ? 1 : 0, updated_at: new Date().toISOString() })
+      .set({ is_admin: isAdmin ? 1 : 0, updated_at: this.now() })
       .where('email', '=', email)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;

@@ -1,7 +1,6 @@
 import type { AccountsRepository } from './accounts.repository';
 import { EmailTakenError } from './accounts.repository';
 import { AccountsService, SignupRejected } from './accounts.service';
-import type { PoliciesRepository } from '../consent/policies.repository';
 import { hashPassword } from './passwords';
 
 jest.mock('./passwords', () => {
@@ -10,7 +9,7 @@ jest.mock('./passwords', () => {
 });
 
 const policy = (document: 'terms' | 'privacy') => ({ document, version: '1', body: 'text', effectiveAt: '2026-01-01T00:00:00.000Z' });
-const policies = { current: async (document: 'terms' | 'privacy') => policy(document) } as unknown as PoliciesRepository;
+const policies = { currentPolicies: async () => ({ terms: policy('terms'), privacy: policy('privacy') }) };
 const existing = { id: 'a1', email: 'taken@example.com', isAdmin: false, createdAt: '2026-01-01T00:00:00.000Z', passwordHash: 'x' };
 
 describe('sign-up', () => {
@@ -23,7 +22,7 @@ describe('sign-up', () => {
         throw new EmailTakenError();
       },
     } as unknown as AccountsRepository;
-    const service = new AccountsService(accounts, policies, { passwordMinLength: 8 });
+    const service = new AccountsService({ accounts, policies, passwordMinLength: 8, clock: Date.now });
     const refused = await service.signUp({ email: existing.email, password: 'lantern harbour tide' }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(SignupRejected);
     expect((refused as SignupRejected).problems.emailTaken).toBe(true);
@@ -37,7 +36,7 @@ describe('sign-up', () => {
         throw new EmailTakenError();
       },
     } as unknown as AccountsRepository;
-    const service = new AccountsService(accounts, policies, { passwordMinLength: 8 });
+    const service = new AccountsService({ accounts, policies, passwordMinLength: 8, clock: Date.now });
     const refused = await service.signUp({ email: 'racer@example.com', password: 'lantern harbour tide' }).catch((error: unknown) => error);
     expect((refused as SignupRejected).problems.emailTaken).toBe(true);
   });

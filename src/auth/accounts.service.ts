@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EmailTakenError, type Account, type AccountsRepository } from './accounts.repository';
 import { hashPassword, passwordProblems, verifyAgainstNothing, verifyPassword } from './passwords';
-import { policyDocuments, type PoliciesRepository, type Policy } from '../consent/policies.repository';
-import { AppError } from '../http/app-error';
+import type { Clock } from '../config/clock';
+import { policyDocuments, type Policy } from '../consent/consent.module';
+import { signupPolicies, type PolicyCatalog } from './ports';
 
 /** The sentence shown beside every sign-up and sign-in button, recorded word for word. */
 export const consentWording = 'By continuing you agree to our Privacy Policy and Terms of Use.';
@@ -21,26 +22,23 @@ export interface SignupInput {
   readonly shownVersions?: Partial<Record<'terms' | 'privacy', string>>;
 }
 
-export class AccountsService {
-  constructor(
-    private readonly accounts: AccountsRepository,
-    private readonly policies: PoliciesRepository,
-    private readonly rules: { passwordMinLength: number },
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+export interface AccountsDeps {
+  readonly accounts: Pick<AccountsRepository, 'findByEmail' | 'createWithConsents'>;
+  readonly policies: PolicyCatalog;
+  readonly passwordMinLength: number;
+  readonly clock: Clock;
+}
 
-  async currentPolicies(): Promise<Record<'terms' | 'privacy', Policy>> {
-    const now = this.clock();
-    const [terms, privacy] = await Promise.all(policyDocuments.map((d) => this.policies.current(d, now)));
-    if (terms === undefined || privacy === undefined) {
-      throw new AppError(503, 'Sign-up is closed until the publisher publishes its Terms of Use and Privacy Policy.');
-    }
-    return { terms, privacy };
+export class AccountsService {
+  constructor(private readonly deps: AccountsDeps) {}
+
+  currentPolicies(): Promise<Record<'terms' | 'privacy', Policy>> {
+    return signupPolicies(this.deps.policies);
   }
 
   /** Creates the account and one consent record per document, in one transaction. */
   async signUp(input: SignupInput): Promise<Account> {
-    const problems = passwordProblems(input.password, { minLength: this.rules.passwordMinLength, email: input.email });
+    const problems = passwordProblems(input.password, { minLength: this.deps.passwordMinLength, email: input.email });
     if (problems.length > 0) throw new SignupRejected({ password: problems.join(' ') });
 
     const current = await this.currentPolicies();
@@ -56,11 +54,11 @@ export class AccountsService {
     // Hashing costs CPU and memory: a taken email is answered before it. The unique
     // constraint still settles two sign-ups racing for one email.
     const taken = () => new SignupRejected({ email: 'An account with this email already exists.', emailTaken: true });
-    if ((await this.accounts.findByEmail(input.email)) !== undefined) throw taken();
-    const now = this.clock().toISOString();
+    if ((await this.deps.accounts.findByEmail(input.email)) !== undefined) throw taken();
+    const now = new Date(this.deps.clock()).toISOString();
     const account = { id: randomUUID(), email: input.email, passwordHash: await hashPassword(input.password), createdAt: now };
     try {
-      await this.accounts.createWithConsents(
+      await this.deps.accounts.createWithConsents(
         account,
         policyDocuments.map((document) => ({
           document,
@@ -78,7 +76,7 @@ export class AccountsService {
 
   /** The account when email and password match; undefined otherwise, after the same work. */
   async authenticate(email: string, password: string): Promise<Account | undefined> {
-    const found = await this.accounts.findByEmail(email);
+    const found = await this.deps.accounts.findByEmail(email);
     if (found === undefined) {
       await verifyAgainstNothing(password);
       return undefined;

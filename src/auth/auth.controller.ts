@@ -5,28 +5,29 @@ import type { AccountsService } from './accounts.service';
 import { SignupRejected, consentWording } from './accounts.service';
 import { authenticateLocal, logIn, logOutAndDestroy } from './passport';
 import { emailSchema } from './email';
-import { safeReturnTo } from './return-to';
+import { safeReturnTo } from '../http/return-to';
 import type { SigninThrottle } from './signin-throttle';
 import type { Csrf } from '../http/csrf';
+import type { Clock } from '../config/clock';
 import { passwordMaxLength } from './passwords';
-import { readerKeyOf, type GateService } from '../meter/gate.service';
-import type { FunnelRecorder } from '../funnel/funnel-recorder';
-import { anonymousIdOf } from '../meter/reader-cookie';
+import { anonymousIdOf, readerKeyOf } from '../meter/meter.module';
+import type { FunnelSink } from '../funnel/funnel.module';
+import type { MeterCarryOver } from './ports';
 import { clientAddress, networkOf } from '../http/network';
 
 const field = z.string().max(4096).optional();
 const signupForm = z.object({ email: field, password: field, returnTo: field, termsVersion: field, privacyVersion: field });
 const signinForm = z.object({ email: field, password: field, returnTo: field });
 
-export interface AuthDeps {
+export interface AuthRoutesDeps {
   readonly accounts: AccountsService;
   readonly passport: Authenticator;
   readonly throttle: SigninThrottle;
   readonly csrf: Csrf;
-  readonly gate: GateService;
-  readonly funnel: FunnelRecorder;
+  readonly meter: MeterCarryOver;
+  readonly funnel: FunnelSink;
   readonly passwordMinLength: number;
-  readonly clock: () => number;
+  readonly clock: Clock;
   readonly emailVerification: { sendForSignup(account: { id: string; email: string }): Promise<void> };
 }
 
@@ -49,7 +50,7 @@ interface SigninPage {
   readonly emailTaken?: boolean;
 }
 
-export function authRoutes(deps: AuthDeps): Router {
+export function authRoutes(deps: AuthRoutesDeps): Router {
   const router = Router();
 
   async function renderSignup(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, errors: Record<string, string> = {}) {
@@ -108,7 +109,7 @@ export function authRoutes(deps: AuthDeps): Router {
       });
       await logIn(req, account, deps.clock());
       deps.csrf.token(req, true);
-      await deps.gate.carryOver(anonymousIdOf(req), account.id);
+      await deps.meter.carryOver(anonymousIdOf(req), account.id);
       deps.funnel.record('signup', readerKeyOf({ accountId: account.id }));
       await deps.emailVerification.sendForSignup(account);
       res.redirect(303, returnTo);
@@ -158,7 +159,7 @@ export function authRoutes(deps: AuthDeps): Router {
     await attempt.succeeded();
     await logIn(req, account, deps.clock());
     deps.csrf.token(req, true);
-    await deps.gate.carryOver(anonymousIdOf(req), account.id);
+    await deps.meter.carryOver(anonymousIdOf(req), account.id);
     res.redirect(303, returnTo);
   });
 

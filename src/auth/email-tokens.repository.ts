@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../config/clock';
 import { isUniqueViolation, type Db } from '../store/database';
 import { EmailTakenError } from './accounts.repository';
 
@@ -23,10 +24,14 @@ type Row = { purpose: EmailTokenPurpose; account_id: string | null; email: strin
 const toToken = (row: Row): EmailToken => ({ purpose: row.purpose, accountId: row.account_id ?? undefined, email: row.email, returnTo: row.return_to });
 
 export class EmailTokensRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
 
   /** A new single-use link token (256 random bits) and, when asked, a 6-digit code; only hashes are stored. */
-  async create(input: { purpose: EmailTokenPurpose; accountId?: string; email: string; returnTo?: string; ttlMs: number; withCode?: boolean; now: Date }): Promise<{ token: string; code: string | undefined }> {
+  async create(input: { purpose: EmailTokenPurpose; accountId?: string; email: string; returnTo?: string; ttlMs: number; withCode?: boolean }): Promise<{ token: string; code: string | undefined }> {
+    const now = new Date(this.clock());
     const token = randomBytes(32).toString('base64url');
     const code = input.withCode ? String(randomInt(0, 1_000_000)).padStart(6, '0') : undefined;
     await this.db
@@ -39,19 +44,20 @@ export class EmailTokensRepository {
         return_to: input.returnTo ?? '/',
         code_hash: code === undefined ? null : hash(`${input.email}\n${code}`),
         code_tries: 0,
-        expires_at: new Date(input.now.getTime() + input.ttlMs).toISOString(),
+        expires_at: new Date(now.getTime() + input.ttlMs).toISOString(),
         used_at: null,
-        created_at: input.now.toISOString(),
+        created_at: now.toISOString(),
       })
       .execute();
     // Links are kept a day past their expiry (to answer "already used"), then go with their
     // email addresses, many of which never become accounts.
-    await this.db.deleteFrom('email_tokens').where('expires_at', '<', new Date(input.now.getTime() - 24 * 60 * 60 * 1000).toISOString()).execute();
+    await this.db.deleteFrom('email_tokens').where('expires_at', '<', new Date(now.getTime() - 24 * 60 * 60 * 1000).toISOString()).execute();
     return { token, code };
   }
 
   /** The link a token opens while it is unused and unexpired; reading spends nothing. */
-  async peek(token: string, purposes: readonly EmailTokenPurpose[], now: Date): Promise<EmailToken | undefined> {
+  async peek(token: string, purposes: readonly EmailTokenPurpose[]): Promise<EmailToken | undefined> {
+    const now = new Date(this.clock());
     const row = await this.db
       .selectFrom('email_tokens')
       .select(['purpose', 'account_id', 'email', 'return_to'])
@@ -64,7 +70,8 @@ export class EmailTokensRepository {
   }
 
   /** Spends the token; undefined when it was already spent, expired or unknown (one caller wins a race). */
-  async redeem(token: string, purposes: readonly EmailTokenPurpose[], now: Date): Promise<EmailToken | undefined> {
+  async redeem(token: string, purposes: readonly EmailTokenPurpose[]): Promise<EmailToken | undefined> {
+    const now = new Date(this.clock());
     const row = await this.db
       .updateTable('email_tokens')
       .set({ used_at: now.toISOString() })
@@ -82,7 +89,8 @@ export class EmailTokensRepository {
    * try is counted before the comparison, atomically, so parallel guesses get no more than
    * `codeTries` between them; the last wrong one spends the link.
    */
-  async redeemCode(email: string, code: string, now: Date): Promise<EmailToken | undefined> {
+  async redeemCode(email: string, code: string): Promise<EmailToken | undefined> {
+    const now = new Date(this.clock());
     const open = await this.db
       .selectFrom('email_tokens')
       .select('token_hash')
@@ -124,8 +132,8 @@ export class EmailTokensRepository {
    * outstanding link and password reset of the account. Throws EmailTakenError when
    * another account took the address meanwhile.
    */
-  async applyEmailChange(accountId: string, email: string, now: Date): Promise<void> {
-    const at = now.toISOString();
+  async applyEmailChange(accountId: string, email: string): Promise<void> {
+    const at = new Date(this.clock()).toISOString();
     try {
       await this.db.transaction().execute(async (trx) => {
         await trx.updateTable('accounts').set({ email, email_verified_at: at, updated_at: at }).where('id', '=', accountId).execute();

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../config/clock';
 import type { Mailer } from '../mail/mailer';
 import type { AccountSessions } from '../store/session-store.redis';
 import { EmailTakenError, type AccountsRepository } from './accounts.repository';
@@ -25,7 +24,6 @@ export interface EmailVerificationDeps {
   readonly sessions: AccountSessions;
   readonly mailer: Mailer;
   readonly logger: Logger;
-  readonly clock: Clock;
   readonly publicUrl: URL;
   readonly siteName: string;
 }
@@ -59,7 +57,7 @@ export class EmailVerificationService {
 
   /** The open link, for the page that asks the reader to confirm; spends nothing. */
   linkFor(token: string): Promise<EmailToken | undefined> {
-    return this.deps.tokens.peek(token, purposes, new Date(this.deps.clock()));
+    return this.deps.tokens.peek(token, purposes);
   }
 
   /**
@@ -67,16 +65,15 @@ export class EmailVerificationService {
    * session of the account except `session`, when that is the account's own.
    */
   async confirm(token: string, session: { accountId: string | undefined; sid: string }): Promise<VerifyOutcome> {
-    const now = new Date(this.deps.clock());
-    const spent = await this.deps.tokens.redeem(token, purposes, now);
+    const spent = await this.deps.tokens.redeem(token, purposes);
     if (spent?.accountId === undefined) return { outcome: 'invalid' };
     const accountId = spent.accountId;
     if (spent.purpose === 'verify') {
-      await this.deps.accounts.markEmailVerified(accountId, spent.email, now);
+      await this.deps.accounts.markEmailVerified(accountId, spent.email);
       return { outcome: 'verified', accountId };
     }
     try {
-      await this.deps.tokens.applyEmailChange(accountId, spent.email, now);
+      await this.deps.tokens.applyEmailChange(accountId, spent.email);
     } catch (error) {
       if (error instanceof EmailTakenError) return { outcome: 'taken' };
       throw error;
@@ -86,7 +83,7 @@ export class EmailVerificationService {
   }
 
   private async link(purpose: 'verify' | 'change', accountId: string, email: string): Promise<string> {
-    const { token } = await this.deps.tokens.create({ purpose, accountId, email, ttlMs: verifyLinkTtlMs, now: new Date(this.deps.clock()) });
+    const { token } = await this.deps.tokens.create({ purpose, accountId, email, ttlMs: verifyLinkTtlMs });
     return new URL(`/account/verify/${token}`, this.deps.publicUrl).href;
   }
 

@@ -24,7 +24,7 @@ declare global {
 }
 
 /** One Passport per app, built here rather than imported as a module-level singleton. */
-export function buildPassport(accounts: AccountsService): Authenticator {
+export function buildPassport(accounts: Pick<AccountsService, 'authenticate'>): Authenticator {
   const passport = new Passport();
   passport.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password', session: true }, (email, password, done) => {
@@ -54,7 +54,7 @@ export function authenticateLocal(passport: Authenticator, req: Request): Promis
 }
 
 /** Signs in with a new session id; keeps what the reader carried (returnTo) across it. */
-export function logIn(req: Request, account: Account, now: number = Date.now()): Promise<void> {
+export function logIn(req: Request, account: Account, now: number): Promise<void> {
   return new Promise((resolve, reject) => {
     req.logIn(account, { keepSessionInfo: true, session: true }, (error) => {
       if (error) return reject(error);

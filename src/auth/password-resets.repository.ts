@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../config/clock';
 import type { Db } from '../store/database';
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -8,10 +9,14 @@ async function spendAll(db: Db, accountId: string, now: Date): Promise<void> {
 }
 
 export class PasswordResetsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
 
   /** A new single-use token (256 random bits); only its hash is stored. */
-  async create(accountId: string, ttlMs: number, now: Date = new Date()): Promise<string> {
+  async create(accountId: string, ttlMs: number): Promise<string> {
+    const now = new Date(this.clock());
     const token = randomBytes(32).toString('base64url');
     await this.db
       .insertInto('password_resets')
@@ -21,7 +26,8 @@ export class PasswordResetsRepository {
   }
 
   /** The account a token opens, while it is unused and unexpired. */
-  async accountFor(token: string, now: Date = new Date()): Promise<string | undefined> {
+  async accountFor(token: string): Promise<string | undefined> {
+    const now = new Date(this.clock());
     const row = await this.db
       .selectFrom('password_resets')
       .select('account_id')
@@ -37,7 +43,8 @@ export class PasswordResetsRepository {
    * token of the account is spent too. Returns the account, or undefined when the token
    * was not valid (already used, expired, unknown): then nothing changes.
    */
-  async redeem(token: string, passwordHash: string, now: Date = new Date()): Promise<string | undefined> {
+  async redeem(token: string, passwordHash: string): Promise<string | undefined> {
+    const now = new Date(this.clock());
     return this.db.transaction().execute(async (trx) => {
       const spent = await trx
         .updateTable('password_resets')
@@ -55,7 +62,7 @@ export class PasswordResetsRepository {
   }
 
   /** Spends every open token of the account: a changed password or email makes them stale. */
-  spendAllOf(accountId: string, now: Date = new Date()): Promise<void> {
-    return spendAll(this.db, accountId, now);
+  spendAllOf(accountId: string): Promise<void> {
+    return spendAll(this.db, accountId, new Date(this.clock()));
   }
 }

@@ -20,14 +20,19 @@ export class PasswordRejected extends Error {
   }
 }
 
+/** The ports PasswordsService uses (each satisfied by the repository or throttle of that name). */
+export type PasswordAccounts = Pick<AccountsRepository, 'findByEmail' | 'findById' | 'findByIdWithPassword' | 'updatePassword'>;
+export type PasswordResets = Pick<PasswordResetsRepository, 'create' | 'accountFor' | 'redeem' | 'spendAllOf'>;
+export type PasswordThrottle = Pick<SigninThrottle, 'attempt'>;
+
 export interface PasswordsDeps {
-  readonly accounts: AccountsRepository;
-  readonly resets: PasswordResetsRepository;
+  readonly accounts: PasswordAccounts;
+  readonly resets: PasswordResets;
   readonly sessions: AccountSessions;
   readonly mailer: Mailer;
-  readonly logger: Logger;
+  readonly logger: Pick<Logger, 'error'>;
   /** Every password re-check counts as a sign-in try. */
-  readonly throttle: SigninThrottle;
+  readonly throttle: PasswordThrottle;
   readonly publicUrl: URL;
   readonly siteName: string;
   readonly passwordMinLength: number;
@@ -38,13 +43,23 @@ export interface PasswordsDeps {
 }
 
 /** Forgotten passwords and changes of password, each ending the account's other sessions; every password re-check. */
+/** A check that it is the account's owner: the password, or for an account without one, a recent sign-in. */
+export interface OwnerProof {
+  readonly accountId: string;
+  readonly password: string;
+  /** networkOf the client: where the password is being tried from. */
+  readonly network: string;
+  /** The session signed in within `recentSignInMs`, which stands in for the password of an account that has none. */
+  readonly recentSignIn: boolean;
+}
+
 export class PasswordsService {
-  private readonly accounts: AccountsRepository;
-  private readonly resets: PasswordResetsRepository;
+  private readonly accounts: PasswordsDeps['accounts'];
+  private readonly resets: PasswordsDeps['resets'];
   private readonly sessions: AccountSessions;
   private readonly mailer: Mailer;
-  private readonly logger: Logger;
-  private readonly throttle: SigninThrottle;
+  private readonly logger: PasswordsDeps['logger'];
+  private readonly throttle: PasswordsDeps['throttle'];
   private readonly options: { publicUrl: URL; siteName: string; passwordMinLength: number; keySecret: string };
   private readonly forgotByEmailAndAddress: RateLimiterAbstract;
   private readonly forgotByEmail: RateLimiterAbstract;
@@ -107,13 +122,10 @@ export class PasswordsService {
     return true;
   }
 
-  /**
-   * `network` (networkOf the client) is where the current password is being tried from.
-   * `recentSignIn`: the session signed in within `recentSignInMs`, which stands in for the
-   * current password of an account that has none.
-   */
-  async changePassword(accountId: string, currentPassword: string, newPassword: string, keepSid: string, network: string, recentSignIn = false): Promise<void> {
-    const account = await this.verified(accountId, currentPassword, network, recentSignIn);
+  /** `proof.password` is the current password; every session but `keepSid` ends. */
+  async changePassword(proof: OwnerProof, newPassword: string, keepSid: string): Promise<void> {
+    const { accountId } = proof;
+    const account = await this.verified(proof);
     const problems = passwordProblems(newPassword, { minLength: this.options.passwordMinLength, email: account.email });
     if (problems.length > 0) throw new PasswordRejected('password', problems.join(' '));
     await this.accounts.updatePassword(accountId, await hashPassword(newPassword));
@@ -123,11 +135,11 @@ export class PasswordsService {
   }
 
   /** Throws PasswordRejected unless `password` is the account's; throttled like a sign-in. */
-  async confirm(accountId: string, password: string, network: string, recentSignIn = false): Promise<void> {
-    await this.verified(accountId, password, network, recentSignIn);
+  async confirm(proof: OwnerProof): Promise<void> {
+    await this.verified(proof);
   }
 
-  private async verified(accountId: string, password: string, network: string, recentSignIn: boolean) {
+  private async verified({ accountId, password, network, recentSignIn }: OwnerProof) {
     const account = await this.accounts.findByIdWithPassword(accountId);
     if (account === undefined) {
       await verifyAgainstNothing(password);

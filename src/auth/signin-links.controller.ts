@@ -3,12 +3,12 @@ import { z } from 'zod';
 import type { Csrf } from '../http/csrf';
 import type { Clock } from '../config/clock';
 import { clientAddress, networkOf } from '../http/network';
-import { readerKeyOf, type GateService } from '../meter/gate.service';
-import { anonymousIdOf } from '../meter/reader-cookie';
-import type { FunnelRecorder } from '../funnel/funnel-recorder';
+import { anonymousIdOf, readerKeyOf } from '../meter/meter.module';
+import type { FunnelSink } from '../funnel/funnel.module';
+import type { MeterCarryOver } from './ports';
 import { emailSchema } from './email';
 import { logIn } from './passport';
-import { safeReturnTo } from './return-to';
+import { safeReturnTo } from '../http/return-to';
 import type { LinkSignIn, SigninLinksService } from './signin-links.service';
 
 export const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
@@ -22,8 +22,8 @@ const confirmForm = z.object(versions);
 export interface SigninLinksRoutesDeps {
   readonly links: SigninLinksService;
   readonly csrf: Csrf;
-  readonly gate: GateService;
-  readonly funnel: FunnelRecorder;
+  readonly meter: MeterCarryOver;
+  readonly funnel: FunnelSink;
   readonly clock: Clock;
 }
 
@@ -57,7 +57,7 @@ export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
   async function signIn(req: Request, res: Response, result: Extract<LinkSignIn, { outcome: 'signed-in' }>) {
     await logIn(req, result.account, deps.clock());
     deps.csrf.token(req, true);
-    await deps.gate.carryOver(anonymousIdOf(req), result.account.id);
+    await deps.meter.carryOver(anonymousIdOf(req), result.account.id);
     if (result.created) deps.funnel.record('signup', readerKeyOf({ accountId: result.account.id }));
     res.redirect(303, safeReturnTo(result.returnTo));
   }

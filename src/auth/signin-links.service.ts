@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Clock } from '../config/clock';
 import type { Mailer } from '../mail/mailer';
-import { policyDocuments, type PoliciesRepository, type Policy } from '../consent/policies.repository';
-import { AppError } from '../http/app-error';
+import { policyDocuments, type Policy } from '../consent/consent.module';
+import { signupPolicies, type PolicyCatalog } from './ports';
 import { EmailTakenError, type Account, type AccountsRepository } from './accounts.repository';
 import type { EmailToken, EmailTokensRepository } from './email-tokens.repository';
 import { buildLimiter, consumeAll, type ThrottleVerdict } from './signin-throttle';
@@ -27,7 +27,7 @@ export type LinkSignIn =
 export interface SigninLinksDeps {
   readonly accounts: AccountsRepository;
   readonly tokens: EmailTokensRepository;
-  readonly policies: PoliciesRepository;
+  readonly policies: PolicyCatalog;
   readonly mailer: Mailer;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -74,7 +74,6 @@ export class SigninLinksService {
       returnTo,
       ttlMs: signinLinkTtlMs,
       withCode: true,
-      now: new Date(this.deps.clock()),
     });
     const link = new URL(`/signin/email/${token}`, this.deps.publicUrl).href;
     const site = this.deps.siteName;
@@ -90,25 +89,20 @@ export class SigninLinksService {
   }
 
   /** The Terms of Use and Privacy Policy in force, which the pages show and consent records name. */
-  async currentPolicies(): Promise<Record<'terms' | 'privacy', Policy>> {
-    const now = new Date(this.deps.clock());
-    const [terms, privacy] = await Promise.all(policyDocuments.map((d) => this.deps.policies.current(d, now)));
-    if (terms === undefined || privacy === undefined) {
-      throw new AppError(503, 'Sign-up is closed until the publisher publishes its Terms of Use and Privacy Policy.');
-    }
-    return { terms, privacy };
+  currentPolicies(): Promise<Record<'terms' | 'privacy', Policy>> {
+    return signupPolicies(this.deps.policies);
   }
 
   /** The open link, for the page that asks the reader to confirm; spends nothing. */
   linkFor(token: string): Promise<EmailToken | undefined> {
-    return this.deps.tokens.peek(token, purposes, new Date(this.deps.clock()));
+    return this.deps.tokens.peek(token, purposes);
   }
 
   async signInWithLink(token: string, shown: Versions): Promise<LinkSignIn> {
     const open = await this.linkFor(token);
     if (open === undefined) return { outcome: 'invalid' };
     if (open.purpose === 'signup' && (await this.policiesChanged(shown))) return { outcome: 'policies-changed' };
-    const spent = await this.deps.tokens.redeem(token, purposes, new Date(this.deps.clock()));
+    const spent = await this.deps.tokens.redeem(token, purposes);
     return spent === undefined ? { outcome: 'invalid' } : this.complete(spent);
   }
 
@@ -119,7 +113,7 @@ export class SigninLinksService {
     ]);
     if (!verdict.allowed) return { outcome: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
     if (await this.policiesChanged(shown)) return { outcome: 'policies-changed' };
-    const spent = await this.deps.tokens.redeemCode(email, code, new Date(this.deps.clock()));
+    const spent = await this.deps.tokens.redeemCode(email, code);
     return spent === undefined ? { outcome: 'invalid' } : this.complete(spent);
   }
 
@@ -129,7 +123,7 @@ export class SigninLinksService {
     const account = made?.account ?? (token.accountId === undefined ? undefined : await this.deps.accounts.findById(token.accountId));
     if (account === undefined) return { outcome: 'invalid' };
     const created = made?.created ?? false;
-    await this.deps.accounts.markEmailVerified(account.id, token.email, now);
+    await this.deps.accounts.markEmailVerified(account.id, token.email);
     return { outcome: 'signed-in', account, returnTo: token.returnTo, created };
   }
 

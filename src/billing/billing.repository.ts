@@ -1,3 +1,4 @@
+import type { Clock } from '../config/clock';
 import { isUniqueViolation, type Db, type Dialect } from '../store/database';
 import { sql } from 'kysely';
 import type { Transact, Trx } from './subscription-lock';
@@ -32,7 +33,6 @@ export interface ApplyInput {
   readonly graceDays: number;
   /** The price ids of the configured plans: only these entitle. */
   readonly offered: ReadonlySet<string>;
-  readonly now: Date;
 }
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'unknown-customer' | 'account-gone';
@@ -45,6 +45,7 @@ export class BillingRepository {
   constructor(
     private readonly db: Db,
     private readonly dialect: Dialect,
+    private readonly clock: Clock,
   ) {}
 
   async customerOf(accountId: string): Promise<string | undefined> {
@@ -58,9 +59,9 @@ export class BillingRepository {
   }
 
   /** Stores the account's customer unless one is stored already; returns the one that is. */
-  async keepCustomer(accountId: string, customerId: string, now: Date = new Date()): Promise<string> {
+  async keepCustomer(accountId: string, customerId: string): Promise<string> {
     try {
-      await this.db.insertInto('billing_customers').values({ account_id: accountId, customer_id: customerId, created_at: now.toISOString() }).execute();
+      await this.db.insertInto('billing_customers').values({ account_id: accountId, customer_id: customerId, created_at: new Date(this.clock()).toISOString() }).execute();
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
@@ -91,7 +92,8 @@ export class BillingRepository {
    * made for an id that is not in accounts.
    */
   applySubscription(transact: Transact, input: ApplyInput, beforeCommit: (accountId: string, grant: EntitlementGrant) => Promise<void>): Promise<ApplyResult> {
-    const { snapshot, event, now } = input;
+    const { snapshot, event } = input;
+    const now = new Date(this.clock());
     return transact(async (trx) => {
       const owner = await trx.selectFrom('billing_customers').select('account_id').where('customer_id', '=', snapshot.customerId).executeTakeFirst();
       const accountId = owner?.account_id ?? input.accountHint;
@@ -110,7 +112,8 @@ export class BillingRepository {
   }
 
   /** Records an event that changes nothing (unknown customer, ignored type); false when seen before. */
-  async recordEvent(event: { id: string; type: string }, outcome: string, now: Date = new Date()): Promise<boolean> {
+  async recordEvent(event: { id: string; type: string }, outcome: string): Promise<boolean> {
+    const now = new Date(this.clock());
     try {
       await this.db.transaction().execute((trx) => this.recordEventIn(trx, event, outcome, now));
       return true;

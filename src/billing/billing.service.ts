@@ -2,14 +2,15 @@ import type Stripe from 'stripe';
 import type { Logger } from 'pino';
 import { idOf } from './stripe-id';
 import { AppError } from '../http/app-error';
-import type { MeterStore } from '../meter/meter-store';
-import type { ApplyOutcome, BillingRepository, SubscriptionSnapshot } from './billing.repository';
+import type { FunnelSink } from '../funnel/funnel.module';
+import { readerKeyOf } from '../meter/meter.module';
+import type { ApplyOutcome, BillingRepository, SubscriptionRecord } from './billing.repository';
 import type { SubscriptionLock } from './subscription-lock';
 import type { StripeCallThrottle } from './stripe-call-throttle';
-import type { Clock } from '../config/clock';
-import type { PlansService } from './plans';
-import type { FunnelRecorder } from '../funnel/funnel-recorder';
-import { readerKeyOf } from '../meter/gate.service';
+import type { Plan, PlansService } from './plans';
+import type { AccountLookup, EntitlementCache } from './ports';
+import { snapshotOf } from './stripe-snapshot';
+import { endStripeCustomer } from './stripe-customer';
 
 export class BillingNotConfigured extends AppError {
   constructor() {
@@ -17,44 +18,40 @@ export class BillingNotConfigured extends AppError {
   }
 }
 
-/** Reads the fields Gatehouse keeps from a Stripe subscription (period end sits on items since 2025). */
-export function snapshotOf(subscription: Stripe.Subscription): SubscriptionSnapshot {
-  const item = subscription.items?.data?.[0] as (Stripe.SubscriptionItem & { current_period_end?: number }) | undefined;
-  const legacyEnd = (subscription as unknown as { current_period_end?: number }).current_period_end;
-  const periodEnd = item?.current_period_end ?? legacyEnd;
-  return {
-    id: subscription.id,
-    customerId: idOf(subscription.customer)!,
-    status: subscription.status,
-    priceId: item?.price?.id ?? null,
-    currentPeriodEnd: typeof periodEnd === 'number' ? new Date(periodEnd * 1000).toISOString() : null,
-    cancelAtPeriodEnd: subscription.cancel_at_period_end === true,
-  };
-}
-
-export interface BillingDeps {
+export interface BillingServiceDeps {
   readonly stripe: Stripe | undefined;
-  readonly repository: BillingRepository;
-  readonly plans: PlansService;
-  readonly meterStore: MeterStore;
+  readonly repository: Pick<BillingRepository, 'customerOf' | 'keepCustomer' | 'subscriptionsOf' | 'applySubscription'>;
+  readonly plans: Pick<PlansService, 'list' | 'find'>;
+  readonly accounts: AccountLookup;
+  readonly entitlementCache: EntitlementCache;
   readonly lock: SubscriptionLock;
-  readonly throttle: StripeCallThrottle;
+  readonly throttle: Pick<StripeCallThrottle, 'spend'>;
   readonly logger: Logger;
   readonly publicUrl: URL;
   readonly graceDays: number;
-  readonly funnel?: FunnelRecorder;
-  readonly clock: Clock;
+  readonly funnel: FunnelSink;
+}
+
+export interface AccountBillingSummary {
+  readonly configured: boolean;
+  readonly hasCustomer: boolean;
+  /** The most recently updated subscription. */
+  readonly subscription: SubscriptionRecord | undefined;
+  /** The plan's name, else the price id of a subscription to no current plan. */
+  readonly planName: string | undefined;
 }
 
 /** Statuses in which a subscription still runs: its reader is not sent to a second Checkout. */
 const runningStatuses = new Set(['active', 'trialing', 'past_due']);
 
+const noCheckoutOfYours = 'There is no checkout of yours with this id.';
+
 /** Checkout, the customer portal, and applying Stripe's state of a subscription. */
 export class BillingService {
   private readonly stripe: Stripe | undefined;
-  private readonly repository: BillingRepository;
+  private readonly repository: BillingServiceDeps['repository'];
 
-  constructor(private readonly deps: BillingDeps) {
+  constructor(private readonly deps: BillingServiceDeps) {
     this.stripe = deps.stripe;
     this.repository = deps.repository;
   }
@@ -66,6 +63,21 @@ export class BillingService {
   private client(): Stripe {
     if (this.stripe === undefined) throw new BillingNotConfigured();
     return this.stripe;
+  }
+
+  /** The plan a reader may subscribe to: 503 while billing is not set up, 400 for a price that is not offered. */
+  async offeredPlan(priceId: string): Promise<Plan> {
+    this.client();
+    const plan = await this.deps.plans.find(priceId);
+    if (plan === undefined) throw new AppError(400, 'That plan is not offered. Choose one of the plans listed.');
+    return plan;
+  }
+
+  /** What the plans page shows (no Stripe call). */
+  async plansFor(accountId: string | undefined): Promise<{ plans: Plan[]; configured: boolean; subscribed: boolean }> {
+    const plans = await this.deps.plans.list();
+    const subscribed = accountId === undefined ? false : await this.hasRunningSubscription(accountId);
+    return { plans, configured: this.configured, subscribed };
   }
 
   /**
@@ -89,10 +101,11 @@ export class BillingService {
   }
 
   /** A Checkout Session in subscription mode for a configured plan; its URL. */
-  async startCheckout(account: { id: string; email: string }, priceId: string, returnTo: string): Promise<string> {
-    const plan = await this.deps.plans.find(priceId);
-    if (plan === undefined) throw new AppError(400, 'That plan is not offered. Choose one of the plans listed.');
+  async startCheckout(accountId: string, priceId: string, returnTo: string): Promise<string> {
+    const plan = await this.offeredPlan(priceId);
     const stripe = this.client();
+    const account = await this.deps.accounts.findById(accountId);
+    if (account === undefined) throw new AppError(401, 'Sign in to subscribe.');
     if (await this.hasRunningSubscription(account.id)) {
       throw new AppError(409, 'You already have a subscription, so there is nothing more to pay. To change plan or billing details, use Manage billing on your account page (/account).');
     }
@@ -112,7 +125,7 @@ export class BillingService {
       subscription_data: { metadata: { accountId: account.id } },
     });
     if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL');
-    this.deps.funnel?.record('checkout', readerKeyOf({ accountId: account.id }));
+    this.deps.funnel.record('checkout', readerKeyOf({ accountId: account.id }));
     return session.url;
   }
 
@@ -124,10 +137,10 @@ export class BillingService {
     const stripe = this.client();
     await this.deps.throttle.spend(accountId);
     const session = await stripe.checkout.sessions.retrieve(sessionId).catch((error: unknown) => {
-      if ((error as { statusCode?: unknown }).statusCode === 404) throw new AppError(404, 'There is no checkout of yours with this id.');
+      if ((error as { statusCode?: unknown }).statusCode === 404) throw new AppError(404, noCheckoutOfYours);
       throw error;
     });
-    if (session.client_reference_id !== accountId) throw new AppError(404, 'There is no checkout of yours with this id.');
+    if (session.client_reference_id !== accountId) throw new AppError(404, noCheckoutOfYours);
     const subscriptionId = idOf(session.subscription);
     if (session.status !== 'complete' || subscriptionId === undefined) return 'pending';
     await this.syncSubscription(subscriptionId, accountId, undefined);
@@ -143,6 +156,35 @@ export class BillingService {
     return session.url;
   }
 
+  /** What the account page shows of billing (no Stripe call). */
+  async accountSummary(accountId: string): Promise<AccountBillingSummary> {
+    const [subscription] = await this.repository.subscriptionsOf(accountId);
+    const plan = subscription?.priceId ? await this.deps.plans.find(subscription.priceId) : undefined;
+    return {
+      configured: this.configured,
+      hasCustomer: (await this.repository.customerOf(accountId)) !== undefined,
+      subscription,
+      planName: plan?.name ?? subscription?.priceId ?? undefined,
+    };
+  }
+
+  /** The account's subscriptions as stored, most recently updated first (the data export). */
+  subscriptionsOf(accountId: string): Promise<SubscriptionRecord[]> {
+    return this.repository.subscriptionsOf(accountId);
+  }
+
+  /**
+   * Before an account is deleted: cancels, at Stripe, every live subscription of its
+   * customer and deletes the customer. Nothing to do without a customer; throws when
+   * Stripe cannot be reached, so that nothing is deleted while Stripe may still charge.
+   */
+  async closeCustomer(accountId: string): Promise<void> {
+    const customer = await this.repository.customerOf(accountId);
+    if (customer === undefined) return;
+    if (this.stripe === undefined) throw new Error('cannot end a Stripe customer without Stripe keys');
+    await endStripeCustomer(this.stripe, customer);
+  }
+
   /**
    * Re-reads the subscription from Stripe and applies that state: whatever order events
    * arrive in, the last one applied leaves Stripe's current state. The read and the write
@@ -152,23 +194,23 @@ export class BillingService {
     const stripe = this.client();
     // Read before the lock: on PostgreSQL the lock holds a connection while Stripe answers.
     const offered = new Set((await this.deps.plans.list()).map((p) => p.priceId));
+    const cache = this.deps.entitlementCache;
     const result = await this.deps.lock.withSubscriptionLock(subscriptionId, async (transact) => {
       const subscription = await stripe.subscriptions.retrieve(subscriptionId);
-      const snapshot = snapshotOf(subscription);
       return this.repository.applySubscription(
         transact,
-        { snapshot, accountHint: accountHint ?? subscription.metadata?.accountId ?? undefined, event, graceDays: this.deps.graceDays, offered, now: new Date(this.deps.clock()) },
+        { snapshot: snapshotOf(subscription), accountHint: accountHint ?? subscription.metadata?.accountId ?? undefined, event, graceDays: this.deps.graceDays, offered },
         // Inside the transaction: if the cached entitlement cannot be dropped, nothing commits
         // and Stripe retries; a view racing the commit may re-cache the old value, so it is
         // dropped once more after the commit.
-        (accountId) => this.deps.meterStore.forgetEntitlement(accountId),
+        (accountId) => cache.forgetEntitlement(accountId),
       );
     });
     const accountId = result.accountId;
     if (result.outcome !== 'applied' || accountId === undefined) return result.outcome;
-    await this.deps.meterStore.forgetEntitlement(accountId).catch((error: unknown) => this.deps.logger.warn({ err: error, accountId }, 'could not drop the cached entitlement'));
+    await cache.forgetEntitlement(accountId).catch((error: unknown) => this.deps.logger.warn({ err: error, accountId }, 'could not drop the cached entitlement'));
     // A finished Checkout, told by the webhook or by the reader's return (event undefined).
-    if (event === undefined || event.type === 'checkout.session.completed') this.deps.funnel?.record('subscribed', readerKeyOf({ accountId }));
+    if (event === undefined || event.type === 'checkout.session.completed') this.deps.funnel.record('subscribed', readerKeyOf({ accountId }));
     return 'applied';
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { SettingsRepository } from '../meter/settings.repository';
+import type { Clock } from '../config/clock';
+import type { PlansRepository } from './plans.repository';
 
 export const planSchema = z
   .object({
@@ -17,29 +18,31 @@ export const plansSchema = z.array(planSchema, { error: 'must be a list of plans
 });
 export type Plan = z.infer<typeof planSchema>;
 
+const displayCacheMs = 30_000;
+
 /** The publisher's plans, kept as a settings document (read per request: plans pages are rare). */
 export class PlansService {
   private cache: { plans: Plan[]; at: number } | undefined;
 
   constructor(
-    private readonly settings: SettingsRepository,
-    private readonly cacheMs = 30_000,
+    private readonly repository: PlansRepository,
+    private readonly clock: Clock,
   ) {}
 
   /**
    * The plans as shown on the paywall: kept up to 30 s, so that a wall view costs no query.
    * Checkout always checks against list(), never this copy.
    */
-  async listForDisplay(now = Date.now()): Promise<Plan[]> {
-    if (this.cache !== undefined && now - this.cache.at < this.cacheMs) return this.cache.plans;
+  async listForDisplay(): Promise<Plan[]> {
+    const now = this.clock();
+    if (this.cache !== undefined && now - this.cache.at < displayCacheMs) return this.cache.plans;
     const plans = await this.list();
     this.cache = { plans, at: now };
     return plans;
   }
 
   async list(): Promise<Plan[]> {
-    const stored = await this.settings.get('plans');
-    const parsed = plansSchema.safeParse(stored?.value ?? []);
+    const parsed = plansSchema.safeParse((await this.repository.get()) ?? []);
     return parsed.success ? parsed.data : [];
   }
 
@@ -48,7 +51,7 @@ export class PlansService {
   }
 
   async replace(plans: Plan[]): Promise<Plan[]> {
-    await this.settings.put('plans', plans);
+    await this.repository.put(plans);
     this.cache = undefined;
     return plans;
   }

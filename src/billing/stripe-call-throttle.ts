@@ -1,6 +1,5 @@
 import type Redis from 'ioredis';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { buildLimiter, consumeAll } from '../auth/signin-throttle';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../http/app-error';
 
 export interface StripeCallLimits {
@@ -20,18 +19,30 @@ export class StripeCallThrottle {
 
   constructor(options: { redis: Redis | undefined; keyPrefix: string; limits?: StripeCallLimits }) {
     const limits = options.limits ?? defaultStripeCallLimits;
-    this.limiter = buildLimiter(options.redis, { keyPrefix: `${options.keyPrefix}stripe-calls`, points: limits.points, duration: limits.windowSeconds });
+    const settings = { keyPrefix: `${options.keyPrefix}stripe-calls`, points: limits.points, duration: limits.windowSeconds };
+    // In Redis, with an in-process stand-in while Redis is down; in memory without Redis.
+    this.limiter =
+      options.redis === undefined
+        ? new RateLimiterMemory(settings)
+        : new RateLimiterRedis({ ...settings, storeClient: options.redis, insuranceLimiter: new RateLimiterMemory(settings) });
   }
 
   /** Spends one point of the account's budget, or answers 429 with Retry-After when it is spent. */
   async spend(accountId: string): Promise<void> {
-    const verdict = await consumeAll([[this.limiter, accountId]]);
-    if (verdict.allowed) return;
-    const minutes = Math.ceil(verdict.retryAfterSeconds / 60);
+    const refusal = await this.limiter.consume(accountId).then(
+      () => undefined,
+      (error: unknown) => {
+        if (error instanceof RateLimiterRes) return error;
+        throw error;
+      },
+    );
+    if (refusal === undefined) return;
+    const retryAfterSeconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+    const minutes = Math.ceil(retryAfterSeconds / 60);
     throw new AppError(
       429,
       `Too many payment requests from this account in a short time. Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-      { 'Retry-After': String(verdict.retryAfterSeconds) },
+      { 'Retry-After': String(retryAfterSeconds) },
     );
   }
 }

@@ -5,10 +5,10 @@ import type { Config } from '../config/config';
  * The Stripe client, built once in the composition root; undefined without a secret key.
  * STRIPE_API_URL points it at another host (a test server, or a proxy), port and protocol included.
  */
-export function buildStripe(config: Config): Stripe | undefined {
-  if (config.stripe.secretKey === undefined) return undefined;
-  const url = config.stripe.apiUrl;
-  return new Stripe(config.stripe.secretKey, {
+export function buildStripe(stripeConfig: Config['stripe']): Stripe | undefined {
+  if (stripeConfig.secretKey === undefined) return undefined;
+  const url = stripeConfig.apiUrl;
+  return new Stripe(stripeConfig.secretKey, {
     maxNetworkRetries: 2,
     timeout: 10_000,
     appInfo: { name: 'Gatehouse' },

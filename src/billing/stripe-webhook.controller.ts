@@ -6,7 +6,8 @@ import type { StripeWebhookService } from './stripe-webhook.service';
  * POST /webhooks/stripe. Mounted before the app's body parsers: the signature covers the
  * raw bytes, so this route alone reads its body raw.
  */
-export function stripeWebhookRoutes(stripe: Stripe | undefined, secret: string | undefined, service: StripeWebhookService): Router {
+export function stripeWebhookRoutes(deps: { stripe: Stripe | undefined; secret: string | undefined; service: StripeWebhookService }): Router {
+  const { stripe, secret, service } = deps;
   const router = Router();
   router.post('/webhooks/stripe', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     if (stripe === undefined || secret === undefined) {

@@ -5,6 +5,13 @@ import type { BillingRepository } from './billing.repository';
 import type { BillingService } from './billing.service';
 import type { Metrics } from '../http/metrics';
 
+export interface StripeWebhookDeps {
+  readonly billing: Pick<BillingService, 'syncSubscription'>;
+  readonly repository: Pick<BillingRepository, 'hasEvent' | 'recordEvent'>;
+  readonly logger: Logger;
+  readonly metrics: Pick<Metrics, 'webhookEvents'>;
+}
+
 export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored' | 'unknown-customer' | 'account-gone';
 
 /** The subscription an invoice belongs to, in the current and the pre-2025 invoice shapes. */
@@ -42,38 +49,33 @@ function invoiceEvent(event: Stripe.Event) {
 }
 
 export class StripeWebhookService {
-  constructor(
-    private readonly billing: BillingService,
-    private readonly repository: BillingRepository,
-    private readonly logger: Logger,
-    private readonly metrics?: Metrics,
-  ) {}
+  constructor(private readonly deps: StripeWebhookDeps) {}
 
   /** Applies one verified event; throws (so Stripe retries) when it cannot be applied now. */
   async handle(event: Stripe.Event): Promise<WebhookOutcome> {
     try {
       const outcome = await this.apply(event);
-      this.metrics?.webhookEvents.inc({ type: event.type, outcome });
+      this.deps.metrics.webhookEvents.inc({ type: event.type, outcome });
       return outcome;
     } catch (error) {
-      this.metrics?.webhookEvents.inc({ type: event.type, outcome: 'failed' });
+      this.deps.metrics.webhookEvents.inc({ type: event.type, outcome: 'failed' });
       throw error;
     }
   }
 
   private async apply(event: Stripe.Event): Promise<WebhookOutcome> {
     const ref = { id: event.id, type: event.type };
-    if (await this.repository.hasEvent(event.id)) return 'duplicate';
+    if (await this.deps.repository.hasEvent(event.id)) return 'duplicate';
     const handler = handlers[event.type];
     const target = handler?.(event);
     if (target?.subscriptionId === undefined) {
-      this.logger.info({ event: ref }, 'Stripe event ignored');
-      return (await this.repository.recordEvent(ref, 'ignored')) ? 'ignored' : 'duplicate';
+      this.deps.logger.info({ event: ref }, 'Stripe event ignored');
+      return (await this.deps.repository.recordEvent(ref, 'ignored')) ? 'ignored' : 'duplicate';
     }
     // Recorded with the event in the same transaction: an unknown customer, or an account
     // deleted since (the deletion's own cancellation arrives after it), changes nothing.
-    const outcome = await this.billing.syncSubscription(target.subscriptionId, target.accountHint, ref);
-    if (outcome === 'unknown-customer' || outcome === 'account-gone') this.logger.warn({ event: ref, subscription: target.subscriptionId, outcome }, 'Stripe event for no existing account');
+    const outcome = await this.deps.billing.syncSubscription(target.subscriptionId, target.accountHint, ref);
+    if (outcome === 'unknown-customer' || outcome === 'account-gone') this.deps.logger.warn({ event: ref, subscription: target.subscriptionId, outcome }, 'Stripe event for no existing account');
     return outcome;
   }
 }

@@ -1,4 +1,4 @@
-import type { Entitlement } from '../meter/access-decision';
+import type { Entitlement } from '../meter/meter.module';
 
 export interface SubscriptionState {
   readonly status: string;

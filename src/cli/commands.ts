@@ -1,3 +1,4 @@
+import { systemClock } from '../config/clock';
 import path from 'node:path';
 import { ConfigError, parseConfig } from '../config/config';
 import { openDatabase } from '../store/database';
@@ -19,7 +20,7 @@ Commands:
 `;
 
 async function keyCommand(db: Db, args: readonly string[], io: CliOutput): Promise<number> {
-  const keys = new ApiKeysRepository(db);
+  const keys = new ApiKeysRepository(db, systemClock);
   const [action, value] = args;
   if (action === 'create') {
     const { id, key } = await keys.create(args.slice(1).join(' ') || 'admin API key');
@@ -83,7 +84,7 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, io
       io.err(`gatehouse: admin ${sub} needs an email address`);
       return 2;
     }
-    const accounts = new AccountsRepository(database.db);
+    const accounts = new AccountsRepository(database.db, systemClock);
     if (sub === 'grant') {
       // An address nobody has proven could be squatted by whoever signed up with it first.
       const account = await accounts.findByEmail(email.data);

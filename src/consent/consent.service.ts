@@ -1,5 +1,8 @@
+import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { documentTitles, policyDocuments, type Policy, type PoliciesRepository, type PolicyDocument } from './policies.repository';
+import type { Clock } from '../config/clock';
+import { rangeOf, writeConsentsCsv, type ExportFilter } from './consents-export';
+import { documentTitles, policyDocuments, type ConsentRecord, type Policy, type PoliciesRepository, type PolicyDocument } from './policies.repository';
 
 export type AcceptedVersions = Partial<Record<PolicyDocument, string>>;
 
@@ -36,24 +39,65 @@ export function pendingFor(policies: readonly Policy[], accepted: AcceptedVersio
  * Policy versions for re-acceptance. The list of versions is small and kept in memory for
  * up to 30 s, so page views cost no query; effective dates are applied exactly.
  */
+export interface ConsentServiceDeps {
+  readonly repository: PoliciesRepository;
+  readonly logger: Pick<Logger, 'info'>;
+  readonly clock: Clock;
+  /** How long the list of versions is kept in memory; 30 s unless a test says otherwise. */
+  readonly cacheMs?: number;
+}
+
 export class ConsentService {
   private cache: { policies: Policy[]; at: number } | undefined;
+  private readonly repository: PoliciesRepository;
+  private readonly cacheMs: number;
 
-  constructor(
-    private readonly repository: PoliciesRepository,
-    private readonly logger: Logger,
-    private readonly cacheMs = 30_000,
-  ) {}
+  constructor(private readonly deps: ConsentServiceDeps) {
+    this.repository = deps.repository;
+    this.cacheMs = deps.cacheMs ?? 30_000;
+  }
 
-  async policies(nowMs = Date.now()): Promise<Policy[]> {
+  async policies(): Promise<Policy[]> {
+    const nowMs = this.deps.clock();
     if (this.cache !== undefined && nowMs - this.cache.at < this.cacheMs) return this.cache.policies;
     const policies = await this.repository.all();
     this.cache = { policies, at: nowMs };
     return policies;
   }
 
-  async pending(accepted: AcceptedVersions, now: Date = new Date()): Promise<Policy[]> {
-    return pendingFor(await this.policies(now.getTime()), accepted, now);
+  async pending(accepted: AcceptedVersions): Promise<Policy[]> {
+    const policies = await this.policies();
+    return pendingFor(policies, accepted, new Date(this.deps.clock()));
+  }
+
+  /**
+   * The documents in force now, read afresh (not from the re-acceptance cache): sign-up
+   * must name the version a reader was shown.
+   */
+  async currentPolicies(): Promise<Partial<Record<PolicyDocument, Policy>>> {
+    const now = new Date(this.deps.clock());
+    const [terms, privacy] = await Promise.all(policyDocuments.map((d) => this.repository.current(d, now)));
+    return { ...(terms ? { terms } : {}), ...(privacy ? { privacy } : {}) };
+  }
+
+  /** Every version of both documents, read afresh: the admin's list. */
+  versions(): Promise<Policy[]> {
+    return this.repository.all();
+  }
+
+  /** One document: the version in force now, or the named version. */
+  document(document: PolicyDocument, version: string | undefined): Promise<Policy | undefined> {
+    return version === undefined ? this.repository.current(document, new Date(this.deps.clock())) : this.repository.byVersion(document, version);
+  }
+
+  /** An account's consent records, oldest first. */
+  consentsOf(accountId: string): Promise<ConsentRecord[]> {
+    return this.repository.consentsOf(accountId);
+  }
+
+  /** Streams the consent records matching `filter` to `out` as CSV; the number of records. */
+  exportCsv(filter: ExportFilter, out: Writable): Promise<number> {
+    return writeConsentsCsv(this.repository.consentsIn(rangeOf(filter)), out);
   }
 
   acceptedBy(accountId: string): Promise<AcceptedVersions> {
@@ -63,7 +107,7 @@ export class ConsentService {
   /** Records acceptance of exactly the versions shown; returns the reader's accepted versions. */
   async accept(accountId: string, shown: Policy[]): Promise<void> {
     await this.repository.recordConsents(accountId, shown.map((p) => ({ document: p.document, policyVersion: p.version, wording: reacceptWording(p), method: 'reaccept' as const })));
-    this.logger.info({ accountId, versions: shown.map((p) => `${p.document}@${p.version}`) }, 'policies re-accepted');
+    this.deps.logger.info({ accountId, versions: shown.map((p) => `${p.document}@${p.version}`) }, 'policies re-accepted');
   }
 
   async publish(policy: Policy): Promise<boolean> {

@@ -1,8 +1,7 @@
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { z } from 'zod';
-import type { Db } from '../store/database';
-import { policyDocuments } from './policies.repository';
+import { policyDocuments, type ConsentRange, type ExportedConsent } from './policies.repository';
 
 const day = z.iso.date();
 const instant = z.iso.datetime({ offset: true });
@@ -19,7 +18,7 @@ export const exportFilterSchema = z.object({
 export type ExportFilter = z.infer<typeof exportFilterSchema>;
 
 /** `from` is inclusive; a date-only `to` includes that whole day. */
-function range(filter: ExportFilter): { from?: string; to?: string } {
+export function rangeOf(filter: ExportFilter): ConsentRange {
   const from = filter.from === undefined ? undefined : new Date(filter.from).toISOString();
   let to: string | undefined;
   if (filter.to !== undefined) {
@@ -27,7 +26,7 @@ function range(filter: ExportFilter): { from?: string; to?: string } {
     if (day.safeParse(filter.to).success) end.setUTCDate(end.getUTCDate() + 1);
     to = end.toISOString();
   }
-  return { from, to };
+  return { document: filter.document, from, to };
 }
 
 export const csvHeader = ['consent_id', 'account_id', 'document', 'version', 'method', 'wording', 'accepted_at'];
@@ -40,22 +39,17 @@ export function csvField(value: string | number): string {
 }
 
 /**
- * Streams the consent records as CSV, in order, with constant memory whatever their
+ * Writes the consent records as CSV, in order, with constant memory whatever their
  * number: rows come from a database cursor and wait for the client to keep up.
  */
-export async function writeConsentsCsv(db: Db, filter: ExportFilter, out: Writable): Promise<number> {
-  const { from, to } = range(filter);
-  let query = db.selectFrom('consents').select(['id', 'account_id', 'document', 'policy_version', 'wording', 'method', 'accepted_at']).orderBy('accepted_at').orderBy('id');
-  if (filter.document !== undefined) query = query.where('document', '=', filter.document);
-  if (from !== undefined) query = query.where('accepted_at', '>=', from);
-  if (to !== undefined) query = query.where('accepted_at', '<', to);
+export async function writeConsentsCsv(records: AsyncIterable<ExportedConsent>, out: Writable): Promise<number> {
   const write = async (line: string) => {
     if (!out.write(line)) await once(out, 'drain');
   };
   await write(`${csvHeader.join(',')}\r\n`);
   let rows = 0;
-  for await (const r of query.stream(500)) {
-    await write(`${[r.id, r.account_id, r.document, r.policy_version, r.method, r.wording, r.accepted_at].map((v) => csvField(v as string | number)).join(',')}\r\n`);
+  for await (const r of records) {
+    await write(`${[r.id, r.accountId, r.document, r.policyVersion, r.method, r.wording, r.acceptedAt].map(csvField).join(',')}\r\n`);
     rows += 1;
   }
   return rows;

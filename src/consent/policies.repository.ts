@@ -1,3 +1,4 @@
+import type { Clock } from '../config/clock';
 import { isUniqueViolation, type Db } from '../store/database';
 
 export const policyDocuments = ['terms', 'privacy'] as const;
@@ -22,8 +23,29 @@ export interface ConsentRecord {
   readonly acceptedAt: string;
 }
 
+/** A consent record as the export streams it (the id is a string on PostgreSQL: bigserial). */
+export interface ExportedConsent {
+  readonly id: number | string;
+  readonly accountId: string;
+  readonly document: PolicyDocument;
+  readonly policyVersion: string;
+  readonly method: ConsentMethod;
+  readonly wording: string;
+  readonly acceptedAt: string;
+}
+
+/** Bounds in ISO-8601: `from` inclusive, `to` exclusive. */
+export interface ConsentRange {
+  readonly document?: PolicyDocument;
+  readonly from?: string;
+  readonly to?: string;
+}
+
 export class PoliciesRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
 
   /** The version in force at `at`: the latest whose effective date has passed. */
   async current(document: PolicyDocument, at: Date): Promise<Policy | undefined> {
@@ -54,7 +76,8 @@ export class PoliciesRepository {
   }
 
   /** Returns false when this document already has this version. */
-  async publish(policy: Policy, now: Date = new Date()): Promise<boolean> {
+  async publish(policy: Policy): Promise<boolean> {
+    const now = new Date(this.clock());
     try {
       await this.db
         .insertInto('policies')
@@ -74,11 +97,14 @@ export class PoliciesRepository {
     return accepted;
   }
 
-  /** Appends consent records (append-only: the database refuses changes). */
-  async recordConsents(accountId: string, records: { document: PolicyDocument; policyVersion: string; wording: string; method: ConsentMethod }[], now: Date = new Date()): Promise<void> {
+  /**
+   * Appends consent records (append-only: the database refuses changes), accepted now or,
+   * for records brought over from elsewhere, at `acceptedAt`.
+   */
+  async recordConsents(accountId: string, records: { document: PolicyDocument; policyVersion: string; wording: string; method: ConsentMethod }[], acceptedAt: Date = new Date(this.clock())): Promise<void> {
     await this.db
       .insertInto('consents')
-      .values(records.map((r) => ({ account_id: accountId, document: r.document, policy_version: r.policyVersion, wording: r.wording, method: r.method, accepted_at: now.toISOString() })))
+      .values(records.map((r) => ({ account_id: accountId, document: r.document, policy_version: r.policyVersion, wording: r.wording, method: r.method, accepted_at: acceptedAt.toISOString() })))
       .execute();
   }
 
@@ -99,5 +125,16 @@ export class PoliciesRepository {
       method: r.method,
       acceptedAt: r.accepted_at,
     }));
+  }
+
+  /** Every consent record in the range, in `accepted_at`, `id` order, from a database cursor. */
+  async *consentsIn(range: ConsentRange): AsyncGenerator<ExportedConsent> {
+    let query = this.db.selectFrom('consents').select(['id', 'account_id', 'document', 'policy_version', 'wording', 'method', 'accepted_at']).orderBy('accepted_at').orderBy('id');
+    if (range.document !== undefined) query = query.where('document', '=', range.document);
+    if (range.from !== undefined) query = query.where('accepted_at', '>=', range.from);
+    if (range.to !== undefined) query = query.where('accepted_at', '<', range.to);
+    for await (const r of query.stream(500)) {
+      yield { id: r.id, accountId: r.account_id, document: r.document, policyVersion: r.policy_version, method: r.method, wording: r.wording, acceptedAt: r.accepted_at };
+    }
   }
 }

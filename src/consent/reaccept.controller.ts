@@ -2,7 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import MarkdownIt from 'markdown-it';
 import { z } from 'zod';
 import type { Csrf } from '../http/csrf';
-import { safeReturnTo } from '../auth/return-to';
+import { safeReturnTo } from '../http/return-to';
 import { reacceptHeading, reacceptWording, type AcceptedVersions, type ConsentService } from './consent.service';
 import { documentTitles as titles, type Policy } from './policies.repository';
 

@@ -38,7 +38,7 @@ describe('funnel recorder', () => {
   it('when a reader reaches a stage many times in a day, then one entry is written, hashed, on flush', async () => {
     const store = new MemoryStore();
     let now = at;
-    const recorder = new FunnelRecorder(store, capturedLogger().logger, { clock: () => now });
+    const recorder = new FunnelRecorder({ store, logger: capturedLogger().logger, clock: () => now });
     for (let i = 0; i < 5; i += 1) recorder.record('metered', 'a:reader');
     recorder.record('paywall', 'u:1');
     recorder.record('metered', undefined);
@@ -57,7 +57,7 @@ describe('funnel recorder', () => {
   it('when the store is down, then the batch is dropped with a warning and later batches still go through', async () => {
     const store = new MemoryStore();
     const { logger, lines } = capturedLogger();
-    const recorder = new FunnelRecorder(store, logger, { clock: () => at });
+    const recorder = new FunnelRecorder({ store, logger, clock: () => at });
     recorder.record('signup', 'u:lost');
     store.failNext = true;
     await expect(recorder.flush()).resolves.toBeUndefined();
@@ -69,7 +69,7 @@ describe('funnel recorder', () => {
 
   it('when the buffer reaches its bound, then it is written without waiting for the timer', async () => {
     const store = new MemoryStore();
-    const recorder = new FunnelRecorder(store, capturedLogger().logger, { clock: () => at, maxPending: 3 });
+    const recorder = new FunnelRecorder({ store, logger: capturedLogger().logger, clock: () => at, maxPending: 3 });
     for (const reader of ['a:1', 'a:2', 'a:3']) recorder.record('metered', reader);
     await recorder.flush();
     expect(store.batches[0] && [...store.batches[0].values()][0]?.readers.size).toBe(3);
@@ -82,7 +82,7 @@ describe('funnel recorder', () => {
     const stuck = new Promise<void>((resolve) => (release = resolve));
     const add = jest.spyOn(store, 'add').mockImplementationOnce(() => stuck);
     const { logger, lines } = capturedLogger();
-    const recorder = new FunnelRecorder(store, logger, { maxPending: 10, writeTimeoutMs: 50, clock: () => at });
+    const recorder = new FunnelRecorder({ store, logger, maxPending: 10, writeTimeoutMs: 50, clock: () => at });
     for (let i = 0; i < 10; i += 1) recorder.record('metered', `a:first-${i}`);
     await new Promise((r) => setImmediate(r));
     expect(add).toHaveBeenCalledTimes(1);
@@ -98,7 +98,7 @@ describe('funnel recorder', () => {
 
   it('when started, then the timer writes on its own, and close stops it', async () => {
     const store = new MemoryStore();
-    const recorder = new FunnelRecorder(store, capturedLogger().logger, { clock: () => at, flushIntervalMs: 10 });
+    const recorder = new FunnelRecorder({ store, logger: capturedLogger().logger, clock: () => at, flushIntervalMs: 10 });
     recorder.start();
     recorder.record('checkout', 'u:2');
     await new Promise((resolve) => setTimeout(resolve, 60));

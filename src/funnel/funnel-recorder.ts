@@ -1,15 +1,18 @@
 import type { Logger } from 'pino';
+import type { Clock } from '../config/clock';
 import { addDays, dayOf, funnelReaderOf, funnelReport, funnelRetentionDays, type Day, type FunnelReport, type FunnelBatch, type FunnelStage, type FunnelStore } from './funnel';
 import type { FunnelRange } from './funnel-range';
 
-export interface FunnelRecorderOptions {
+export interface FunnelRecorderDeps {
+  readonly store: FunnelStore;
+  readonly logger: Logger;
+  readonly clock: Clock;
   /** How often the buffer is written to the store. */
   readonly flushIntervalMs?: number;
   /** Distinct entries held before a flush starts early. */
   readonly maxPending?: number;
   /** A write that takes longer is given up (the batch dropped), so the next can start. */
   readonly writeTimeoutMs?: number;
-  readonly clock?: () => number;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -40,21 +43,22 @@ export class FunnelRecorder {
   /** A flush for a full buffer is queued and has not taken the buffer yet. */
   private flushRequested = false;
   private dropped = 0;
-  readonly clock: () => number;
+  private readonly store: FunnelStore;
+  private readonly logger: Logger;
+  /** The recorder's time, which the admin pages' default range is read from too. */
+  readonly clock: Clock;
 
-  constructor(
-    readonly store: FunnelStore,
-    private readonly logger: Logger,
-    private readonly options: FunnelRecorderOptions = {},
-  ) {
-    this.maxPending = options.maxPending ?? 20_000;
-    this.writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
-    this.clock = options.clock ?? Date.now;
+  constructor(private readonly deps: FunnelRecorderDeps) {
+    this.store = deps.store;
+    this.logger = deps.logger;
+    this.clock = deps.clock;
+    this.maxPending = deps.maxPending ?? 20_000;
+    this.writeTimeoutMs = deps.writeTimeoutMs ?? 10_000;
   }
 
   start(): void {
     if (this.timer !== undefined) return;
-    this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs ?? 2_000);
+    this.timer = setInterval(() => void this.flush(), this.deps.flushIntervalMs ?? 2_000);
     this.timer.unref();
   }
 

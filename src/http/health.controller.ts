@@ -1,12 +1,14 @@
 import { Router } from 'express';
-import { sql } from 'kysely';
-import type { AppDeps } from '../composition';
+import type { Metrics } from './metrics';
+
+/** What readiness depends on: each a probe that resolves when that store answers. */
+export type ReadinessChecks = Readonly<Record<string, () => Promise<unknown>>>;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 }
 
-export function healthRoutes(deps: Pick<AppDeps, 'database' | 'redis' | 'metrics'>): Router {
+export function healthRoutes(deps: { readonly checks: ReadinessChecks; readonly metrics: Metrics }): Router {
   const router = Router();
   router.get('/metrics', async (_req, res) => {
     res.set('Content-Type', deps.metrics.registry.contentType);
@@ -16,14 +18,10 @@ export function healthRoutes(deps: Pick<AppDeps, 'database' | 'redis' | 'metrics
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const checks: Record<string, 'ok' | 'down'> = {};
-    const database = withTimeout(sql`select 1`.execute(deps.database.db), 1_000).then(
-      () => 'ok' as const,
-      () => 'down' as const,
+    const entries = await Promise.all(
+      Object.entries(deps.checks).map(async ([name, probe]) => [name, await withTimeout(probe(), 1_000).then(() => 'ok' as const, () => 'down' as const)] as const),
     );
-    const redis = deps.redis === undefined ? undefined : withTimeout(deps.redis.ping(), 1_000).then(() => 'ok' as const, () => 'down' as const);
-    checks.database = await database;
-    if (redis !== undefined) checks.redis = await redis;
+    const checks: Record<string, 'ok' | 'down'> = Object.fromEntries(entries);
     const ready = Object.values(checks).every((c) => c === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
   });

@@ -1,4 +1,4 @@
-import type { Access } from '../articles/article';
+import type { Access } from './access';
 import type { MeterSettings } from './meter-settings';
 
 export const decisions = ['free', 'subscriber', 'metered', 'registration-wall', 'paywall'] as const;

@@ -1,55 +1,48 @@
 import type { Logger } from 'pino';
-import type { ArticleSummary } from '../articles/article';
-import type { EntitlementsRepository } from '../billing/entitlements.repository';
+import type { Clock } from '../config/clock';
+import type { FunnelSink, FunnelStage } from '../funnel/funnel.module';
+import { isStoreOutage } from '../store/store-errors';
+import type { GatedArticle } from './access';
 import { decideAccess, effectiveAccess, meterLimitFor, needsMeter, type Decision, type Entitlement, type MeterOutcome } from './access-decision';
 import { meterArticleId } from './article-id';
+import { readerKeyOf, type GateMode, type GateResult, type Reader, type ReaderMeter } from './gate';
+import type { EntitlementLookup } from './entitlements.repository';
 import type { MeterSettings } from './meter-settings';
-import type { MeterSettingsService } from './meter-settings.service';
-import { MeterStoreUnavailable, type MeterState, type MeterStore, type ViewAnswer } from './meter-store';
+import type { MeterSettingsSource } from './meter-settings.service';
+import { MeterStoreUnavailable, type MeterState, type MeterStore, type ViewAnswer, type ViewQuery } from './meter-store';
 import { meterWindow, periodEndsAt } from './period';
-import type { Metrics } from '../http/metrics';
-import { isStoreOutage } from '../store/store-errors';
-import type { FunnelRecorder } from '../funnel/funnel-recorder';
-import type { FunnelStage } from '../funnel/funnel';
 
 /** The funnel stage a counted page view reaches, by its decision. */
 const funnelStageOf: Partial<Record<Decision, FunnelStage>> = { metered: 'metered', 'registration-wall': 'registration-wall', paywall: 'paywall' };
 
-export interface Reader {
-  /** Set when signed in. */
-  readonly accountId?: string;
-  /** The anonymous reader cookie's id, when the reader has one. */
-  readonly anonymousId?: string;
-  /** An anonymous reader issued past the new-reader bound today: no allowance. */
-  readonly capped?: boolean;
+/** The entitlements table, read when the store's cache misses or the store is down. */
+export interface EntitlementSource {
+  lookup(accountId: string, now: Date): Promise<EntitlementLookup>;
+  entitlementOf(accountId: string, now: Date): Promise<Entitlement>;
 }
 
-/**
- * `count`: a page view. `peek`: the decision without counting, the meter as it stands (the
- * JSON API). `preview`: what a page view would answer now, counting nothing (`HEAD`).
- */
-export type GateMode = 'count' | 'peek' | 'preview';
-
-export interface GateResult {
-  readonly decision: Decision;
-  readonly settings: MeterSettings;
-  readonly entitlement: Entitlement;
-  /** Set when the meter applies to this reader and article. */
-  readonly limit: number | null;
-  readonly remaining: number | null;
-  readonly used: number;
-  readonly periodEndsAt: Date;
-  /** True when the meter store could not be reached and `onStoreFailure` decided. */
-  readonly storeUnavailable: boolean;
+export interface GateMetrics {
+  readonly accessDecisions: { inc(labels: { decision: Decision }): void };
+  readonly meterStoreErrors: { inc(): void };
 }
+
+export interface GateServiceDeps {
+  readonly settings: MeterSettingsSource;
+  readonly store: MeterStore;
+  readonly entitlements: EntitlementSource;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly metrics: GateMetrics;
+  readonly funnel: FunnelSink;
+}
+
+type Answered = { readonly settings: MeterSettings; readonly entitlement: Entitlement; readonly meter: MeterState | undefined };
 
 const attempts = 3;
+// A reader with no id yet (an API peek before any view) is asked about as an empty meter.
+const noReaderKey = 'a:-';
 
-export function readerKeyOf(reader: Reader): string | undefined {
-  if (reader.accountId !== undefined) return `u:${reader.accountId}`;
-  if (reader.anonymousId !== undefined) return `a:${reader.anonymousId}`;
-  return undefined;
-}
+const isOutage = (error: unknown) => error instanceof MeterStoreUnavailable || isStoreOutage(error);
 
 /**
  * Decides each article view: effective access from the settings, one call to the meter
@@ -57,125 +50,140 @@ export function readerKeyOf(reader: Reader): string | undefined {
  * decision. Never sees a request; never throws for a store outage.
  */
 export class GateService {
-  constructor(
-    private readonly settings: MeterSettingsService,
-    private readonly store: MeterStore,
-    private readonly entitlements: EntitlementsRepository,
-    private readonly logger: Logger,
-    private readonly clock: () => number = Date.now,
-    private readonly metrics?: Metrics,
-    private readonly funnel?: FunnelRecorder,
-  ) {}
+  constructor(private readonly deps: GateServiceDeps) {}
 
-  async decide(article: Pick<ArticleSummary, 'slug' | 'access' | 'section'>, reader: Reader, mode: GateMode): Promise<GateResult> {
+  async decide(article: GatedArticle, reader: Reader, mode: GateMode): Promise<GateResult> {
     const readerKey = readerKeyOf(reader);
     const result = await this.decideOnce(article, reader, readerKey, mode);
     const stage = funnelStageOf[result.decision];
-    if (mode === 'count' && stage !== undefined) this.funnel?.record(stage, readerKey);
+    if (mode === 'count' && stage !== undefined) this.deps.funnel.record(stage, readerKey);
     return result;
   }
 
-  private async decideOnce(article: Pick<ArticleSummary, 'slug' | 'access' | 'section'>, reader: Reader, readerKey: string | undefined, mode: GateMode): Promise<GateResult> {
-    const nowMs = this.clock();
-    const signedIn = reader.accountId !== undefined;
-    const capped = reader.capped === true;
-    const articleId = meterArticleId(article.slug);
+  /** The reader's allowance, use and period end, counting nothing and without an article. */
+  async meterOf(reader: Reader): Promise<ReaderMeter> {
+    const nowMs = this.deps.clock();
+    const status = { signedIn: reader.accountId !== undefined, capped: reader.capped === true };
     try {
-      for (let attempt = 1; ; attempt += 1) {
-        const { value: settings, version } = await this.settings.current();
-        const access = effectiveAccess(article, settings.sections);
-        const limit = meterLimitFor({ signedIn, capped }, settings);
-        const window = meterWindow(settings.period, nowMs);
-        const metered = needsMeter(access, { signedIn, entitlement: 'none' }, limit);
-        // Not metered: only the settings version and entitlement. A reader with no id yet
-        // (an API peek before any view) is asked about as an empty meter, never counted.
-        const storeMode = !metered ? 'check' : readerKey === undefined || mode !== 'count' ? 'peek' : 'count';
-        const answer: ViewAnswer = await this.store.view({
-          settingsVersion: version,
-          readerKey: readerKey ?? 'a:-',
-          accountId: reader.accountId,
-          mode: storeMode,
-          articleId,
-          limit,
-          window,
-          nowMs,
-        });
-        if (answer.kind === 'ok') {
-          const reader_ = { signedIn, entitlement: answer.entitlement };
-          const meterApplies = needsMeter(access, reader_, limit);
-          const outcome: MeterOutcome | undefined = meterApplies && answer.meter ? (answer.meter.granted ? 'granted' : 'refused') : undefined;
-          const decision = decideAccess({ access, reader: reader_, limit, meter: outcome, onStoreFailure: settings.onStoreFailure });
-          // A preview answers as the view would: a new article granted now would be counted.
-          const meter = mode === 'preview' && answer.meter?.granted && !answer.meter.alreadyCounted ? { ...answer.meter, used: answer.meter.used + 1 } : answer.meter;
-          return this.result(decision, settings, answer.entitlement, access === 'metered' && answer.entitlement !== 'subscriber' ? limit : null, meter, window, nowMs, false);
-        }
-        if (attempt >= attempts) throw new MeterStoreUnavailable(new Error(`the meter store kept answering ${answer.kind}`));
-        if (answer.kind === 'stale-settings') await this.settings.reload();
-        else if (reader.accountId !== undefined) {
-          const found = await this.entitlements.lookup(reader.accountId, new Date(nowMs));
-          // A grant that lapses by itself (past_due grace) is cached no longer than it lasts.
-          const ttl = found.validUntil === null ? undefined : Math.ceil((found.validUntil.getTime() - nowMs) / 1000);
-          await this.store.cacheEntitlement(reader.accountId, found.entitlement, ttl);
-        }
-      }
+      const answered = await this.ask(reader, nowMs, (settings, version) => {
+        const limit = meterLimitFor(status, settings);
+        return { settingsVersion: version, readerKey: readerKeyOf(reader) ?? noReaderKey, accountId: reader.accountId, mode: limit > 0 ? 'peek' : 'check', limit, window: meterWindow(settings.period, nowMs), nowMs };
+      });
+      return readerMeter(answered, status, nowMs);
     } catch (error) {
-      // The meter store, or the database while (re)loading settings: either way the
-      // publisher's failure policy decides, with the settings this instance has.
-      if (!(error instanceof MeterStoreUnavailable) && !isStoreOutage(error)) throw error;
-      return this.whenStoreUnavailable(article, reader, nowMs, error);
+      if (!isOutage(error)) throw error;
+      this.deps.logger.warn({ err: error }, 'meter store unavailable; the reader\'s meter is shown empty');
+      this.deps.metrics.meterStoreErrors.inc();
+      const { value: settings } = this.deps.settings.cachedOrDefault();
+      return readerMeter({ settings, entitlement: await this.databaseEntitlementOf(reader, nowMs), meter: undefined }, status, nowMs);
     }
   }
 
   /** Carries this period's anonymous reads into the account; a failure must not block sign-in. */
   async carryOver(anonymousId: string | undefined, accountId: string): Promise<void> {
     if (anonymousId === undefined) return;
-    const { value: settings } = await this.settings.current();
-    const nowMs = this.clock();
+    const { value: settings } = await this.deps.settings.current();
+    const nowMs = this.deps.clock();
     try {
-      await this.store.carryOver(`a:${anonymousId}`, `u:${accountId}`, meterWindow(settings.period, nowMs), nowMs);
+      await this.deps.store.carryOver(readerKeyOf({ anonymousId })!, readerKeyOf({ accountId })!, meterWindow(settings.period, nowMs), nowMs);
     } catch (error) {
-      this.logger.warn({ err: error }, 'could not carry anonymous reads into the account');
+      this.deps.logger.warn({ err: error }, 'could not carry anonymous reads into the account');
     }
   }
 
-  private async whenStoreUnavailable(article: Pick<ArticleSummary, 'access' | 'section'>, reader: Reader, nowMs: number, error: unknown): Promise<GateResult> {
-    this.logger.warn({ err: error }, 'meter store unavailable; following onStoreFailure');
-    const { value: settings } = this.settings.cachedOrDefault();
+  /** Drops a deleted account's meter and cached entitlement; the deletion has committed, so this never throws. */
+  async forgetAccount(accountId: string): Promise<void> {
+    const { store, logger } = this.deps;
+    await store.forgetReader(readerKeyOf({ accountId })!).catch((error: unknown) => logger.warn({ err: error }, 'could not drop the deleted account\'s meter'));
+    await store.forgetEntitlement(accountId).catch((error: unknown) => logger.warn({ err: error }, 'could not drop the deleted account\'s cached entitlement'));
+  }
+
+  private async decideOnce(article: GatedArticle, reader: Reader, readerKey: string | undefined, mode: GateMode): Promise<GateResult> {
+    const nowMs = this.deps.clock();
     const signedIn = reader.accountId !== undefined;
-    const capped = reader.capped === true;
-    // Subscribers keep reading: their entitlement is in the database, not only in Redis.
-    let entitlement: Entitlement = 'none';
-    if (reader.accountId !== undefined) {
-      entitlement = await this.entitlements.entitlementOf(reader.accountId, new Date(nowMs)).catch(() => 'none' as const);
+    const status = { signedIn, capped: reader.capped === true };
+    const articleId = meterArticleId(article.slug);
+    const termsOf = (settings: MeterSettings) => {
+      const access = effectiveAccess(article, settings.sections);
+      const limit = meterLimitFor(status, settings);
+      return { access, limit, window: meterWindow(settings.period, nowMs) };
+    };
+    let answered: Answered;
+    try {
+      answered = await this.ask(reader, nowMs, (settings, version) => {
+        const { access, limit, window } = termsOf(settings);
+        // Not metered: only the settings version and entitlement.
+        const metered = needsMeter(access, { signedIn, entitlement: 'none' }, limit);
+        const storeMode = !metered ? 'check' : readerKey === undefined || mode !== 'count' ? 'peek' : 'count';
+        return { settingsVersion: version, readerKey: readerKey ?? noReaderKey, accountId: reader.accountId, mode: storeMode, articleId, limit, window, nowMs };
+      });
+    } catch (error) {
+      // The meter store, or the database while (re)loading settings: either way the
+      // publisher's failure policy decides, with the settings this instance has.
+      if (!isOutage(error)) throw error;
+      return this.whenStoreUnavailable(article, reader, nowMs, error);
     }
-    const access = effectiveAccess(article, settings.sections);
-    const limit = meterLimitFor({ signedIn, capped }, settings);
-    const decision = decideAccess({ access, reader: { signedIn, entitlement }, limit, meter: 'unavailable', onStoreFailure: settings.onStoreFailure });
-    return this.result(decision, settings, entitlement, access === 'metered' && entitlement !== 'subscriber' ? limit : null, undefined, meterWindow(settings.period, nowMs), nowMs, true);
+    const { settings, entitlement } = answered;
+    const { access, limit, window } = termsOf(settings);
+    const readerStatus = { signedIn, entitlement };
+    const outcome: MeterOutcome | undefined = needsMeter(access, readerStatus, limit) && answered.meter ? (answered.meter.granted ? 'granted' : 'refused') : undefined;
+    const decision = decideAccess({ access, reader: readerStatus, limit, meter: outcome, onStoreFailure: settings.onStoreFailure });
+    // A preview answers as the view would: a new article granted now would be counted.
+    const m = answered.meter;
+    const meter = mode === 'preview' && m?.granted && !m.alreadyCounted ? { ...m, used: m.used + 1 } : m;
+    return this.result(decision, { settings, entitlement, meter }, access === 'metered' && entitlement !== 'subscriber' ? limit : null, periodEndsAt(window, meter?.oldestReadAtMs, nowMs), false);
   }
 
-  private result(
-    decision: Decision,
-    settings: MeterSettings,
-    entitlement: Entitlement,
-    limit: number | null,
-    meter: MeterState | undefined,
-    window: ReturnType<typeof meterWindow>,
-    nowMs: number,
-    storeUnavailable: boolean,
-  ): GateResult {
-    const used = meter?.used ?? 0;
-    this.metrics?.accessDecisions.inc({ decision });
-    if (storeUnavailable) this.metrics?.meterStoreErrors.inc();
-    return {
-      decision,
-      settings,
-      entitlement,
-      limit,
-      remaining: limit === null || storeUnavailable ? null : Math.max(0, limit - used),
-      used,
-      periodEndsAt: periodEndsAt(window, meter?.oldestReadAtMs, nowMs),
-      storeUnavailable,
-    };
+  /** One store call, retried after reloading stale settings or caching an unknown entitlement. */
+  private async ask(reader: Reader, nowMs: number, queryFor: (settings: MeterSettings, version: number) => ViewQuery): Promise<Answered> {
+    for (let attempt = 1; ; attempt += 1) {
+      const { value: settings, version } = await this.deps.settings.current();
+      const answer: ViewAnswer = await this.deps.store.view(queryFor(settings, version));
+      if (answer.kind === 'ok') return { settings, entitlement: answer.entitlement, meter: answer.meter };
+      if (attempt >= attempts) throw new MeterStoreUnavailable(new Error(`the meter store kept answering ${answer.kind}`));
+      if (answer.kind === 'stale-settings') await this.deps.settings.reload();
+      else if (reader.accountId !== undefined) {
+        const found = await this.deps.entitlements.lookup(reader.accountId, new Date(nowMs));
+        // A grant that lapses by itself (past_due grace) is cached no longer than it lasts.
+        const ttl = found.validUntil === null ? undefined : Math.ceil((found.validUntil.getTime() - nowMs) / 1000);
+        await this.deps.store.cacheEntitlement(reader.accountId, found.entitlement, ttl);
+      }
+    }
+  }
+
+  private async whenStoreUnavailable(article: GatedArticle, reader: Reader, nowMs: number, error: unknown): Promise<GateResult> {
+    this.deps.logger.warn({ err: error }, 'meter store unavailable; following onStoreFailure');
+    const { value: settings } = this.deps.settings.cachedOrDefault();
+    const signedIn = reader.accountId !== undefined;
+    const entitlement = await this.databaseEntitlementOf(reader, nowMs);
+    const access = effectiveAccess(article, settings.sections);
+    const limit = meterLimitFor({ signedIn, capped: reader.capped === true }, settings);
+    const decision = decideAccess({ access, reader: { signedIn, entitlement }, limit, meter: 'unavailable', onStoreFailure: settings.onStoreFailure });
+    const endsAt = periodEndsAt(meterWindow(settings.period, nowMs), undefined, nowMs);
+    return this.result(decision, { settings, entitlement, meter: undefined }, access === 'metered' && entitlement !== 'subscriber' ? limit : null, endsAt, true);
+  }
+
+  /** Subscribers keep reading through an outage: their entitlement is in the database, not only in Redis. */
+  private async databaseEntitlementOf(reader: Reader, nowMs: number): Promise<Entitlement> {
+    if (reader.accountId === undefined) return 'none';
+    return this.deps.entitlements.entitlementOf(reader.accountId, new Date(nowMs)).catch(() => 'none' as const);
+  }
+
+  private result(decision: Decision, answered: Answered, limit: number | null, endsAt: Date, storeUnavailable: boolean): GateResult {
+    const used = answered.meter?.used ?? 0;
+    this.deps.metrics.accessDecisions.inc({ decision });
+    if (storeUnavailable) this.deps.metrics.meterStoreErrors.inc();
+    const remaining = limit === null || storeUnavailable ? null : Math.max(0, limit - used);
+    return { decision, settings: answered.settings, entitlement: answered.entitlement, limit, remaining, used, periodEndsAt: endsAt, storeUnavailable };
   }
 }
+
+function readerMeter(answered: Answered, status: { signedIn: boolean; capped: boolean }, nowMs: number): ReaderMeter {
+  const { settings, entitlement, meter } = answered;
+  const limit = meterLimitFor(status, settings);
+  const used = meter?.used ?? 0;
+  return { settings, entitlement, limit, used: Math.min(used, limit), remaining: Math.max(0, limit - used), periodEndsAt: periodEndsAt(meterWindow(settings.period, nowMs), meter?.oldestReadAtMs, nowMs) };
+}
+
+export { readerKeyOf } from './gate';
+export type { GateMode, GateResult, Reader, ReaderMeter } from './gate';

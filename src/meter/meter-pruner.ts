@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../config/clock';
-import type { MeterSettingsService } from './meter-settings.service';
+import type { MeterSettingsSource } from './meter-settings.service';
 import type { MeterStore } from './meter-store';
 import { meterWindow } from './period';
 
 export interface MeterPrunerDeps {
   readonly store: MeterStore;
-  readonly settings: MeterSettingsService;
+  readonly settings: Pick<MeterSettingsSource, 'current'>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly intervalMs?: number;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accessLevels } from '../articles/article';
+import { accessLevels } from './access';
 
 function isTimeZone(value: string): boolean {
   try {

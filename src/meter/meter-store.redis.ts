@@ -72,6 +72,11 @@ export class RedisMeterStore implements MeterStore {
     return `${this.options.keyPrefix}${parts.join(':')}`;
   }
 
+  /** The keys that hold a reader's meter, so the benchmark can weigh them without knowing the layout. */
+  readerKeys(readerKey: string): string[] {
+    return [this.key('m', readerKey)];
+  }
+
   async view(query: ViewQuery): Promise<ViewAnswer> {
     const keys = [this.key('settings', 'version'), this.key('m', query.readerKey)];
     if (query.accountId !== undefined) keys.push(this.key('ent', query.accountId));

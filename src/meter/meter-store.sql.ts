@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Dialect } from '../store/database';
-import type { EntitlementsRepository } from '../billing/entitlements.repository';
+import type { EntitlementsRepository } from './entitlements.repository';
 import { MeterStoreUnavailable, type MeterStore, type ViewAnswer, type ViewQuery } from './meter-store';
 import type { MeterWindow } from './period';
 
@@ -14,7 +14,7 @@ export class SqlMeterStore implements MeterStore {
   constructor(
     private readonly db: Db,
     private readonly dialect: Dialect,
-    private readonly entitlements: EntitlementsRepository,
+    private readonly entitlements: Pick<EntitlementsRepository, 'entitlementOf'>,
   ) {}
 
   async view(query: ViewQuery): Promise<ViewAnswer> {

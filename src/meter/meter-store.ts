@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from '../store/store-errors';
 import type { Entitlement } from './access-decision';
 import type { MeterWindow } from './period';
 
@@ -63,9 +64,9 @@ export interface MeterStore {
 }
 
 /** Raised when the store cannot be reached; the gate then follows `onStoreFailure`. */
-export class MeterStoreUnavailable extends Error {
+export class MeterStoreUnavailable extends StoreUnavailableError {
   constructor(cause: unknown) {
-    super('meter store unavailable', { cause });
+    super('meter store', cause);
     this.name = 'MeterStoreUnavailable';
   }
 }

@@ -1,7 +1,6 @@
 import pino from 'pino';
 import { NewReaderBound } from './new-reader-bound';
 import { defaultMeterSettings } from './meter-settings';
-import type { MeterSettingsService } from './meter-settings.service';
 import { MeterStoreUnavailable, type MeterStore } from './meter-store';
 
 const day = 86_400_000;
@@ -18,7 +17,7 @@ function harness(bound: number, options: { failing?: boolean } = {}) {
       return counts.get(key) ?? 0;
     },
   } as unknown as MeterStore;
-  const settings = { current: async () => ({ value: { ...defaultMeterSettings, newReadersPerNetwork: bound }, version: 1 }) } as unknown as MeterSettingsService;
+  const settings = { current: async () => ({ value: { ...defaultMeterSettings, newReadersPerNetwork: bound }, version: 1 }) };
   let now = noon;
   const bounded = new NewReaderBound({ store, settings, secret: 'a-secret-long-enough-for-tests', clock: () => now, logger: pino({ level: 'silent' }) });
   return { bounded, calls, setNow: (ms: number) => (now = ms) };

@@ -3,13 +3,13 @@ import type { Logger } from 'pino';
 import type { Clock } from '../config/clock';
 import { networkOf } from '../http/network';
 import { isStoreOutage } from '../store/store-errors';
-import type { MeterSettingsService } from './meter-settings.service';
+import type { MeterSettingsSource } from './meter-settings.service';
 import { MeterStoreUnavailable, type MeterStore } from './meter-store';
 import { utcDayOf } from './reader-cookie';
 
 export interface NewReaderBoundDeps {
   readonly store: MeterStore;
-  readonly settings: MeterSettingsService;
+  readonly settings: Pick<MeterSettingsSource, 'current'>;
   /** The session secret: each day's hashing key derives from it. */
   readonly secret: string;
   readonly clock: Clock;

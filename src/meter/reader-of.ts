@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Clock } from '../config/clock';
 import { clientAddress } from '../http/network';
-import type { Reader } from './gate.service';
+import type { Reader } from './gate';
 import type { NewReaderBound } from './new-reader-bound';
 import { anonymousIdOf, anonymousReaderOf, issueAnonymousId } from './reader-cookie';
 

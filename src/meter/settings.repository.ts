@@ -1,3 +1,4 @@
+import type { Clock } from '../config/clock';
 import type { Db } from '../store/database';
 
 export interface StoredSetting {
@@ -7,7 +8,10 @@ export interface StoredSetting {
 
 /** Publisher settings documents, each with a version that grows on every write. */
 export class SettingsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
 
   async get(name: string): Promise<StoredSetting | undefined> {
     const row = await this.db.selectFrom('settings').select(['value', 'version']).where('name', '=', name).executeTakeFirst();
@@ -18,11 +22,12 @@ export class SettingsRepository {
    * Replaces the document and returns its new version. `beforeCommit` runs inside the
    * transaction: when it fails, nothing is stored.
    */
-  async put(name: string, value: unknown, beforeCommit: (version: number) => Promise<void> = async () => undefined, now: Date = new Date()): Promise<number> {
+  async put(name: string, value: unknown, beforeCommit: (version: number) => Promise<void> = async () => undefined): Promise<number> {
+    const updatedAt = new Date(this.clock()).toISOString();
     return this.db.transaction().execute(async (trx) => {
       const current = await trx.selectFrom('settings').select('version').where('name', '=', name).executeTakeFirst();
       const version = Number(current?.version ?? 0) + 1;
-      const row = { value: JSON.stringify(value), version, updated_at: now.toISOString() };
+      const row = { value: JSON.stringify(value), version, updated_at: updatedAt };
       if (current === undefined) {
         await trx.insertInto('settings').values({ name, ...row }).execute();
       } else {

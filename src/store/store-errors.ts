@@ -12,7 +12,7 @@ const connectionCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPI
 export function isStoreOutage(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
-  if (e.name === 'StoreUnavailableError' || e.name === 'MeterStoreUnavailable' || e.name === 'MaxRetriesPerRequestError') return true;
+  if (error instanceof StoreUnavailableError || e.name === 'MaxRetriesPerRequestError') return true;
   if (typeof e.code === 'string' && connectionCodes.has(e.code)) return true;
   if (typeof e.message === 'string' && /enableOfflineQueue|Connection is closed|Command timed out|Connection terminated|timeout exceeded when trying to connect|not queryable|terminating connection/i.test(e.message)) return true;
   return e.cause !== undefined && e.cause !== error && isStoreOutage(e.cause);

@@ -28,8 +28,8 @@ describeWithBrowser('accessibility of every reader-facing page in a real browser
       // One wrong password and the next try is throttled: the 429 page in two posts.
       throttleLimits: { perAccountAndAddress: 1, signupsPerAddress: 1000 },
     });
-    await t.deps.plans.replace([{ priceId: 'price_monthly', name: 'Monthly', description: 'Every article, billed monthly' }]);
-    apiKey = (await t.deps.apiKeys.create('accessibility tests')).key;
+    await t.deps.billing.plans.replace([{ priceId: 'price_monthly', name: 'Monthly', description: 'Every article, billed monthly' }]);
+    apiKey = (await t.deps.admin.apiKeys.create('accessibility tests')).key;
     // One article each, so that the second meets the wall; every browser context is a new reader.
     await request(t.app)
       .put('/admin/api/meter')
@@ -46,7 +46,7 @@ describeWithBrowser('accessibility of every reader-facing page in a real browser
   /** A new reader, signed up over HTTP; the browser context carries their session. */
   async function signedIn(context: BrowserContext, options: { admin?: boolean } = {}) {
     const reader = await signUp(h.t.app);
-    if (options.admin) await h.t.deps.accountsRepository.setAdmin(reader.email, true);
+    if (options.admin) await h.t.deps.auth.accountsRepository.setAdmin(reader.email, true);
     const cookie = sessionCookieOf(reader.response)!;
     const at = cookie.indexOf('=');
     await context.addCookies([{ name: cookie.slice(0, at), value: cookie.slice(at + 1), url: h.baseUrl }]);

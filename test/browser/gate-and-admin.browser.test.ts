@@ -13,7 +13,7 @@ describeWithBrowser('the gate and the admin console in a real browser', () => {
 
   it('when an admin sets the anonymous allowance to 1 in the form, then a new reader meets the wall on the second article', async () => {
     const { email, password } = await signUp(h.t.app);
-    await h.t.deps.accountsRepository.setAdmin(email, true);
+    await h.t.deps.auth.accountsRepository.setAdmin(email, true);
     const admin = await h.browser.newContext();
     const page = await admin.newPage();
     await page.goto(`${h.baseUrl}/admin`);

@@ -13,7 +13,7 @@ for (const mode of modes) {
       stripe = new FakeStripe();
       await stripe.start();
       t = await startTestApp(mode, { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url } });
-      await t.deps.plans.replace([{ priceId: 'price_monthly', name: 'Monthly', description: '' }]);
+      await t.deps.billing.plans.replace([{ priceId: 'price_monthly', name: 'Monthly', description: '' }]);
     });
     afterAll(async () => {
       await t.close();
@@ -28,7 +28,7 @@ for (const mode of modes) {
       const sessionId = /\/c\/pay\/(cs_test_[A-Za-z0-9_]+)/.exec(checkout.headers.location as string)![1]!;
       const subscription = stripe.completeCheckout(sessionId);
       await reader.agent.get(`/subscribe/success?session_id=${sessionId}`).expect(200);
-      const account = (await t.deps.accountsRepository.findByEmail(reader.email))!;
+      const account = (await t.deps.auth.accountsRepository.findByEmail(reader.email))!;
       return { ...reader, account, subscription };
     }
 
@@ -39,18 +39,18 @@ for (const mode of modes) {
       const form = await agent.get('/account/delete').expect(200);
       const wrong = await agent.post('/account/delete').type('form').send({ password: 'not my password', _csrf: csrfTokenIn(form.text) });
       expect(wrong.status).toBe(400);
-      expect(await t.deps.accountsRepository.findByEmail(email)).toBeDefined();
+      expect(await t.deps.auth.accountsRepository.findByEmail(email)).toBeDefined();
 
       const done = await agent.post('/account/delete').type('form').send({ password: goodPassword, _csrf: csrfTokenIn(form.text) }).expect(200);
       expect(done.text).toContain('Your account has been deleted');
       expect(stripe.subscriptions.get(subscription.id as string)?.status).toBe('canceled');
-      expect(await t.deps.accountsRepository.findByEmail(email)).toBeUndefined();
+      expect(await t.deps.auth.accountsRepository.findByEmail(email)).toBeUndefined();
       const db = t.deps.database.db;
       expect(await db.selectFrom('consents').select('id').where('account_id', '=', account.id).execute()).toEqual([]);
       const kept = await db.selectFrom('consents').select(['document', 'method']).where('account_id', '=', erasedAccountRef(account.id)).execute();
       expect(kept.map((c) => `${c.document}/${c.method}`).sort()).toEqual(['privacy/signup', 'terms/signup']);
       expect(await db.selectFrom('subscriptions').select('id').where('account_id', '=', account.id).execute()).toEqual([]);
-      expect(await t.deps.billingRepository.customerOf(account.id)).toBeUndefined();
+      expect(await t.deps.billing.repository.customerOf(account.id)).toBeUndefined();
       await agent.get('/account').expect(303);
       await other.get('/account').expect(303);
 
@@ -114,7 +114,7 @@ for (const mode of modes) {
       } finally {
         stripe.failing = false;
       }
-      expect(await t.deps.accountsRepository.findByEmail(email)).toBeDefined();
+      expect(await t.deps.auth.accountsRepository.findByEmail(email)).toBeDefined();
       await agent.get('/account').expect(200);
     });
   });

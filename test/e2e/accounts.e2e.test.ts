@@ -66,7 +66,7 @@ for (const mode of modes) {
       await agent.post('/signup').type('form').send({ email, password: goodPassword, _csrf: otherToken }).expect(403);
       const signin = await request(t.app).post('/signin').type('form').send({ email, password: goodPassword });
       expect(signin.status).toBe(403);
-      expect(await t.deps.accountsRepository.findByEmail(email)).toBeUndefined();
+      expect(await t.deps.auth.accountsRepository.findByEmail(email)).toBeUndefined();
     });
 
     it('when a reader signs in, then the session id changes (no fixation) and they reach returnTo', async () => {

@@ -22,13 +22,13 @@ for (const mode of modes) {
     let key: string;
     beforeAll(async () => {
       t = await startTestApp(mode);
-      key = (await t.deps.apiKeys.create('tests')).key;
+      key = (await t.deps.admin.apiKeys.create('tests')).key;
     });
     afterAll(() => t.close());
 
     async function adminAgent() {
       const { agent, email } = await signUp(t.app);
-      await t.deps.accountsRepository.setAdmin(email, true);
+      await t.deps.auth.accountsRepository.setAdmin(email, true);
       return agent;
     }
 
@@ -42,9 +42,9 @@ for (const mode of modes) {
     it('when the API key is wrong or revoked, then 401', async () => {
       await request(t.app).get('/admin/api/meter').set('Authorization', 'Bearer gh_not-a-key').expect(401);
       await request(t.app).get('/admin/api/meter').set('Authorization', 'Basic abc').expect(401);
-      const revoked = await t.deps.apiKeys.create('old');
+      const revoked = await t.deps.admin.apiKeys.create('old');
       await request(t.app).get('/admin/api/meter').set('Authorization', `Bearer ${revoked.key}`).expect(200);
-      await t.deps.apiKeys.revoke(revoked.id);
+      await t.deps.admin.apiKeys.revoke(revoked.id);
       await request(t.app).get('/admin/api/meter').set('Authorization', `Bearer ${revoked.key}`).expect(401);
     });
 
@@ -116,14 +116,14 @@ describe('admin access needs a recent sign-in', () => {
   let t: TestApp;
   let now = Date.now();
   beforeAll(async () => {
-    t = await startTestApp('embedded', { clock: () => new Date(now) });
+    t = await startTestApp('embedded', { clock: () => now });
   });
   afterAll(() => t.close());
 
   it('when an admin session is older than 12 hours, then pages ask to sign in again and the API answers 401, until they do', async () => {
     const { agent, email, password } = await signUp(t.app);
-    await t.deps.accountsRepository.setAdmin(email, true);
-    const key = (await t.deps.apiKeys.create('tests')).key;
+    await t.deps.auth.accountsRepository.setAdmin(email, true);
+    const key = (await t.deps.admin.apiKeys.create('tests')).key;
     await agent.get('/admin').expect(200);
     await agent.get('/admin/api/meter').expect(200);
 

@@ -9,7 +9,7 @@ for (const mode of modes) {
 
     beforeAll(async () => {
       t = await startTestApp(mode);
-      key = (await t.deps.apiKeys.create('tests')).key;
+      key = (await t.deps.admin.apiKeys.create('tests')).key;
     });
     afterAll(() => t.close());
 
@@ -23,7 +23,7 @@ for (const mode of modes) {
 
     it('when an admin opens the console, then it is private, no-store', async () => {
       const { agent, email } = await signUp(t.app);
-      await t.deps.accountsRepository.setAdmin(email, true);
+      await t.deps.auth.accountsRepository.setAdmin(email, true);
       const admin = await agent.get('/admin').expect(200);
       expect(admin.headers['cache-control']).toBe('private, no-store');
     });
@@ -43,7 +43,7 @@ for (const mode of modes) {
       const api = await request(t.app).post('/admin/api/policies').set('Authorization', `Bearer ${key}`).send({ document: 'terms', version: 'long-api', body, effectiveAt: '2099-01-01T00:00:00Z' });
       expect(api.status).toBe(201);
       const { agent, email } = await signUp(t.app);
-      await t.deps.accountsRepository.setAdmin(email, true);
+      await t.deps.auth.accountsRepository.setAdmin(email, true);
       const page = await agent.get('/admin').expect(200);
       const form = await agent.post('/admin/policies').type('form').send({ document: 'privacy', version: 'long-form', body, effectiveAt: '2099-01-01T00:00:00Z', _csrf: csrfTokenIn(page.text) });
       expect(form.status).toBe(303);

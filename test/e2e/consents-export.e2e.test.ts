@@ -16,10 +16,10 @@ for (const mode of modes) {
     let key: string;
     beforeAll(async () => {
       t = await startTestApp(mode);
-      key = (await t.deps.apiKeys.create('tests')).key;
+      key = (await t.deps.admin.apiKeys.create('tests')).key;
       for (let i = 0; i < 3; i += 1) await signUp(t.app);
       // Records from an earlier month, written as the application would have written them.
-      await t.deps.policies.recordConsents('old-account', [{ document: 'terms', policyVersion: '1', wording: 'Old, "quoted" wording', method: 'signup' }], new Date('2026-01-15T10:00:00Z'));
+      await t.deps.consent.policies.recordConsents('old-account', [{ document: 'terms', policyVersion: '1', wording: 'Old, "quoted" wording', method: 'signup' }], new Date('2026-01-15T10:00:00Z'));
     });
     afterAll(() => t.close());
     const csv = (query = '') => request(t.app).get(`/admin/api/consents.csv${query}`).set('Authorization', `Bearer ${key}`);

@@ -88,10 +88,10 @@ for (const mode of modes) {
     it('when an account is deleted, then its outstanding links go with it', async () => {
       const { email } = await signUp(t.app);
       const link = await verifyLinkTo(dataDir(), email);
-      const account = await t.deps.accountsRepository.findByEmail(email);
+      const account = await t.deps.auth.accountsRepository.findByEmail(email);
       const tokensOf = () => t.deps.database.db.selectFrom('email_tokens').select('token_hash').where('account_id', '=', account!.id).execute();
       expect(await tokensOf()).toHaveLength(1);
-      await t.deps.accountDeletion.delete(account!.id);
+      await t.deps.account.deletion.delete(account!.id);
       expect(await tokensOf()).toHaveLength(0);
       expect((await request(t.app).get(link)).status).toBe(400);
     });

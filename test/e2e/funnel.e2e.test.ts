@@ -19,7 +19,7 @@ for (const mode of modes) {
       stripe = new FakeStripe();
       await stripe.start();
       t = await startTestApp(mode, { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url } });
-      key = (await t.deps.apiKeys.create('tests')).key;
+      key = (await t.deps.admin.apiKeys.create('tests')).key;
       await request(t.app).put('/admin/api/plans').set('Authorization', `Bearer ${key}`).send([{ priceId: 'price_monthly', name: 'Monthly' }]).expect(200);
     });
     afterAll(async () => {
@@ -93,7 +93,7 @@ for (const mode of modes) {
 
     it('when an admin opens the console, then the funnel is drawn with its figures, and a bad date is shown as a field error', async () => {
       const { agent, email } = await signUp(t.app);
-      await t.deps.accountsRepository.setAdmin(email, true);
+      await t.deps.auth.accountsRepository.setAdmin(email, true);
       const page = await agent.get('/admin').expect(200);
       expect(page.text).toContain('<svg class="funnel-chart"');
       expect(page.text).toMatch(/<text class="funnel-chart__label"[^>]*>Saw the registration wall<\/text>/);

@@ -14,7 +14,7 @@ describe('hostile input', () => {
 
   beforeAll(async () => {
     t = await startTestApp('embedded', { env: { STRIPE_SECRET_KEY: 'sk_test_fuzz', STRIPE_WEBHOOK_SECRET: 'whsec_fuzz', STRIPE_API_URL: 'http://127.0.0.1:9' } });
-    key = (await t.deps.apiKeys.create('fuzz')).key;
+    key = (await t.deps.admin.apiKeys.create('fuzz')).key;
     const reader = await signUp(t.app);
     signedIn = reader.agent;
     token = csrfTokenIn((await signedIn.get('/account')).text);

@@ -18,7 +18,7 @@ for (const mode of modes) {
 
     beforeAll(async () => {
       t = await startTestApp(mode, { env: { CONTENT_DIR: makeFixtureContent() } });
-      apiKey = (await t.deps.apiKeys.create('tests')).key;
+      apiKey = (await t.deps.admin.apiKeys.create('tests')).key;
     });
     afterAll(() => t.close());
     beforeEach(() => settings({}));

@@ -27,7 +27,7 @@ for (const mode of modes) {
 
     beforeAll(async () => {
       t = await startTestApp(mode, { env: { CONTENT_DIR: makeFixtureContent() } });
-      apiKey = (await t.deps.apiKeys.create('tests')).key;
+      apiKey = (await t.deps.admin.apiKeys.create('tests')).key;
     });
     afterAll(() => t.close());
     beforeEach(() => settings({}));
@@ -178,9 +178,9 @@ for (const mode of modes) {
 
     it('when a reader is a subscriber, then every article is theirs and the meter is untouched', async () => {
       const { agent, email } = await signUp(t.app);
-      const account = await t.deps.accountsRepository.findByEmail(email);
-      await t.deps.entitlements.set(account!.id, 'subscriber', null);
-      await t.deps.meterStore.cacheEntitlement(account!.id, 'subscriber');
+      const account = await t.deps.auth.accountsRepository.findByEmail(email);
+      await t.deps.meter.entitlements.set(account!.id, 'subscriber', null);
+      await t.deps.meter.store.cacheEntitlement(account!.id, 'subscriber');
       const premium = await agent.get('/articles/premium-one').expect(200);
       expect(premium.headers['x-access-decision']).toBe('subscriber');
       expect(premium.text).toContain(marker(markerParagraphs));
@@ -211,7 +211,7 @@ for (const mode of modes) {
     it('when a reader sends HEAD, then it answers the decision a GET would get now, with no body, counting nothing and issuing no reader id', async () => {
       const agent = request.agent(t.app);
       await agent.get(`/articles/${fresh()}`).expect(200);
-      const record = jest.spyOn(t.deps.funnel, 'record');
+      const record = jest.spyOn(t.deps.funnel.recorder, 'record');
       try {
         for (let i = 0; i < 3; i += 1) {
           const head = await agent.head(`/articles/${fresh()}`).expect(200);

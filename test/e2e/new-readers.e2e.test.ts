@@ -25,7 +25,7 @@ for (const mode of modes) {
 
     beforeAll(async () => {
       t = await startTestApp(mode, { env: { CONTENT_DIR: makeFixtureContent() } });
-      apiKey = (await t.deps.apiKeys.create('tests')).key;
+      apiKey = (await t.deps.admin.apiKeys.create('tests')).key;
     });
     afterAll(() => t.close());
     beforeEach(() => settings({}));
@@ -87,7 +87,7 @@ for (const mode of modes) {
     it('when the new-reader count cannot be reached, then new readers are not capped and still get their page', async () => {
       await settings({ newReadersPerNetwork: 1 });
       const address = newAddress();
-      const down = jest.spyOn(t.deps.meterStore, 'newReaders').mockRejectedValue(new MeterStoreUnavailable(new Error('down')));
+      const down = jest.spyOn(t.deps.meter.store, 'newReaders').mockRejectedValue(new MeterStoreUnavailable(new Error('down')));
       try {
         for (let i = 0; i < 3; i += 1) {
           const view = await request(t.app).get(`/articles/${fresh()}`).set('X-Forwarded-For', address).expect(200);

@@ -60,7 +60,7 @@ describe('logs and metrics', () => {
     const form = await reset.get(link.pathname);
     await reset.post(link.pathname).type('form').send({ password: 'a fresh secret phrase', _csrf: csrfTokenIn(form.text) });
     secrets.push('a fresh secret phrase');
-    const { key } = await t.deps.apiKeys.create('log test');
+    const { key } = await t.deps.admin.apiKeys.create('log test');
     await request(t.app).get('/admin/api/meter').set('Authorization', `Bearer ${key}`).expect(200);
     secrets.push(key);
     expect(article.status).toBe(200);

@@ -67,10 +67,11 @@ for (const mode of modes) {
 
     it('when a reset link has expired, then it is refused', async () => {
       const { email } = await signUp(t.app);
-      const account = await t.deps.accountsRepository.findByEmail(email);
+      const account = await t.deps.auth.accountsRepository.findByEmail(email);
       const { PasswordResetsRepository } = await import('../../src/auth/password-resets.repository');
-      const resets = new PasswordResetsRepository(t.deps.database.db);
-      const token = await resets.create(account!.id, 30 * 60 * 1000, new Date(Date.now() - 31 * 60 * 1000));
+      // Made 31 minutes ago, by a repository whose clock reads then.
+      const resets = new PasswordResetsRepository(t.deps.database.db, () => Date.now() - 31 * 60 * 1000);
+      const token = await resets.create(account!.id, 30 * 60 * 1000);
       const response = await request(t.app).get(`/password/reset/${token}`).expect(400);
       expect(response.text).toContain('expired or was already used');
       await request(t.app).get('/password/reset/not-a-token').expect(400);
@@ -108,12 +109,12 @@ for (const mode of modes) {
 
     const openResetLink = async (accountId: string) => {
       const { PasswordResetsRepository } = await import('../../src/auth/password-resets.repository');
-      return new PasswordResetsRepository(t.deps.database.db).create(accountId, 30 * 60 * 1000);
+      return new PasswordResetsRepository(t.deps.database.db, Date.now).create(accountId, 30 * 60 * 1000);
     };
 
     it('when a reader changes their password, then every outstanding reset link is spent', async () => {
       const { agent, email } = await signUp(t.app);
-      const account = await t.deps.accountsRepository.findByEmail(email);
+      const account = await t.deps.auth.accountsRepository.findByEmail(email);
       const token = await openResetLink(account!.id);
       await request(t.app).get(`/password/reset/${token}`).expect(200);
       const page = await agent.get('/account');
@@ -123,19 +124,19 @@ for (const mode of modes) {
 
     it('when a reader changes their email, then every outstanding reset link is spent', async () => {
       const { agent, email } = await signUp(t.app);
-      const account = await t.deps.accountsRepository.findByEmail(email);
+      const account = await t.deps.auth.accountsRepository.findByEmail(email);
       const token = await openResetLink(account!.id);
       const page = await agent.get('/account');
       const fresh = newEmail();
       await agent.post('/account/email').type('form').send({ newEmail: fresh, password: goodPassword, _csrf: csrfTokenIn(page.text) }).expect(200);
       expect((await confirmEmailChange(agent, t.deps.config.dataDir, fresh)).status).toBe(303);
-      expect((await t.deps.accountsRepository.findById(account!.id))?.email).toBe(fresh);
+      expect((await t.deps.auth.accountsRepository.findById(account!.id))?.email).toBe(fresh);
       await request(t.app).get(`/password/reset/${token}`).expect(400);
     });
 
     it('when a reset link is used, then the account\'s other reset links are spent', async () => {
       const { email } = await signUp(t.app);
-      const account = await t.deps.accountsRepository.findByEmail(email);
+      const account = await t.deps.auth.accountsRepository.findByEmail(email);
       const [used, other] = [await openResetLink(account!.id), await openResetLink(account!.id)];
       const reader = request.agent(t.app);
       const form = await reader.get(`/password/reset/${used}`).expect(200);

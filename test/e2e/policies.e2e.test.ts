@@ -9,7 +9,7 @@ for (const mode of modes) {
     let key: string;
     beforeAll(async () => {
       t = await startTestApp(mode);
-      key = (await t.deps.apiKeys.create('tests')).key;
+      key = (await t.deps.admin.apiKeys.create('tests')).key;
     });
     afterAll(() => t.close());
     const publish = (body: Record<string, unknown>) => request(t.app).post('/admin/api/policies').set('Authorization', `Bearer ${key}`).send(body);
@@ -123,7 +123,7 @@ describe('publishing a policy version from the admin page', () => {
 
   it('when an admin publishes through the form, then the version is listed and in force; bad input is named', async () => {
     const { agent, email } = await signUp(t.app);
-    await t.deps.accountsRepository.setAdmin(email, true);
+    await t.deps.auth.accountsRepository.setAdmin(email, true);
     const page = await agent.get('/admin').expect(200);
     const token = csrfTokenIn(page.text);
     const bad = await agent.post('/admin/policies').type('form').send({ _csrf: token, document: 'terms', version: 'no spaces allowed', effectiveAt: '', body: '' });

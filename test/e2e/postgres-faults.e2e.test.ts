@@ -52,7 +52,7 @@ describeWithServices('when PostgreSQL connections are killed mid-traffic (produc
       throttleLimits: { signupsPerAddress: 100_000, signupsPerMinute: 100_000 },
       env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url },
     });
-    await t.deps.plans.replace([{ priceId: 'price_monthly', name: 'Monthly', description: '' }]);
+    await t.deps.billing.plans.replace([{ priceId: 'price_monthly', name: 'Monthly', description: '' }]);
   });
   afterAll(async () => {
     await t.close();
@@ -153,6 +153,6 @@ describeWithServices('when PostgreSQL connections are killed mid-traffic (produc
     const events = await db.selectFrom('stripe_events').select(['id', 'outcome']).where('id', 'in', ids).execute();
     expect(events).toHaveLength(readers.length);
     expect(events.every((e) => e.outcome === 'applied')).toBe(true);
-    for (const r of readers) expect(await t.deps.entitlements.entitlementOf(r.account, new Date())).toBe('subscriber');
+    for (const r of readers) expect(await t.deps.meter.entitlements.entitlementOf(r.account, new Date())).toBe('subscriber');
   });
 });

@@ -30,7 +30,7 @@ describeWithServices('when Redis goes away (production mode)', () => {
   beforeAll(async () => {
     redis = await TestRedisServer.start();
     t = await startTestApp('production', { env: { REDIS_URL: redis.url, CONTENT_DIR: makeFixtureContent() } });
-    key = (await t.deps.apiKeys.create('tests')).key;
+    key = (await t.deps.admin.apiKeys.create('tests')).key;
   });
   afterAll(async () => {
     await redis.start().catch(() => undefined);

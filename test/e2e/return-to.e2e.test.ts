@@ -21,7 +21,7 @@ for (const mode of modes) {
       stripe = new FakeStripe();
       await stripe.start();
       t = await startTestApp(mode, { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url, PUBLIC_URL: 'http://gatehouse.test' } });
-      const key = (await t.deps.apiKeys.create('tests')).key;
+      const key = (await t.deps.admin.apiKeys.create('tests')).key;
       await request(t.app).put('/admin/api/plans').set('Authorization', `Bearer ${key}`).send([{ priceId: 'price_monthly', name: 'Monthly' }]).expect(200);
     });
     afterAll(async () => {
@@ -56,7 +56,7 @@ for (const mode of modes) {
     it.each(attacks)('when new terms are accepted with returnTo=%j, then the reader lands on this site', async (returnTo) => {
       const { agent } = await signUp(t.app);
       const version = `v-${Math.random().toString(36).slice(2, 10)}`;
-      await t.deps.consent.publish({ document: 'terms', version, body: 'New terms.', effectiveAt: new Date(Date.now() - 1000).toISOString() });
+      await t.deps.consent.service.publish({ document: 'terms', version, body: 'New terms.', effectiveAt: new Date(Date.now() - 1000).toISOString() });
       const interstitial = await agent.get('/articles/harbour-bridge-reopens').expect(200);
       const response = await agent.post('/policies/accept').type('form').send({ terms: version, returnTo, _csrf: csrfTokenIn(interstitial.text) });
       expect(response.status).toBe(303);

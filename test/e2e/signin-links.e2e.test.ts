@@ -13,7 +13,7 @@ for (const mode of modes) {
     let t: TestApp;
     let now = Date.now();
     beforeAll(async () => {
-      t = await startTestApp(mode, { clock: () => new Date(now) });
+      t = await startTestApp(mode, { clock: () => now });
     });
     afterAll(() => t.close());
 
@@ -76,23 +76,23 @@ for (const mode of modes) {
       const normalise = (html: string, address: string) => html.replace(/name="_csrf" value="[^"]+"/g, '').replaceAll(address, 'EMAIL');
       expect(unknownPage.status).toBe(knownPage.status);
       expect(normalise(unknownPage.text, unknown)).toBe(normalise(knownPage.text, known));
-      expect(await t.deps.accountsRepository.findByEmail(unknown)).toBeUndefined();
+      expect(await t.deps.auth.accountsRepository.findByEmail(unknown)).toBeUndefined();
 
-      const record = jest.spyOn(t.deps.funnel, 'record');
+      const record = jest.spyOn(t.deps.funnel.recorder, 'record');
       const { path } = await signinLinkTo(dataDir(), unknown);
       const reader = request.agent(t.app);
       const page = await reader.get(path).expect(200);
       expect(page.text).toContain('By continuing you agree to our <a href="/privacy">Privacy Policy</a> and <a href="/terms">Terms of Use</a>.');
-      expect(await t.deps.accountsRepository.findByEmail(unknown)).toBeUndefined();
+      expect(await t.deps.auth.accountsRepository.findByEmail(unknown)).toBeUndefined();
       const created = await confirm(reader, path);
       expect(created.status).toBe(303);
 
-      const account = await t.deps.accountsRepository.findByEmail(unknown);
+      const account = await t.deps.auth.accountsRepository.findByEmail(unknown);
       expect(account?.passwordHash).toBe('');
       expect(account?.emailVerifiedAt).toBeDefined();
       expect(record).toHaveBeenCalledWith('signup', expect.stringContaining(account!.id));
       record.mockRestore();
-      const consents = await t.deps.policies.consentsOf(account!.id);
+      const consents = await t.deps.consent.policies.consentsOf(account!.id);
       expect(consents.map((c) => [c.document, c.method, c.wording]).sort()).toEqual([
         ['privacy', 'signup-email', consentWording],
         ['terms', 'signup-email', consentWording],
@@ -134,7 +134,7 @@ for (const mode of modes) {
       expect(form.text).not.toContain('id="password"');
       const deleted = await passwordless.post('/account/delete').type('form').send({ _csrf: csrfTokenIn(form.text) });
       expect(deleted.status).toBe(200);
-      expect(await t.deps.accountsRepository.findByEmail(other)).toBeUndefined();
+      expect(await t.deps.auth.accountsRepository.findByEmail(other)).toBeUndefined();
     });
 
     it('when a link is older than 15 minutes, then GET and POST refuse it with a way to ask again', async () => {

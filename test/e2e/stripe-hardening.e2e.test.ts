@@ -28,7 +28,7 @@ for (const mode of modes) {
       stripe = new FakeStripe();
       await stripe.start();
       t = await startTestApp(mode, { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url, PUBLIC_URL: 'http://gatehouse.test' } });
-      await t.deps.plans.replace(plans);
+      await t.deps.billing.plans.replace(plans);
     });
     afterAll(async () => {
       await t.close();
@@ -37,7 +37,7 @@ for (const mode of modes) {
 
     const deliver = (event: Record<string, unknown>) => stripe.deliver(t.app, event);
     const decisionFor = async (agent: Agent) => (await agent.get('/articles/care-home-contracts')).headers['x-access-decision'];
-    const accountIdOf = async (email: string) => (await t.deps.accountsRepository.findByEmail(email))!.id;
+    const accountIdOf = async (email: string) => (await t.deps.auth.accountsRepository.findByEmail(email))!.id;
 
     async function checkout(agent: Agent, priceId = 'price_monthly') {
       const page = await agent.get('/subscribe');
@@ -56,7 +56,7 @@ for (const mode of modes) {
 
     /** Someone waits for this subscription's lock (held by another request). */
     async function lockIsContended(subscriptionId: string): Promise<boolean> {
-      if (t.deps.subscriptionLock instanceof InProcessSubscriptionLock) return t.deps.subscriptionLock.holders(subscriptionId) > 1;
+      if (t.deps.billing.subscriptionLock instanceof InProcessSubscriptionLock) return t.deps.billing.subscriptionLock.holders(subscriptionId) > 1;
       // Each test app has its own database: a waiting advisory lock in it is this one.
       const { rows } = await sql<{ waiting: number }>`select count(*)::int as waiting from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`.execute(t.deps.database.db);
       return rows[0]!.waiting > 0;
@@ -79,7 +79,7 @@ for (const mode of modes) {
       expect([first.body.outcome, second.body.outcome]).toEqual(['applied', 'applied']);
       const row = await t.deps.database.db.selectFrom('subscriptions').select('status').where('id', '=', id).executeTakeFirstOrThrow();
       expect(row.status).toBe('canceled');
-      expect(await t.deps.entitlements.entitlementOf(accountId, new Date())).toBe('none');
+      expect(await t.deps.meter.entitlements.entitlementOf(accountId, new Date())).toBe('none');
       expect(await decisionFor(agent)).toBe('paywall');
     });
 
@@ -98,7 +98,7 @@ for (const mode of modes) {
       const customer = FakeStripe.id('cus');
       const other = stripe.createSubscription(customer, 'price_other_product', 'active', { accountId });
       expect((await deliver(stripe.event('customer.subscription.created', other)).expect(200)).body.outcome).toBe('applied');
-      expect(await t.deps.entitlements.entitlementOf(accountId, new Date())).toBe('none');
+      expect(await t.deps.meter.entitlements.entitlementOf(accountId, new Date())).toBe('none');
       expect(await decisionFor(agent)).toBe('paywall');
       const plan = stripe.createSubscription(customer, 'price_yearly', 'active', { accountId });
       await deliver(stripe.event('customer.subscription.created', plan)).expect(200);
@@ -110,7 +110,7 @@ for (const mode of modes) {
       const before = stripe.requests.length;
       const page = await agent.get('/subscribe?priceId=price_yearly&returnTo=%2Farticles%2Fcare-home-contracts').expect(200);
       expect(stripe.requests.length).toBe(before);
-      expect(await t.deps.billingRepository.customerOf(await accountIdOf(email))).toBeUndefined();
+      expect(await t.deps.billing.repository.customerOf(await accountIdOf(email))).toBeUndefined();
       expect(page.text).toMatch(/<li class="plan plan--selected" aria-current="true">\s*<h3 class="plan__name">Yearly<\/h3>/);
       expect(page.text).toMatch(/<form method="post" action="\/subscribe">\s*<input type="hidden" name="_csrf" value="[^"]+">\s*<input type="hidden" name="priceId" value="price_yearly">/);
       const onward = await agent.post('/subscribe').type('form').send({ priceId: 'price_yearly', returnTo: '/articles/care-home-contracts', _csrf: csrfTokenIn(page.text) }).expect(303);

@@ -19,7 +19,7 @@ for (const mode of modes) {
       stripe = new FakeStripe();
       await stripe.start();
       t = await startTestApp(mode, { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url, PUBLIC_URL: 'http://gatehouse.test' } });
-      key = (await t.deps.apiKeys.create('tests')).key;
+      key = (await t.deps.admin.apiKeys.create('tests')).key;
       await request(t.app).put('/admin/api/plans').set('Authorization', `Bearer ${key}`).send(plans).expect(200);
     });
     afterAll(async () => {
@@ -123,8 +123,8 @@ for (const mode of modes) {
       const both = await Promise.all([0, 1].map(() => agent.post('/subscribe').type('form').send({ priceId: 'price_monthly', _csrf: token })));
       expect(both.map((r) => r.status)).toEqual([303, 303]);
       expect([...stripe.customers.values()].filter((c) => c.email === email)).toHaveLength(1);
-      const account = await t.deps.accountsRepository.findByEmail(email);
-      expect(await t.deps.billingRepository.customerOf(account!.id)).toBe([...stripe.customers.values()].find((c) => c.email === email)!.id);
+      const account = await t.deps.auth.accountsRepository.findByEmail(email);
+      expect(await t.deps.billing.repository.customerOf(account!.id)).toBe([...stripe.customers.values()].find((c) => c.email === email)!.id);
     });
 
     it('when the same event arrives twice, then the second is a no-op', async () => {
@@ -166,7 +166,7 @@ for (const mode of modes) {
       await request(t.app).post('/webhooks/stripe').set('Stripe-Signature', old.signature).set('Content-Type', 'application/json').send(old.body).expect(400);
       await request(t.app).post('/webhooks/stripe').set('Stripe-Signature', signature).set('Content-Type', 'application/json').send(body.replace('"canceled"', '"active"  ')).expect(400);
       await request(t.app).post('/webhooks/stripe').set('Stripe-Signature', 'garbage').set('Content-Type', 'text/plain').send('not json').expect(400);
-      expect(await t.deps.billingRepository.hasEvent(event.id as string)).toBe(false);
+      expect(await t.deps.billing.repository.hasEvent(event.id as string)).toBe(false);
     });
 
     it('when the customer belongs to no account, then 2xx and the event is recorded', async () => {
@@ -210,7 +210,7 @@ for (const mode of modes) {
       } finally {
         stripe.failing = false;
       }
-      expect(await t.deps.billingRepository.hasEvent(event.id as string)).toBe(false);
+      expect(await t.deps.billing.repository.hasEvent(event.id as string)).toBe(false);
       expect(await decisionFor(agent)).toBe('subscriber');
       expect((await deliver(event).expect(200)).body.outcome).toBe('applied');
       expect(await decisionFor(agent)).toBe('paywall');
@@ -244,7 +244,7 @@ describe('past_due after the grace period', () => {
     stripe = new FakeStripe();
     await stripe.start();
     t = await startTestApp('embedded', { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url, PAST_DUE_GRACE_DAYS: '0' } });
-    await t.deps.plans.replace(plans);
+    await t.deps.billing.plans.replace(plans);
   });
   afterAll(async () => {
     await t.close();

@@ -59,7 +59,7 @@ for (const mode of modes) {
       statuses.push((await post('/account/password', { currentPassword: 'wrong again', newPassword: 'harbour lights anew' })).status);
       expect(statuses).toEqual([400, 400, 400, 400, 400, 429, 429]);
       // The account is still there, and a guess at sign-in from there is refused too.
-      expect(await t.deps.accountsRepository.findByEmail(email)).toBeDefined();
+      expect(await t.deps.auth.accountsRepository.findByEmail(email)).toBeDefined();
       expect((await submitForm(request.agent(t.app), '/signin', '/signin', { email, password: goodPassword }, { 'X-Forwarded-For': address })).status).toBe(429);
     });
 
@@ -67,7 +67,7 @@ for (const mode of modes) {
       const { agent, email } = await signUp(t.app);
       const responses = await burstOfRechecks(agent, 12, '/account/delete', { password: 'not the password' }, '203.0.113.23');
       expect(statusCounts(responses)).toEqual({ 400: 5, 429: 7 });
-      expect(await t.deps.accountsRepository.findByEmail(email)).toBeDefined();
+      expect(await t.deps.auth.accountsRepository.findByEmail(email)).toBeDefined();
     });
 
     it('when wrong passwords come from addresses across one IPv6 /64, then they count as one network', async () => {
@@ -147,7 +147,7 @@ for (const mode of modes) {
       expect(refused.status).toBe(429);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       expect(refused.text).toContain('Too many accounts were created from here');
-      expect(await t.deps.accountsRepository.findByEmail(email)).toBeUndefined();
+      expect(await t.deps.auth.accountsRepository.findByEmail(email)).toBeUndefined();
       expect((await signUpFrom('203.0.113.31')).status).toBe(303);
       // The refused one spent nothing; the site's bound (5 a minute here) is then reached from any network.
       expect((await signUpFrom('203.0.113.32')).status).toBe(303);

@@ -43,7 +43,7 @@ describe.each(targets)('gatehouse CLI on %s', (target) => {
 
   it('when admin grant and revoke name an account, then its admin flag follows', async () => {
     const database = openDatabase({ databaseUrl: env.DATABASE_URL, sqliteFile: path.join(env.DATA_DIR!, 'gatehouse.sqlite') });
-    const accounts = new AccountsRepository(database.db);
+    const accounts = new AccountsRepository(database.db, Date.now);
     const id = randomUUID();
     await accounts.createWithConsents({ id, email: 'editor@example.com', passwordHash: 'x', createdAt: new Date().toISOString() }, [
       { document: 'terms', policyVersion: '1', wording: 'w', method: 'signup' },
@@ -60,7 +60,7 @@ describe.each(targets)('gatehouse CLI on %s', (target) => {
 
   it('when admin grant names an account whose email is not verified, then it refuses with exit 1 and grants nothing', async () => {
     const database = openDatabase({ databaseUrl: env.DATABASE_URL, sqliteFile: path.join(env.DATA_DIR!, 'gatehouse.sqlite') });
-    const accounts = new AccountsRepository(database.db);
+    const accounts = new AccountsRepository(database.db, Date.now);
     await accounts.createWithConsents({ id: randomUUID(), email: 'squatter@example.com', passwordHash: 'x', createdAt: new Date().toISOString() }, [
       { document: 'terms', policyVersion: '1', wording: 'w', method: 'signup' },
     ]);
@@ -106,7 +106,7 @@ describe('gatehouse admin key', () => {
 
     const database = openDatabase({ databaseUrl: undefined, sqliteFile: path.join(dataDir, 'gatehouse.sqlite') });
     const { ApiKeysRepository } = await import('../../src/admin/api-keys.repository');
-    const keys = new ApiKeysRepository(database.db);
+    const keys = new ApiKeysRepository(database.db, Date.now);
     expect(await keys.verify(key)).toBe(id);
     const stored = await database.db.selectFrom('api_keys').select('key_hash').executeTakeFirstOrThrow();
     expect(stored.key_hash).not.toContain(key.slice(3));

@@ -4,14 +4,13 @@ import { RedisMeterStore } from '../../src/meter/meter-store.redis';
 import { SqlMeterStore } from '../../src/meter/meter-store.sql';
 import { meterWindow } from '../../src/meter/period';
 import { SettingsRepository } from '../../src/meter/settings.repository';
-import { EntitlementsRepository } from '../../src/billing/entitlements.repository';
+import { EntitlementsRepository } from '../../src/meter/entitlements.repository';
 import { defaultMeterSettings } from '../../src/meter/meter-settings';
 import { openRedis } from '../../src/store/redis';
 import { openTestDatabase } from '../support/databases';
 import { describeWithServices, haveServices, uniqueName } from '../support/services';
 import { testRedisUrl } from '../support/env';
 import { MeterPruner } from '../../src/meter/meter-pruner';
-import type { MeterSettingsService } from '../../src/meter/meter-settings.service';
 import type { MeterSettings } from '../../src/meter/meter-settings';
 import type { Db } from '../../src/store/database';
 import pino from 'pino';
@@ -29,8 +28,8 @@ interface Subject {
 
 async function sqlSubject(dialect: 'sqlite' | 'postgres'): Promise<Subject> {
   const database = await openTestDatabase(dialect);
-  const entitlements = new EntitlementsRepository(database.handle.db);
-  const settings = new SettingsRepository(database.handle.db);
+  const entitlements = new EntitlementsRepository(database.handle.db, () => now);
+  const settings = new SettingsRepository(database.handle.db, () => now);
   return {
     store: new SqlMeterStore(database.handle.db, dialect, entitlements),
     async setSettingsVersion(version) {
@@ -218,7 +217,7 @@ function sqlPruning(dialect: 'sqlite' | 'postgres') {
     await subject.store.newReaders('current-network', 'count', november + day);
 
     let clock = october;
-    const settings = { current: async () => ({ value: { ...defaultMeterSettings } as MeterSettings, version: 0 }) } as unknown as MeterSettingsService;
+    const settings = { current: async () => ({ value: { ...defaultMeterSettings } as MeterSettings, version: 0 }) };
     const pruner = new MeterPruner({ store: subject.store, settings, clock: () => clock, logger: pino({ level: 'silent' }) });
     await pruner.pruneOnce();
     expect(await subject.db!.selectFrom('meter_reads').select('article_id').execute()).toHaveLength(3);
@@ -232,7 +231,7 @@ function sqlPruning(dialect: 'sqlite' | 'postgres') {
   });
 
   it('when the pruner is started and stopped, then its timer does not keep the process alive', () => {
-    const settings = { current: async () => ({ value: defaultMeterSettings, version: 0 }) } as unknown as MeterSettingsService;
+    const settings = { current: async () => ({ value: defaultMeterSettings, version: 0 }) };
     const pruner = new MeterPruner({ store: subject.store, settings, clock: () => now, logger: pino({ level: 'silent' }), intervalMs: 60_000 });
     pruner.start();
     const timer = (pruner as unknown as { timer: NodeJS.Timeout }).timer;

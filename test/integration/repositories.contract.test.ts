@@ -3,6 +3,9 @@ import { sql } from 'kysely';
 import { AccountsRepository, EmailTakenError } from '../../src/auth/accounts.repository';
 import { AccountsService, SignupRejected, consentWording } from '../../src/auth/accounts.service';
 import { PoliciesRepository } from '../../src/consent/policies.repository';
+import { ConsentService } from '../../src/consent/consent.service';
+import { PasswordResetsRepository } from '../../src/auth/password-resets.repository';
+import { Writable } from 'node:stream';
 import { migrateToLatest, pendingMigrations } from '../../src/store/migrate';
 import { dialects, openTestDatabase, type TestDatabase } from '../support/databases';
 import { haveServices } from '../support/services';
@@ -32,8 +35,8 @@ describe.each(dialects)('repositories on %s', (dialect) => {
 
   beforeAll(async () => {
     database = await openTestDatabase(dialect);
-    accounts = new AccountsRepository(database.handle.db);
-    policies = new PoliciesRepository(database.handle.db);
+    accounts = new AccountsRepository(database.handle.db, Date.now);
+    policies = new PoliciesRepository(database.handle.db, Date.now);
   });
   afterAll(() => database.close());
 
@@ -127,7 +130,8 @@ describe.each(dialects)('repositories on %s', (dialect) => {
   });
 
   it('when the same email signs up twice at once, then exactly one account exists', async () => {
-    const service = new AccountsService(accounts, policies, { passwordMinLength: 8 });
+    const consent = new ConsentService({ repository: policies, logger: { info: () => undefined }, clock: Date.now });
+    const service = new AccountsService({ accounts, policies: consent, passwordMinLength: 8, clock: Date.now });
     const email = `${randomUUID()}@example.com`;
     const results = await Promise.allSettled([
       service.signUp({ email, password: 'lantern harbour tide' }),
@@ -142,5 +146,36 @@ describe.each(dialects)('repositories on %s', (dialect) => {
       .where('email', '=', email)
       .executeTakeFirstOrThrow();
     expect(Number(count)).toBe(1);
+  });
+
+  it('when repositories write or compare a time, then it is the injected clock\'s, not the system\'s', async () => {
+    const at = Date.parse('2031-05-06T07:08:09.000Z');
+    const clocked = new AccountsRepository(database.handle.db, () => at);
+    const account = newAccount();
+    await clocked.createWithConsents(account, bothConsents);
+    await clocked.markEmailVerified(account.id, account.email);
+    expect((await clocked.findById(account.id))?.emailVerifiedAt).toBe('2031-05-06T07:08:09.000Z');
+    const resetsAt = (ms: number) => new PasswordResetsRepository(database.handle.db, () => ms);
+    const token = await resetsAt(at).create(account.id, 60_000);
+    expect(await resetsAt(at + 59_000).accountFor(token)).toBe(account.id);
+    expect(await resetsAt(at + 61_000).accountFor(token)).toBeUndefined();
+  });
+
+  it('when consents are exported through the service, then the range is applied in SQL and rows stream in order', async () => {
+    const accountId = `export-${randomUUID()}`;
+    const clocked = new PoliciesRepository(database.handle.db, () => Date.parse('2030-02-03T10:00:00.000Z'));
+    await clocked.recordConsents(accountId, [{ document: 'terms', policyVersion: '1', wording: 'Before, "quoted"', method: 'reaccept' }], new Date('2030-02-02T23:59:59.000Z'));
+    await clocked.recordConsents(accountId, [{ document: 'privacy', policyVersion: '1', wording: 'On the day', method: 'reaccept' }]);
+    await clocked.recordConsents(accountId, [{ document: 'terms', policyVersion: '1', wording: 'After', method: 'reaccept' }], new Date('2030-02-04T00:00:00.000Z'));
+    const consent = new ConsentService({ repository: clocked, logger: { info: () => undefined }, clock: Date.now });
+    let csv = '';
+    const out = new Writable({ write: (chunk: Buffer, _encoding, done) => ((csv += chunk.toString()), done()) });
+    const rows = await consent.exportCsv({ from: '2030-02-03', to: '2030-02-03' }, out);
+    expect(rows).toBe(1);
+    expect(csv.split('\r\n')[0]).toBe('consent_id,account_id,document,version,method,wording,accepted_at');
+    expect(csv).toContain(`,${accountId},privacy,1,reaccept,On the day,2030-02-03T10:00:00.000Z\r\n`);
+    csv = '';
+    expect(await consent.exportCsv({ document: 'terms', from: '2030-02-02T00:00:00Z', to: '2030-02-04' }, out)).toBe(2);
+    expect(csv.indexOf('Before, ""quoted""')).toBeLessThan(csv.indexOf('After'));
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import pino from 'pino';
 import { parseConfig } from '../../src/config/config';
-import { buildDeps, type AppDeps, type BuildOptions } from '../../src/composition';
+import { buildGatehouse, type Gatehouse, type BuildOptions } from '../../src/composition';
 import { createApp } from '../../src/app';
 import { migrateToLatest } from '../../src/store/migrate';
 import { createPostgresDatabase, describeWithServices, uniqueName } from './services';
@@ -14,7 +14,7 @@ export type Mode = 'embedded' | 'production';
 
 export interface TestApp {
   readonly app: Express;
-  readonly deps: AppDeps;
+  readonly deps: Gatehouse;
   close(): Promise<void>;
 }
 
@@ -39,7 +39,7 @@ export async function startTestApp(
     ...(databaseUrl ? { DATABASE_URL: databaseUrl, REDIS_URL: testRedisUrl, REDIS_KEY_PREFIX: prefix } : {}),
     ...options.env,
   });
-  const deps = await buildDeps(
+  const deps = await buildGatehouse(
     { ...config, sessionSecret: 'test-session-secret-that-is-long-enough-0123456789' },
     { logger: pino({ level: 'silent' }), ...options },
   );
@@ -50,7 +50,7 @@ export async function startTestApp(
     async close() {
       if (shared) return deps.close();
       // Buffered funnel figures are written now, so that they go with the test's keys.
-      await deps.funnel.flush();
+      await deps.funnel.recorder.flush();
       if (deps.redis) {
         // Best effort: a test may leave Redis down or still reconnecting.
         const keys = await deps.redis.keys(`${prefix}*`).catch(() => []);

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { samplePrivacyPolicy, sampleTermsOfUse } from '../../consent/sample-policies';
+import { samplePrivacyPolicy, sampleTermsOfUse } from './sample-policies';
 
 /** Version 1 of both documents, so a fresh install can take sign-ups at once. */
 export async function up(db: Kysely<any>): Promise<void> {

@@ -1,16 +1,28 @@
+import type { Clock } from '../config/clock';
 import type { Db } from '../store/database';
-import type { Entitlement } from '../meter/access-decision';
+import type { Entitlement } from './access-decision';
 
-/** The source of truth for what a reader may read; billing writes it, the gate reads it. */
+/** An entitlement now and, for one that lapses by itself (past_due grace), when. */
+export interface EntitlementLookup {
+  readonly entitlement: Entitlement;
+  readonly validUntil: Date | null;
+}
+
+/**
+ * The source of truth for what a reader may read; billing writes it in its own transaction,
+ * the gate reads it. Reads take the instant the caller decides at, so one decision reads one time.
+ */
 export class EntitlementsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
 
   async entitlementOf(accountId: string, now: Date): Promise<Entitlement> {
     return (await this.lookup(accountId, now)).entitlement;
   }
 
-  /** The entitlement now and, for one that lapses by itself, when. */
-  async lookup(accountId: string, now: Date): Promise<{ entitlement: Entitlement; validUntil: Date | null }> {
+  async lookup(accountId: string, now: Date): Promise<EntitlementLookup> {
     const row = await this.db
       .selectFrom('entitlements')
       .select(['status', 'valid_until'])
@@ -21,8 +33,8 @@ export class EntitlementsRepository {
     return row.valid_until > now.toISOString() ? { entitlement: 'subscriber', validUntil: new Date(row.valid_until) } : { entitlement: 'none', validUntil: null };
   }
 
-  async set(accountId: string, status: Entitlement, validUntil: Date | null, now: Date = new Date()): Promise<void> {
-    const values = { status, valid_until: validUntil?.toISOString() ?? null, updated_at: now.toISOString() };
+  async set(accountId: string, status: Entitlement, validUntil: Date | null): Promise<void> {
+    const values = { status, valid_until: validUntil?.toISOString() ?? null, updated_at: new Date(this.clock()).toISOString() };
     await this.db
       .insertInto('entitlements')
       .values({ account_id: accountId, ...values })

@@ -1,0 +1,73 @@
+import type { Clock } from '../config/clock';
+import type { Account } from '../auth/auth.module';
+import type { ConsentRecord } from '../consent/consent.module';
+import type { AccountBilling, AccountLookup, AccountMeter, AccountSubscription, ConsentHistory, MeterReader } from './ports';
+
+export interface AccountServiceDeps {
+  readonly accounts: AccountLookup;
+  readonly consent: ConsentHistory;
+  readonly billing: Pick<AccountBilling, 'accountSummary' | 'subscriptionsOf'>;
+  readonly meter: Pick<AccountMeter, 'meterOf'>;
+  readonly clock: Clock;
+}
+
+/** What the account page shows besides the account itself. */
+export interface AccountPage {
+  readonly consents: readonly ConsentRecord[];
+  readonly subscription: AccountSubscription | undefined;
+  readonly planName: string | undefined;
+  readonly hasCustomer: boolean;
+  readonly billingConfigured: boolean;
+}
+
+/** `GET /api/me` (SPEC section 5). */
+export interface Me {
+  readonly signedIn: boolean;
+  readonly email: string | null;
+  readonly emailVerified: boolean;
+  readonly entitlement: string;
+  readonly meter: { readonly limit: number; readonly used: number; readonly remaining: number; readonly periodEndsAt: string };
+}
+
+/** A reader's own account: the page, the data export, and who they are to the JSON API. */
+export class AccountService {
+  constructor(private readonly deps: AccountServiceDeps) {}
+
+  account(accountId: string): Promise<Account | undefined> {
+    return this.deps.accounts.findById(accountId);
+  }
+
+  async page(accountId: string): Promise<AccountPage> {
+    const [consents, summary] = await Promise.all([this.deps.consent.consentsOf(accountId), this.deps.billing.accountSummary(accountId)]);
+    return { consents, subscription: summary.subscription, planName: summary.planName, hasCustomer: summary.hasCustomer, billingConfigured: summary.configured };
+  }
+
+  /** Everything held about the account, for the reader to download. */
+  async dataExport(account: Account) {
+    const [consents, subscriptions] = await Promise.all([this.deps.consent.consentsOf(account.id), this.deps.billing.subscriptionsOf(account.id)]);
+    return {
+      exportedAt: new Date(this.deps.clock()).toISOString(),
+      account: { id: account.id, email: account.email, createdAt: account.createdAt },
+      subscriptions: subscriptions.map((s) => ({ status: s.status, priceId: s.priceId, currentPeriodEnd: s.currentPeriodEnd, cancelAtPeriodEnd: s.cancelAtPeriodEnd })),
+      consents: consents.map((c) => ({ document: c.document, version: c.policyVersion, wording: c.wording, method: c.method, acceptedAt: c.acceptedAt })),
+    };
+  }
+
+  /** The reader and their meter; a session whose account is gone reads as signed out. */
+  async me(reader: MeterReader): Promise<Me> {
+    const account = reader.accountId === undefined ? undefined : await this.deps.accounts.findById(reader.accountId);
+    const meter = await this.deps.meter.meterOf({ ...reader, accountId: account?.id });
+    return {
+      signedIn: account !== undefined,
+      email: account?.email ?? null,
+      emailVerified: account?.emailVerifiedAt !== undefined,
+      entitlement: meter.entitlement,
+      meter: {
+        limit: meter.limit,
+        used: Math.min(meter.used, meter.limit),
+        remaining: Math.max(0, meter.limit - meter.used),
+        periodEndsAt: new Date(meter.periodEndsAt).toISOString(),
+      },
+    };
+  }
+}

@@ -1,0 +1,18 @@
+import type { GatedArticle, GateMode, GateResult, Reader } from '../meter/meter.module';
+
+/** What articles ask of the meter: one decision per view. */
+export interface ArticleGate {
+  decide(article: GatedArticle, reader: Reader, mode: GateMode): Promise<GateResult>;
+}
+
+/** A plan as the paywall shows it (billing's plans satisfy this). */
+export interface DisplayPlan {
+  readonly priceId: string;
+  readonly name: string;
+  readonly description: string;
+}
+
+/** The plans offered on the paywall, kept briefly by billing so a wall view costs no query. */
+export interface PlansForDisplay {
+  listForDisplay(): Promise<readonly DisplayPlan[]>;
+}

@@ -1,0 +1,92 @@
+import type { Router } from 'express';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import type Stripe from 'stripe';
+import type { Clock } from '../config/clock';
+import type { Config } from '../config/config';
+import type { DatabaseHandle } from '../store/database';
+import type { Csrf } from '../http/csrf';
+import type { Metrics } from '../http/metrics';
+import type { FunnelSink } from '../funnel/funnel.module';
+import { BillingRepository } from './billing.repository';
+import { BillingService } from './billing.service';
+import { billingRoutes } from './billing.controller';
+import { PlansRepository } from './plans.repository';
+import { PlansService } from './plans';
+import { buildStripe } from './stripe-client';
+import { StripeCallThrottle } from './stripe-call-throttle';
+import { StripeWebhookService } from './stripe-webhook.service';
+import { stripeWebhookRoutes } from './stripe-webhook.controller';
+import { buildSubscriptionLock, type SubscriptionLock } from './subscription-lock';
+import type { AccountLookup, EntitlementCache } from './ports';
+
+export type { AccountLookup, EntitlementCache } from './ports';
+export type { BillingService, AccountBillingSummary } from './billing.service';
+export type { BillingRepository, SubscriptionRecord, ApplyOutcome } from './billing.repository';
+export type { PlansService, Plan } from './plans';
+export type { SubscriptionLock } from './subscription-lock';
+export type { WebhookOutcome } from './stripe-webhook.service';
+/** The plans' schema: admin validates what a publisher types against it. */
+export { plansSchema } from './plans';
+
+export interface BillingDeps {
+  readonly database: DatabaseHandle;
+  readonly redis: Redis | undefined;
+  readonly keyPrefix: string;
+  readonly secret: string;
+  readonly stripeConfig: Config['stripe'];
+  readonly publicUrl: URL;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly metrics: Metrics;
+  readonly funnel: FunnelSink;
+  /** The meter store's cache of entitlements, dropped when billing changes one. */
+  readonly entitlementCache: EntitlementCache;
+  readonly accounts: AccountLookup;
+  readonly csrf: Csrf;
+}
+
+export interface BillingModule {
+  readonly billing: BillingService;
+  readonly plans: PlansService;
+  readonly repository: BillingRepository;
+  /** Serialises the Stripe read and the write of each subscription. */
+  readonly subscriptionLock: SubscriptionLock;
+  readonly stripe: Stripe | undefined;
+  /** POST /webhooks/stripe: reads its body raw, so it is mounted before the body parsers. */
+  readonly webhookRoutes: Router;
+  /** /subscribe, /subscribe/success, /billing/portal. */
+  readonly routes: Router;
+}
+
+/** Subscriptions through Stripe: Checkout, the portal, webhooks, and the entitlements they grant. */
+export function buildBilling(deps: BillingDeps): BillingModule {
+  const { database, clock, logger } = deps;
+  const stripe = buildStripe(deps.stripeConfig);
+  const plans = new PlansService(new PlansRepository(database.db, clock), clock);
+  const repository = new BillingRepository(database.db, database.dialect, clock);
+  const subscriptionLock = buildSubscriptionLock(database.db, database.dialect);
+  const billing = new BillingService({
+    stripe,
+    repository,
+    plans,
+    accounts: deps.accounts,
+    entitlementCache: deps.entitlementCache,
+    lock: subscriptionLock,
+    throttle: new StripeCallThrottle({ redis: deps.redis, keyPrefix: deps.keyPrefix }),
+    logger,
+    publicUrl: deps.publicUrl,
+    graceDays: deps.stripeConfig.pastDueGraceDays,
+    funnel: deps.funnel,
+  });
+  const webhooks = new StripeWebhookService({ billing, repository, logger, metrics: deps.metrics });
+  return {
+    billing,
+    plans,
+    repository,
+    subscriptionLock,
+    stripe,
+    webhookRoutes: stripeWebhookRoutes({ stripe, secret: deps.stripeConfig.webhookSecret, service: webhooks }),
+    routes: billingRoutes({ billing, csrf: deps.csrf }),
+  };
+}

@@ -1,0 +1,42 @@
+import type { Decision, Entitlement } from './access-decision';
+import type { MeterSettings } from './meter-settings';
+
+export interface Reader {
+  /** Set when signed in. */
+  readonly accountId?: string;
+  /** The anonymous reader cookie's id, when the reader has one. */
+  readonly anonymousId?: string;
+  /** An anonymous reader issued past the new-reader bound today: no allowance. */
+  readonly capped?: boolean;
+}
+
+/**
+ * `count`: a page view. `peek`: the decision without counting, the meter as it stands (the
+ * JSON API). `preview`: what a page view would answer now, counting nothing (`HEAD`).
+ */
+export type GateMode = 'count' | 'peek' | 'preview';
+
+/** A reader's meter as it stands, whatever article comes next (`GET /api/me`). */
+export interface ReaderMeter {
+  readonly settings: MeterSettings;
+  readonly entitlement: Entitlement;
+  readonly limit: number;
+  readonly used: number;
+  readonly remaining: number;
+  readonly periodEndsAt: Date;
+}
+
+export interface GateResult extends Omit<ReaderMeter, 'limit' | 'remaining'> {
+  readonly decision: Decision;
+  /** Set when the meter applies to this reader and article. */
+  readonly limit: number | null;
+  readonly remaining: number | null;
+  /** True when the meter store could not be reached and `onStoreFailure` decided. */
+  readonly storeUnavailable: boolean;
+}
+
+export function readerKeyOf(reader: Reader): string | undefined {
+  if (reader.accountId !== undefined) return `u:${reader.accountId}`;
+  if (reader.anonymousId !== undefined) return `a:${reader.anonymousId}`;
+  return undefined;
+}
