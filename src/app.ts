@@ -1,6 +1,5 @@
 import express, { type Express, type Router } from 'express';
 import session from 'express-session';
-import cookieParser from 'cookie-parser';
 import { sql } from 'kysely';
 import type { Gatehouse } from './composition';
 import { publicDir, viewsDir } from './config/paths';
@@ -9,6 +8,8 @@ import { securityHeaders } from './http/security';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './http/health.controller';
 import { requestLog } from './http/request-log';
+import { lazyCookies } from './http/cookies';
+import { whenSession } from './http/when-session';
 
 const sessionCookieName = 'gatehouse.sid';
 const personalPaths = /^\/(account|admin|signin|signup|signout|password|policies\/accept|subscribe|billing)(\/|$)/;
@@ -51,21 +52,23 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.use(['/admin/api/policies', '/admin/policies'], express.urlencoded({ extended: false, limit: '2mb', parameterLimit: 50 }), express.json({ limit: '2mb' }));
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '64kb' }));
-  // Signs the anonymous reader and CSRF cookies with the session secret.
-  app.use(cookieParser(config.sessionSecret));
+  // The anonymous reader and CSRF cookies are signed with the session secret.
+  app.use(lazyCookies(config.sessionSecret));
   app.use(
-    session({
-      name: sessionCookieName,
-      secret: config.sessionSecret,
-      store: gatehouse.sessionStore,
-      resave: false,
-      saveUninitialized: false,
-      proxy: config.trustProxy !== false ? true : undefined,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: https, maxAge: config.sessionMaxAgeMs },
-    }),
+    whenSession(sessionCookieName, [
+      session({
+        name: sessionCookieName,
+        secret: config.sessionSecret,
+        store: gatehouse.sessionStore,
+        resave: false,
+        saveUninitialized: false,
+        proxy: config.trustProxy !== false ? true : undefined,
+        cookie: { httpOnly: true, sameSite: 'lax', secure: https, maxAge: config.sessionMaxAgeMs },
+      }),
+      gatehouse.auth.passport.initialize,
+      gatehouse.auth.passport.session,
+    ]),
   );
-  app.use(gatehouse.auth.passport.initialize);
-  app.use(gatehouse.auth.passport.session);
   // The admin API authenticates first (401 before anything else) and then checks CSRF for
   // session callers itself; every other state-changing request needs the token here.
   // POST /subscribe from a reader who is not signed in changes nothing (it redirects to

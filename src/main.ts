@@ -18,7 +18,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const config = resolveSessionSecret(parsed);
-  const logger = pino({ level: config.logLevel });
+  // Log lines are written off the request path (sonic-boom, asynchronous); whatever is
+  // buffered is flushed before the process exits.
+  const destination = pino.destination({ sync: false });
+  const logger = pino({ level: config.logLevel }, destination);
+  const exit = (code: number): never => {
+    destination.flushSync();
+    process.exit(code);
+  };
   const deps = await buildGatehouse(config, { logger });
 
   if (deps.database.dialect === 'sqlite') {
@@ -29,7 +36,7 @@ async function main(): Promise<void> {
     if (pending.length > 0) {
       logger.fatal({ pending }, 'the database needs migrating: run `gatehouse migrate` first');
       await deps.close();
-      process.exit(1);
+      exit(1);
     }
   }
 
@@ -42,7 +49,7 @@ async function main(): Promise<void> {
   });
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'server failed to start');
-    process.exit(1);
+    exit(1);
   });
 
   let stopping = false;
@@ -57,10 +64,10 @@ async function main(): Promise<void> {
     force.unref();
     server.close(() => {
       deps.close().then(
-        () => process.exit(0),
+        () => exit(0),
         (error) => {
           logger.error({ err: error }, 'error while closing');
-          process.exit(1);
+          exit(1);
         },
       );
     });

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import pinoHttp from 'pino-http';
 import type { Logger } from 'pino';
 import type { RequestHandler } from 'express';
 import { loggablePath } from './log-paths';
@@ -7,22 +6,23 @@ import { loggablePath } from './log-paths';
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /**
- * One JSON line per request with a request id (the caller's `X-Request-Id` when it is safe
- * to echo, else a new one, sent back either way). Cookies, credentials, query strings and
- * tokens in paths never reach the log.
+ * One JSON line per request when its response is sent, with a request id (the caller's
+ * `X-Request-Id` when it is safe to echo, else a new one, sent back either way). Cookies,
+ * credentials, query strings and tokens in paths never reach the log. It does what
+ * pino-http did for this app at a fraction of its cost per request: no child logger and no
+ * serialisers run on the hot path, only one `info` call once the response is finished.
  */
 export function requestLog(logger: Logger): RequestHandler {
-  return pinoHttp({
-    logger,
-    genReqId: (req, res) => {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: loggablePath(req.url) }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-  });
+  return (req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    const started = performance.now();
+    res.once('finish', () => {
+      const entry = { req: { id, method: req.method, url: loggablePath(req.originalUrl) }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) };
+      if (res.statusCode >= 500) logger.error(entry, 'request errored');
+      else logger.info(entry, 'request completed');
+    });
+    next();
+  };
 }

@@ -1,0 +1,36 @@
+import { parse } from 'cookie';
+import { unsign } from 'cookie-signature';
+import type { RequestHandler } from 'express';
+
+/**
+ * `req.signedCookies` (and `req.cookies`) as cookie-parser gives them, but worked out on
+ * first read and one cookie at a time: a view reads one signed cookie (the reader's), and
+ * the session cookie is checked by express-session itself, so no request pays for
+ * verifying signatures it never reads. A signed cookie whose signature fails reads `false`,
+ * as with cookie-parser; one the app sets during the request can be stored back.
+ */
+export function lazyCookies(secret: string): RequestHandler {
+  return (req, _res, next) => {
+    let all: Record<string, string | undefined> | undefined;
+    const raw = () => (all ??= parse(req.headers.cookie ?? ''));
+    const signed: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    req.signedCookies = new Proxy(signed, {
+      get(target, name) {
+        if (typeof name !== 'string') return undefined;
+        if (!(name in target)) {
+          const value = raw()[name];
+          target[name] = value === undefined || !value.startsWith('s:') ? undefined : unsign(value.slice(2), secret);
+        }
+        return target[name];
+      },
+      set(target, name, value) {
+        if (typeof name === 'string') target[name] = value;
+        return true;
+      },
+    });
+    Object.defineProperty(req, 'cookies', { configurable: true, enumerable: true, get: raw });
+    // What res.cookie(…, { signed: true }) signs with, as cookie-parser would set it.
+    (req as { secret?: string }).secret = secret;
+    next();
+  };
+}
