@@ -1,7 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Clock } from '../config/clock';
-import { EmailChangeRejected, PasswordRejected, emailSchema, logOutAndDestroy, recentSignInMs, type Account, type EmailVerificationService, type PasswordsService } from '../auth/auth.module';
+import { EmailChangeRejected, EmailChangeThrottled, PasswordRejected, emailSchema, logOutAndDestroy, recentSignInMs, type Account, type EmailVerificationService, type PasswordsService } from '../auth/auth.module';
 import { documentTitles as titles } from '../consent/consent.module';
 import { clientAddress, networkOf } from '../http/network';
 import type { AccountDeletion } from './account-deletion';
@@ -23,6 +23,7 @@ export const requireSignIn: RequestHandler = (req, res, next) => {
 };
 
 const field = z.string().max(4096).optional();
+const passwordRemovedWarning = 'We removed the password set before this email address was confirmed, and signed out every device that used it. Set a new one below.';
 
 /** `/account*` pages and the data export, and `GET /api/me`. */
 export function accountRoutes(deps: AccountRoutesDeps): Router {
@@ -41,6 +42,8 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
       ...page,
       documentTitles: titles,
       notice: changed === 'password' ? 'Your password has been changed. Other devices have been signed out.' : changed === 'email' ? 'Your email address has been changed. Other devices have been signed out.' : undefined,
+      // Until a new password is set, the reader is told why theirs is gone (an emailed link removed one set before the address was confirmed).
+      warning: req.session.passwordRemoved !== undefined && !(res.locals.accountDetails as Account).hasPassword ? passwordRemovedWarning : undefined,
       errors: {},
       ...extra,
     });
@@ -69,6 +72,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
       if (!(error instanceof PasswordRejected)) throw error;
       return renderAccount(req, res, 400, { errors: { [error.field === 'currentPassword' ? 'currentPassword' : 'newPassword']: error.message } });
     }
+    delete req.session.passwordRemoved;
     res.redirect(303, '/account?changed=password');
   });
 
@@ -100,6 +104,10 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
       await deps.emailVerification.requestChange(req.user!.id, email.data);
     } catch (error) {
       if (error instanceof EmailChangeRejected) return renderAccount(req, res, 400, { errors: { newEmail: error.message } });
+      if (error instanceof EmailChangeThrottled) {
+        res.set('Retry-After', String(error.retryAfterSeconds));
+        return renderAccount(req, res, 429, { errors: { newEmail: error.message } });
+      }
       if (!(error instanceof PasswordRejected)) throw error;
       return renderAccount(req, res, 400, { errors: { [error.field === 'email' ? 'newEmail' : 'emailPassword']: error.message } });
     }

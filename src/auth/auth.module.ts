@@ -32,7 +32,7 @@ export type { MeterCarryOver, PolicyCatalog } from './ports';
 export { EmailTakenError } from './accounts.repository';
 export { consentWording, SignupRejected } from './accounts.service';
 export { PasswordRejected, recentSignInMs } from './passwords.service';
-export { EmailChangeRejected } from './email-verification.service';
+export { EmailChangeRejected, EmailChangeThrottled } from './email-verification.service';
 export { emailSchema } from './email';
 export { logOutAndDestroy } from './passport';
 
@@ -73,12 +73,13 @@ export interface AuthModule {
 export function buildAuth(deps: AuthDeps): AuthModule {
   const { db, redis, keyPrefix, secret, publicUrl, siteName, passwordMinLength, logger, clock, mailer, csrf, sessions } = deps;
   const accountsRepository = new AccountsRepository(db, clock);
-  const emailTokens = new EmailTokensRepository(db, clock);
+  const emailTokens = new EmailTokensRepository(db, clock, secret);
   const accounts = new AccountsService({ accounts: accountsRepository, policies: deps.policies, passwordMinLength, clock });
   const throttle = new SigninThrottle({ redis, keyPrefix, keySecret: secret, limits: deps.throttleLimits });
   const site = { publicUrl, siteName, mailer, logger };
-  const signinLinks = new SigninLinksService({ ...site, clock, accounts: accountsRepository, tokens: emailTokens, policies: deps.policies, redis, keyPrefix, keySecret: secret });
-  const emailVerification = new EmailVerificationService({ ...site, accounts: accountsRepository, tokens: emailTokens, sessions });
+  const limits = { redis, keyPrefix, keySecret: secret };
+  const signinLinks = new SigninLinksService({ ...site, ...limits, clock, sessions, accounts: accountsRepository, tokens: emailTokens, policies: deps.policies });
+  const emailVerification = new EmailVerificationService({ ...site, ...limits, accounts: accountsRepository, tokens: emailTokens, sessions });
   const passwords = new PasswordsService({
     ...site,
     accounts: accountsRepository,

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../config/clock';
 import { isUniqueViolation, type Db } from '../store/database';
 import { EmailTakenError } from './accounts.repository';
@@ -27,7 +27,13 @@ export class EmailTokensRepository {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** The session secret: a code has a million values, so a plain hash of it is no secret; a keyed one is. */
+    private readonly secret: string,
   ) {}
+
+  private codeHash(email: string, code: string): string {
+    return createHmac('sha256', this.secret).update(`${email}\n${code}`).digest('hex');
+  }
 
   /** A new single-use link token (256 random bits) and, when asked, a 6-digit code; only hashes are stored. */
   async create(input: { purpose: EmailTokenPurpose; accountId?: string; email: string; returnTo?: string; ttlMs: number; withCode?: boolean }): Promise<{ token: string; code: string | undefined }> {
@@ -42,7 +48,7 @@ export class EmailTokensRepository {
         account_id: input.accountId ?? null,
         email: input.email,
         return_to: input.returnTo ?? '/',
-        code_hash: code === undefined ? null : hash(`${input.email}\n${code}`),
+        code_hash: code === undefined ? null : this.codeHash(input.email, code),
         code_tries: 0,
         expires_at: new Date(now.getTime() + input.ttlMs).toISOString(),
         used_at: null,
@@ -111,7 +117,7 @@ export class EmailTokensRepository {
       .returning(['code_hash', 'code_tries'])
       .executeTakeFirst();
     if (tried === undefined) return undefined;
-    const given = Buffer.from(hash(`${email}\n${code}`));
+    const given = Buffer.from(this.codeHash(email, code));
     const matches = tried.code_hash !== null && timingSafeEqual(given, Buffer.from(tried.code_hash));
     if (!matches) {
       if (tried.code_tries >= codeTries) await this.spend(open.token_hash, now);
@@ -144,6 +150,34 @@ export class EmailTokensRepository {
       if (isUniqueViolation(error)) throw new EmailTakenError();
       throw error;
     }
+  }
+
+  /**
+   * Records that a mailed link proved `email` for the account. When the account was never
+   * verified and has a password, whoever set that password had not proven the mailbox (it
+   * may be a squatter who signed up first), so in one transaction the password goes, every
+   * outstanding link and reset is spent, and the email is marked verified; the caller ends
+   * the sessions. Returns whether a password was removed.
+   */
+  async proveMailbox(accountId: string, email: string): Promise<{ passwordRemoved: boolean }> {
+    const at = new Date(this.clock()).toISOString();
+    return this.db.transaction().execute(async (trx) => {
+      const cleared = await trx
+        .updateTable('accounts')
+        .set({ password_hash: '', email_verified_at: at, updated_at: at })
+        .where('id', '=', accountId)
+        .where('email', '=', email)
+        .where('email_verified_at', 'is', null)
+        .where('password_hash', '<>', '')
+        .executeTakeFirst();
+      if (cleared.numUpdatedRows === 0n) {
+        await trx.updateTable('accounts').set({ email_verified_at: at }).where('id', '=', accountId).where('email', '=', email).where('email_verified_at', 'is', null).execute();
+        return { passwordRemoved: false };
+      }
+      await trx.updateTable('email_tokens').set({ used_at: at }).where('account_id', '=', accountId).where('used_at', 'is', null).execute();
+      await trx.updateTable('password_resets').set({ used_at: at }).where('account_id', '=', accountId).where('used_at', 'is', null).execute();
+      return { passwordRemoved: true };
+    });
   }
 
   private async spend(tokenHash: string, now: Date): Promise<void> {

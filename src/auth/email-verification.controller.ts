@@ -1,5 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Csrf } from '../http/csrf';
+import { tokenInAddress } from '../http/security';
+import type { EmailToken } from './email-tokens.repository';
 import type { EmailVerificationService } from './email-verification.service';
 import { tokenPattern } from './signin-links.controller';
 
@@ -7,11 +9,7 @@ import { tokenPattern } from './signin-links.controller';
 export function emailVerificationRoutes(deps: { verification: EmailVerificationService; csrf: Csrf }): Router {
   const router = Router();
 
-  router.use('/account/verify', (_req, res, next) => {
-    res.set('Referrer-Policy', 'no-referrer');
-    res.set('Cache-Control', 'private, no-store');
-    next();
-  });
+  router.use('/account/verify', tokenInAddress);
 
   async function render(req: Request, res: Response, view: string, status: number, data: Record<string, unknown>) {
     const csrfToken = deps.csrf.token(req);
@@ -26,10 +24,21 @@ export function emailVerificationRoutes(deps: { verification: EmailVerificationS
       againLabel: req.user ? 'Ask again from your account page' : 'Sign in with an emailed link',
     });
 
+  // A sign-up confirmation is for the reader signed in to that account (SPEC section 6):
+  // anyone else is asked to sign in, and comes back here after.
+  const signInFirst = (req: Request, res: Response, status: number, link: EmailToken, token: string) =>
+    render(req, res, 'verify-email-signin', status, {
+      title: 'Sign in to confirm your email address',
+      link,
+      otherAccount: req.user !== undefined,
+      signinHref: `/signin?${req.user ? 'reauth=1&' : ''}returnTo=${encodeURIComponent(`/account/verify/${token}`)}`,
+    });
+
   router.get('/account/verify/:token', async (req, res) => {
     const token = req.params.token;
     const link = tokenPattern.test(token) ? await deps.verification.linkFor(token) : undefined;
     if (link === undefined) return invalid(req, res);
+    if (link.accountId !== req.user?.id) return signInFirst(req, res, 200, link, token);
     await render(req, res, 'verify-email', 200, { title: 'Confirm your email address', link, token, done: false });
   });
 
@@ -38,6 +47,7 @@ export function emailVerificationRoutes(deps: { verification: EmailVerificationS
     if (!tokenPattern.test(token)) return invalid(req, res);
     const result = await deps.verification.confirm(token, { accountId: req.user?.id, sid: req.sessionID });
     if (result.outcome === 'invalid') return invalid(req, res);
+    if (result.outcome === 'sign-in-needed') return signInFirst(req, res, 403, result.link, token);
     if (result.outcome === 'taken') return invalid(req, res, 'Another account now uses this email address, so your email address was not changed.');
     if (result.outcome === 'changed') return res.redirect(303, '/account?changed=email');
     await render(req, res, 'verify-email', 200, { title: 'Your email address is confirmed', done: true });

@@ -1,20 +1,34 @@
+import type Redis from 'ioredis';
 import type { Logger } from 'pino';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Mailer } from '../mail/mailer';
 import type { AccountSessions } from '../store/session-store.redis';
 import { EmailTakenError, type AccountsRepository } from './accounts.repository';
 import type { EmailToken, EmailTokensRepository } from './email-tokens.repository';
+import { buildLimiter, consumeAll, limiterKey } from './signin-throttle';
 
 export const verifyLinkTtlMs = 24 * 60 * 60 * 1000;
 const purposes = ['verify', 'change'] as const;
 
 export type VerifyOutcome =
   | { readonly outcome: 'verified' | 'changed'; readonly accountId: string }
-  | { readonly outcome: 'invalid' | 'taken' };
+  | { readonly outcome: 'invalid' | 'taken' }
+  /** A sign-up confirmation opened by someone not signed in to its account: nothing was spent. */
+  | { readonly outcome: 'sign-in-needed'; readonly link: EmailToken };
 
 export class EmailChangeRejected extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'EmailChangeRejected';
+  }
+}
+
+/** Too many changes of email asked for: the mails they send go to any address typed in. */
+export class EmailChangeThrottled extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    const wait = retryAfterSeconds < 60 * 60 ? `${Math.ceil(retryAfterSeconds / 60)} minutes` : `${Math.ceil(retryAfterSeconds / 3600)} hours`;
+    super(`Too many changes of email address were asked for. Try again in ${wait}.`);
+    this.name = 'EmailChangeThrottled';
   }
 }
 
@@ -26,6 +40,10 @@ export interface EmailVerificationDeps {
   readonly logger: Logger;
   readonly publicUrl: URL;
   readonly siteName: string;
+  readonly redis: Redis | undefined;
+  readonly keyPrefix: string;
+  /** Limiter keys are keyed hashes under this secret, never an email. */
+  readonly keySecret: string;
 }
 
 /**
@@ -34,7 +52,14 @@ export interface EmailVerificationDeps {
  * later granted a role by that address).
  */
 export class EmailVerificationService {
-  constructor(private readonly deps: EmailVerificationDeps) {}
+  private readonly changesByAccount: RateLimiterAbstract;
+  private readonly changesByTarget: RateLimiterAbstract;
+
+  constructor(private readonly deps: EmailVerificationDeps) {
+    const daily = (name: string, points: number) => buildLimiter(deps.redis, { keyPrefix: `${deps.keyPrefix}email-change:${name}`, points, duration: 24 * 60 * 60 });
+    this.changesByAccount = daily('account', 5);
+    this.changesByTarget = daily('target', 3);
+  }
 
   /** Mails the link that verifies a new account's email; the reader reads on meanwhile. */
   async sendForSignup(account: { id: string; email: string }): Promise<void> {
@@ -49,6 +74,11 @@ export class EmailVerificationService {
     if (account.email === newEmail) throw new EmailChangeRejected('This is already your email address.');
     const other = await this.deps.accounts.findByEmail(newEmail);
     if (other !== undefined) throw new EmailChangeRejected('Another account uses this email address.');
+    const verdict = await consumeAll([
+      [this.changesByAccount, limiterKey(this.deps.keySecret, accountId)],
+      [this.changesByTarget, limiterKey(this.deps.keySecret, newEmail)],
+    ]);
+    if (!verdict.allowed) throw new EmailChangeThrottled(verdict.retryAfterSeconds);
     const site = this.deps.siteName;
     const link = await this.link('change', accountId, newEmail);
     this.mail(newEmail, `Confirm your new email address for ${site}`, `Someone asked to use this address for a ${site} account. To make the change, open this link within 24 hours:\n\n${link}\n\nUntil then the account keeps its old address. If it was not you, ignore this mail.\n`);
@@ -63,8 +93,17 @@ export class EmailVerificationService {
   /**
    * Spends the link and verifies, or applies the change of email. A change ends every
    * session of the account except `session`, when that is the account's own.
+   *
+   * A sign-up confirmation counts only for the session signed in to its account: the
+   * welcome mail goes to whatever address was typed in, and a squatter who signed up with
+   * someone else's address must not get it confirmed by its owner's curious click.
    */
   async confirm(token: string, session: { accountId: string | undefined; sid: string }): Promise<VerifyOutcome> {
+    const open = await this.linkFor(token);
+    if (open === undefined) return { outcome: 'invalid' };
+    // Both purposes: whoever follows the link must be signed in to the account it confirms, or a
+    // squatter could have a victim confirm their own address onto the squatter's account.
+    if (open.accountId !== session.accountId) return { outcome: 'sign-in-needed', link: open };
     const spent = await this.deps.tokens.redeem(token, purposes);
     if (spent?.accountId === undefined) return { outcome: 'invalid' };
     const accountId = spent.accountId;

@@ -10,6 +10,11 @@ import { emailSchema } from './email';
 declare module 'express-session' {
   interface SessionData {
     authAt?: number;
+    /**
+     * Set when an emailed link removed a password that was set before the mailbox was proven;
+     * the landing page and the account page tell the reader until they set a new one.
+     */
+    passwordRemoved?: { returnTo: string };
   }
 }
 

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Csrf } from '../http/csrf';
+import { tokenInAddress } from '../http/security';
 import { AppError } from '../http/app-error';
 import { emailSchema } from './email';
 import { PasswordRejected, type PasswordsService } from './passwords.service';
@@ -30,12 +31,7 @@ export function passwordRoutes(deps: { passwords: PasswordsService; csrf: Csrf; 
     await render(req, res, 'forgot', 200, { title: 'Check your email', sent: true, values: { email: email.data } });
   });
 
-  // The token is in the address: it must not leak through the Referer header or a cache.
-  router.use('/password/reset', (_req, res, next) => {
-    res.set('Referrer-Policy', 'no-referrer');
-    res.set('Cache-Control', 'no-store');
-    next();
-  });
+  router.use('/password/reset', tokenInAddress);
 
   router.get('/password/reset/:token', async (req, res) => {
     const token = req.params.token;

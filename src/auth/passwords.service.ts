@@ -1,13 +1,14 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../http/app-error';
 import type { Mailer } from '../mail/mailer';
 import type { AccountSessions } from '../store/session-store.redis';
 import type { AccountsRepository } from './accounts.repository';
 import { hashPassword, passwordProblems, verifyAgainstNothing, verifyPassword } from './passwords';
 import type { PasswordResetsRepository } from './password-resets.repository';
-import { buildLimiter, consumeAll, limiterKey, type SigninThrottle } from './signin-throttle';
+import { buildLimiter, limiterKey, type SigninThrottle } from './signin-throttle';
 
 export const resetTokenTtlMs = 30 * 60 * 1000;
 /** How recent a sign-in must be to change a passwordless account without a password. */
@@ -23,7 +24,7 @@ export class PasswordRejected extends Error {
 /** The ports PasswordsService uses (each satisfied by the repository or throttle of that name). */
 export type PasswordAccounts = Pick<AccountsRepository, 'findByEmail' | 'findById' | 'findByIdWithPassword' | 'updatePassword'>;
 export type PasswordResets = Pick<PasswordResetsRepository, 'create' | 'accountFor' | 'redeem' | 'spendAllOf'>;
-export type PasswordThrottle = Pick<SigninThrottle, 'attempt'>;
+export type PasswordThrottle = Pick<SigninThrottle, 'recheck'>;
 
 export interface PasswordsDeps {
   readonly accounts: PasswordAccounts;
@@ -31,7 +32,7 @@ export interface PasswordsDeps {
   readonly sessions: AccountSessions;
   readonly mailer: Mailer;
   readonly logger: Pick<Logger, 'error'>;
-  /** Every password re-check counts as a sign-in try. */
+  /** Every password re-check takes a try from the account's re-check counters (not sign-in's). */
   readonly throttle: PasswordThrottle;
   readonly publicUrl: URL;
   readonly siteName: string;
@@ -79,30 +80,63 @@ export class PasswordsService {
 
   /**
    * Sends a reset link when the account exists. The caller's answer is the same either way,
-   * and so is the time: the mail goes out after the answer, and an unknown email does the
-   * same token-sized work. `network` is the client's (networkOf).
+   * and so is the work before it: the token and the mail are made after the answer, and an
+   * unknown email makes and discards a token hash of the same size. `network` is the
+   * client's (networkOf).
    */
   async forgot(email: string, network: string): Promise<void> {
-    const secret = this.options.keySecret;
-    const verdict = await consumeAll([
-      [this.forgotByEmailAndAddress, limiterKey(secret, email, network)],
-      [this.forgotByEmail, limiterKey(secret, email)],
-      [this.forgotByAddress, limiterKey(secret, network)],
-    ]);
+    const verdict = await this.takeForgot(email, network);
     if (!verdict.allowed) {
       throw new AppError(429, `Too many reset requests. Try again in ${Math.ceil(verdict.retryAfterSeconds / 60)} minutes.`, { 'Retry-After': String(verdict.retryAfterSeconds) });
     }
     const account = await this.accounts.findByEmail(email);
-    if (account === undefined) return;
+    if (account === undefined) {
+      createHash('sha256').update(randomBytes(32).toString('base64url')).digest('hex');
+      return;
+    }
+    void this.mailReset(account).catch((error: unknown) => this.logger.error({ err: error }, 'could not send the password reset mail'));
+  }
+
+  /**
+   * The network's own bound comes first, so that a spent network spends nobody's counter.
+   * The bound per email from anywhere limits what strangers can send one inbox, but it must
+   * not shut out the owner: a network that has not asked for this email this hour still
+   * gets its one mail past it (mail stays bounded by one per network and hour).
+   */
+  private async takeForgot(email: string, network: string): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
+    const secret = this.options.keySecret;
+    const taken: [RateLimiterAbstract, string][] = [];
+    const take = async (limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes | number> => {
+      try {
+        const result = await limiter.consume(key);
+        taken.push([limiter, key]);
+        return result;
+      } catch (error) {
+        if (!(error instanceof RateLimiterRes)) throw error;
+        return error.msBeforeNext;
+      }
+    };
+    const refuse = async (ms: number) => {
+      await Promise.all(taken.map(([limiter, key]) => limiter.reward(key, 1)));
+      return { allowed: false as const, retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) };
+    };
+    const byNetwork = await take(this.forgotByAddress, limiterKey(secret, network));
+    if (typeof byNetwork === 'number') return refuse(byNetwork);
+    const pair = await take(this.forgotByEmailAndAddress, limiterKey(secret, email, network));
+    if (typeof pair === 'number') return refuse(pair);
+    const byEmail = await take(this.forgotByEmail, limiterKey(secret, email));
+    if (typeof byEmail === 'number' && pair.consumedPoints > 1) return refuse(Math.max(byEmail, pair.msBeforeNext));
+    return { allowed: true };
+  }
+
+  private async mailReset(account: { id: string; email: string }): Promise<void> {
     const token = await this.resets.create(account.id, resetTokenTtlMs);
     const link = new URL(`/password/reset/${token}`, this.options.publicUrl).href;
-    this.mailer
-      .send({
-        to: account.email,
-        subject: `Reset your ${this.options.siteName} password`,
-        text: `Someone asked to reset the password of your ${this.options.siteName} account.\n\nTo choose a new password, open this link within 30 minutes:\n\n${link}\n\nIf it was not you, ignore this mail: your password stays as it is.\n`,
-      })
-      .catch((error: unknown) => this.logger.error({ err: error }, 'could not send the password reset mail'));
+    await this.mailer.send({
+      to: account.email,
+      subject: `Reset your ${this.options.siteName} password`,
+      text: `Someone asked to reset the password of your ${this.options.siteName} account.\n\nTo choose a new password, open this link within 30 minutes:\n\n${link}\n\nIf it was not you, ignore this mail: your password stays as it is.\n`,
+    });
   }
 
   async tokenIsValid(token: string): Promise<boolean> {
@@ -151,7 +185,7 @@ export class PasswordsService {
       throw new PasswordRejected('currentPassword', 'To confirm it is you, sign in again with an emailed link, then try again.');
     }
     // The try is taken before the check, as at sign-in: a stolen session guesses no faster.
-    const attempt = await this.throttle.attempt(account.email, network);
+    const attempt = await this.throttle.recheck(account.id, network);
     if (!attempt.allowed) {
       throw new AppError(429, `Too many wrong passwords. Try again in ${Math.ceil(attempt.retryAfterSeconds / 60)} minutes.`, { 'Retry-After': String(attempt.retryAfterSeconds) });
     }

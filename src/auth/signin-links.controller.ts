@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Csrf } from '../http/csrf';
+import { tokenInAddress } from '../http/security';
 import type { Clock } from '../config/clock';
 import { clientAddress, networkOf } from '../http/network';
 import { anonymousIdOf, readerKeyOf } from '../meter/meter.module';
@@ -12,6 +13,8 @@ import { safeReturnTo } from '../http/return-to';
 import type { LinkSignIn, SigninLinksService } from './signin-links.service';
 
 export const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
+/** The landing page after a link removed a password set before the email was proven. */
+export const passwordRemovedPath = '/signin/email/password-removed';
 const codePattern = /^\d{6}$/;
 const field = z.string().max(4096).optional();
 const requestForm = z.object({ email: field, returnTo: field });
@@ -35,12 +38,7 @@ function minutes(seconds: number): string {
 export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
   const router = Router();
 
-  // The token is in the address: it must not leak through the Referer header or a cache.
-  router.use('/signin/email', (_req, res, next) => {
-    res.set('Referrer-Policy', 'no-referrer');
-    res.set('Cache-Control', 'private, no-store');
-    next();
-  });
+  router.use('/signin/email', tokenInAddress);
 
   async function render(req: Request, res: Response, view: string, status: number, data: Record<string, unknown>) {
     const csrfToken = deps.csrf.token(req);
@@ -59,8 +57,17 @@ export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
     deps.csrf.token(req, true);
     await deps.meter.carryOver(anonymousIdOf(req), result.account.id);
     if (result.created) deps.funnel.record('signup', readerKeyOf({ accountId: result.account.id }));
-    res.redirect(303, safeReturnTo(result.returnTo));
+    if (!result.passwordRemoved) return res.redirect(303, safeReturnTo(result.returnTo));
+    req.session.passwordRemoved = { returnTo: safeReturnTo(result.returnTo) };
+    res.redirect(303, passwordRemovedPath);
   }
+
+  // Where a link that removed an unproven password lands: the reader must learn of it.
+  router.get(passwordRemovedPath, async (req, res) => {
+    const removed = req.session.passwordRemoved;
+    if (!req.user || removed === undefined) return res.redirect(303, '/account');
+    await render(req, res, 'signin-password-removed', 200, { title: 'Set a new password', returnTo: removed.returnTo });
+  });
 
   router.get('/signin/email', async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);

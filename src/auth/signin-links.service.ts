@@ -1,25 +1,33 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Clock } from '../config/clock';
 import type { Mailer } from '../mail/mailer';
+import type { AccountSessions } from '../store/session-store.redis';
 import { policyDocuments, type Policy } from '../consent/consent.module';
 import { signupPolicies, type PolicyCatalog } from './ports';
 import { EmailTakenError, type Account, type AccountsRepository } from './accounts.repository';
 import type { EmailToken, EmailTokensRepository } from './email-tokens.repository';
-import { buildLimiter, consumeAll, type ThrottleVerdict } from './signin-throttle';
+import { buildLimiter, consumeAll, limiterKey, type ThrottleVerdict } from './signin-throttle';
 // The sign-up link page shows the same consent line as /signup (views/consent-line.eta).
 import { consentWording } from './accounts.service';
 
 export const signinLinkTtlMs = 15 * 60 * 1000;
 const purposes = ['signin', 'signup'] as const;
-
+const day = 24 * 60 * 60;
 
 type Versions = Partial<Record<'terms' | 'privacy', string>>;
 
 export type LinkSignIn =
-  | { readonly outcome: 'signed-in'; readonly account: Account; readonly returnTo: string; readonly created: boolean }
+  | {
+      readonly outcome: 'signed-in';
+      readonly account: Account;
+      readonly returnTo: string;
+      readonly created: boolean;
+      /** A password set before anyone proved the mailbox was removed, and the account's sessions ended. */
+      readonly passwordRemoved: boolean;
+    }
   | { readonly outcome: 'invalid' }
   | { readonly outcome: 'policies-changed' }
   | { readonly outcome: 'throttled'; readonly retryAfterSeconds: number };
@@ -31,6 +39,8 @@ export interface SigninLinksDeps {
   readonly mailer: Mailer;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Ends the sessions of an account whose unproven password a link removes. */
+  readonly sessions: AccountSessions;
   readonly publicUrl: URL;
   readonly siteName: string;
   readonly redis: Redis | undefined;
@@ -47,6 +57,7 @@ export interface SigninLinksDeps {
 export class SigninLinksService {
   private readonly linksByEmailAndNetwork: RateLimiterAbstract;
   private readonly linksByNetwork: RateLimiterAbstract;
+  private readonly linksByEmail: RateLimiterAbstract;
   private readonly codesByEmail: RateLimiterAbstract;
   private readonly codesByNetwork: RateLimiterAbstract;
 
@@ -55,15 +66,20 @@ export class SigninLinksService {
     this.linksByEmailAndNetwork = build('email-network', 5, 15 * 60);
     // Generous: everyone behind one NAT shares it, and a link is how a throttled reader gets in.
     this.linksByNetwork = build('network', 100, 60 * 60);
-    this.codesByEmail = build('code-email', 10, 15 * 60);
+    // From anywhere: bounds the mail one inbox can be sent from rotating networks.
+    this.linksByEmail = build('email', 20, day);
+    // A code has a million values: a daily bound across all networks keeps guessing it over
+    // days hopeless (10 a day). The link itself takes no tries, so the owner is never locked out.
+    this.codesByEmail = build('code-email-day', 10, day);
     this.codesByNetwork = build('code-network', 50, 15 * 60);
   }
 
   /** Mails a link (and code) to `email`; the caller answers the same whether or not the account exists. */
   async request(email: string, network: string, returnTo: string): Promise<ThrottleVerdict> {
     const verdict = await consumeAll([
-      [this.linksByEmailAndNetwork, `${this.keyOf(email)}|${network}`],
-      [this.linksByNetwork, network],
+      [this.linksByEmailAndNetwork, this.keyOf(email, network)],
+      [this.linksByNetwork, this.keyOf(network)],
+      [this.linksByEmail, this.keyOf(email)],
     ]);
     if (!verdict.allowed) return verdict;
     const account = await this.deps.accounts.findByEmail(email);
@@ -109,7 +125,7 @@ export class SigninLinksService {
   async signInWithCode(email: string, code: string, network: string, shown: Versions): Promise<LinkSignIn> {
     const verdict = await consumeAll([
       [this.codesByEmail, this.keyOf(email)],
-      [this.codesByNetwork, network],
+      [this.codesByNetwork, this.keyOf(network)],
     ]);
     if (!verdict.allowed) return { outcome: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
     if (await this.policiesChanged(shown)) return { outcome: 'policies-changed' };
@@ -123,8 +139,11 @@ export class SigninLinksService {
     const account = made?.account ?? (token.accountId === undefined ? undefined : await this.deps.accounts.findById(token.accountId));
     if (account === undefined) return { outcome: 'invalid' };
     const created = made?.created ?? false;
-    await this.deps.accounts.markEmailVerified(account.id, token.email);
-    return { outcome: 'signed-in', account, returnTo: token.returnTo, created };
+    // The link proves the mailbox; a password nobody proved the mailbox for does not stay.
+    const { passwordRemoved } = await this.deps.tokens.proveMailbox(account.id, token.email);
+    if (passwordRemoved) await this.deps.sessions.destroyAllOf(account.id);
+    const signedIn = passwordRemoved ? { ...account, hasPassword: false, emailVerifiedAt: new Date(this.deps.clock()).toISOString() } : account;
+    return { outcome: 'signed-in', account: signedIn, returnTo: token.returnTo, created, passwordRemoved };
   }
 
   /** The account, with no password and its consent records, in one transaction. */
@@ -138,7 +157,8 @@ export class SigninLinksService {
       );
     } catch (error) {
       if (!(error instanceof EmailTakenError)) throw error;
-      // Signed up another way meanwhile: the link still proves the mailbox, so it signs in.
+      // Signed up another way meanwhile: the link still proves the mailbox, so it signs in
+      // (and complete() removes a password set by whoever had not proven it).
       const existing = await this.deps.accounts.findByEmail(email);
       if (existing === undefined) return undefined;
       const { passwordHash: _omitted, ...rest } = existing;
@@ -152,7 +172,7 @@ export class SigninLinksService {
     return policyDocuments.some((document) => shown[document] !== undefined && shown[document] !== current[document].version);
   }
 
-  private keyOf(email: string): string {
-    return createHmac('sha256', this.deps.keySecret).update(email).digest('base64url');
+  private keyOf(...parts: string[]): string {
+    return limiterKey(this.deps.keySecret, ...parts);
   }
 }

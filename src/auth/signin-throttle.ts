@@ -86,6 +86,8 @@ export class SigninThrottle {
   private readonly byAddress: RateLimiterAbstract;
   private readonly signupsByAddress: RateLimiterAbstract;
   private readonly signups: RateLimiterAbstract;
+  private readonly rechecksByAccountAndNetwork: RateLimiterAbstract;
+  private readonly rechecksByAccount: RateLimiterAbstract;
   private readonly secret: string;
 
   constructor(options: { redis?: Redis; keyPrefix: string; keySecret: string; limits?: Partial<ThrottleLimits> }) {
@@ -99,6 +101,10 @@ export class SigninThrottle {
     this.byAddress = build('address', limits.perAddress);
     this.signupsByAddress = build('signup-address', limits.signupsPerAddress, 60 * 60, 0);
     this.signups = build('signup', limits.signupsPerMinute, 60, 0);
+    // Re-checks are keyed by the account, not its email: sign-in failures for the email from
+    // elsewhere must not keep the signed-in owner from changing their password or leaving.
+    this.rechecksByAccountAndNetwork = build('recheck-account-network', limits.perAccountAndAddress);
+    this.rechecksByAccount = build('recheck-account', limits.perAccount);
   }
 
   /** Takes one try for a password check of `email` from `network` (see networkOf). */
@@ -118,6 +124,21 @@ export class SigninThrottle {
         await Promise.all([this.byAccountAndAddress.delete(pairKey), ...wider.map(([limiter, key]) => limiter.reward(key, 1))]);
       },
     };
+  }
+
+  /**
+   * Takes one try for a password re-check by the signed-in session of `accountId` (account
+   * changes, deletion), in counters of its own, taken before the check and given back when
+   * the password was right.
+   */
+  async recheck(accountId: string, network: string): Promise<PasswordAttempt> {
+    const limiters: [RateLimiterAbstract, string][] = [
+      [this.rechecksByAccountAndNetwork, limiterKey(this.secret, accountId, network)],
+      [this.rechecksByAccount, limiterKey(this.secret, accountId)],
+    ];
+    const verdict = await consumeAll(limiters);
+    if (!verdict.allowed) return verdict;
+    return { allowed: true, succeeded: async () => void (await Promise.all(limiters.map(([limiter, key]) => limiter.reward(key, 1)))) };
   }
 
   /** Takes one sign-up from `network` and from the site's bound. */

@@ -25,3 +25,13 @@ export function securityHeaders(options: { https: boolean; formTargets?: string[
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
   });
 }
+
+/**
+ * For pages whose address holds a secret (a reset, sign-in or verification token): it must
+ * not leak through the Referer header to another site, nor stay in any cache.
+ */
+export const tokenInAddress: RequestHandler = (_req, res, next) => {
+  res.set('Referrer-Policy', 'no-referrer');
+  res.set('Cache-Control', 'private, no-store');
+  next();
+};

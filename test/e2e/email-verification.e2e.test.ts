@@ -24,17 +24,70 @@ for (const mode of modes) {
       expect(await me(agent)).toMatchObject({ signedIn: true, email, emailVerified: false });
       const link = await verifyLinkTo(dataDir(), email);
 
-      // A mail scanner fetching the link verifies nothing.
+      // A mail scanner fetching the link verifies nothing; the signed-in reader gets the button.
       const scanned = await request(t.app).get(link).expect(200);
-      expect(scanned.text).toContain(`action="${link}"`);
       expect(scanned.headers['cache-control']).toBe('private, no-store');
+      expect((await agent.get(link).expect(200)).text).toContain(`action="${link}"`);
       expect((await me(agent)).emailVerified).toBe(false);
 
-      const done = await follow(request.agent(t.app), link);
+      const done = await follow(agent, link);
       expect(done.status).toBe(200);
       expect(done.text).toContain('Your email address is confirmed');
       expect((await me(agent)).emailVerified).toBe(true);
       expect((await request(t.app).get(link)).status).toBe(400);
+    });
+
+    it('when someone squatted an email and its owner opens the welcome link without being signed in to it, then it asks to sign in and verifies nothing', async () => {
+      const { email } = await signUp(t.app);
+      const link = await verifyLinkTo(dataDir(), email);
+      const visitor = request.agent(t.app);
+      const page = await visitor.get(link).expect(200);
+      expect(page.text).toContain('Sign in to confirm your email address');
+      expect(page.text).toContain(`href="/signin?returnTo=${encodeURIComponent(link)}"`);
+      const posted = await visitor.post(link).type('form').send({ _csrf: csrfTokenIn((await visitor.get('/signin')).text) });
+      expect(posted.status).toBe(403);
+      expect(posted.text).toContain('Sign in to confirm your email address');
+      const { agent: someoneElse } = await signUp(t.app);
+      const other = await someoneElse.get(link).expect(200);
+      expect(other.text).toContain('another account');
+      expect((await someoneElse.post(link).type('form').send({ _csrf: csrfTokenIn((await someoneElse.get('/account')).text) })).status).toBe(403);
+      expect((await t.deps.auth.accountsRepository.findByEmail(email))?.emailVerifiedAt).toBeUndefined();
+      // Nothing was spent: the reader signed in to the account still confirms with it.
+      const signin = await submitForm(request.agent(t.app), `/signin?returnTo=${encodeURIComponent(link)}`, '/signin', { email, password: goodPassword, returnTo: link }, { 'X-Forwarded-For': '198.51.100.90' });
+      expect(signin.headers.location).toBe(link);
+    });
+
+    it('when a squatter changes their own account to the victim\'s address and the victim opens the mailed link, then nothing is confirmed', async () => {
+      const { agent: squatter, email: squatterEmail } = await signUp(t.app);
+      const victim = newEmail();
+      expect((await submitForm(squatter, '/account', '/account/email', { newEmail: victim, password: goodPassword })).status).toBe(200);
+      const link = /\/account\/verify\/[A-Za-z0-9_-]{43}/.exec(await mailMatching(dataDir(), victim, /\/account\/verify\//))![0];
+      const visitor = request.agent(t.app);
+      expect((await visitor.get(link).expect(200)).text).toContain('Sign in to confirm your email address');
+      const posted = await visitor.post(link).type('form').send({ _csrf: csrfTokenIn((await visitor.get('/signin')).text) });
+      expect(posted.status).toBe(403);
+      expect(await t.deps.auth.accountsRepository.findByEmail(victim)).toBeUndefined();
+      expect((await t.deps.auth.accountsRepository.findByEmail(squatterEmail))?.email).toBe(squatterEmail);
+    });
+
+    it('when a reader asks for 6 changes of email in a day, or one address is asked for by 4 changes, then 429 with Retry-After and a readable message', async () => {
+      const { agent } = await signUp(t.app);
+      const statuses: number[] = [];
+      let last;
+      for (let i = 0; i < 6; i += 1) {
+        last = await submitForm(agent, '/account', '/account/email', { newEmail: newEmail(), password: goodPassword });
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+      expect(Number(last!.headers['retry-after'])).toBeGreaterThan(60 * 60);
+      expect(last!.text).toContain('Too many changes of email address were asked for.');
+
+      const target = newEmail();
+      const targeted: number[] = [];
+      for (let i = 0; i < 4; i += 1) targeted.push((await submitForm((await signUp(t.app)).agent, '/account', '/account/email', { newEmail: target, password: goodPassword })).status);
+      expect(targeted).toEqual([200, 200, 200, 429]);
+      await mailMatching(dataDir(), target, /Confirm your new email address|open this link/);
+      expect(mailsTo(dataDir(), target)).toHaveLength(3);
     });
 
     it('when a reader is signed out, then /api/me says emailVerified false', async () => {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { csrfTokenIn, newEmail, signUp, submitForm, type Agent } from '../support/http';
-import { mailsTo, signinLinkTo } from '../support/email-links';
+import { mailsTo, signinLinkTo, verifyLinkTo } from '../support/email-links';
 import { consentWording } from '../../src/auth/accounts.service';
 
 let address = 0;
@@ -27,9 +27,17 @@ for (const mode of modes) {
       return agent.post(linkPath).type('form').send(fields);
     };
     const me = async (agent: Agent) => (await agent.get('/api/me').expect(200)).body as { signedIn: boolean; email: string | null; emailVerified: boolean };
+    /** A reader who signed up and confirmed the address from the mail, signed in: their password stays theirs. */
+    const verifiedSignUp = async () => {
+      const reader = await signUp(t.app);
+      const link = await verifyLinkTo(dataDir(), reader.email);
+      const page = await reader.agent.get(link).expect(200);
+      await reader.agent.post(link).type('form').send({ _csrf: csrfTokenIn(page.text) }).expect(200);
+      return reader;
+    };
 
-    it('when a known reader follows the mailed link, then GET only shows a button, POST signs in once, to the returnTo, and verifies the email', async () => {
-      const { email } = await signUp(t.app);
+    it('when a known reader follows the mailed link, then GET only shows a button, POST signs in once, to the returnTo', async () => {
+      const { email } = await verifiedSignUp();
       const reader = request.agent(t.app);
       const asked = await ask(reader, email, '/articles/some-story?x=1');
       expect(asked.status).toBe(200);
@@ -158,7 +166,7 @@ for (const mode of modes) {
     });
 
     it('when the code from the mail is entered, then 5 wrong tries spend the link, and a right one signs in to the returnTo', async () => {
-      const { email } = await signUp(t.app);
+      const { email } = await verifiedSignUp();
       const network = nextNetwork();
       const reader = request.agent(t.app);
       const checkPage = await ask(reader, email, '/section/news', network);
@@ -172,6 +180,8 @@ for (const mode of modes) {
       expect((await me(reader)).signedIn).toBe(false);
 
       const before = mailsTo(dataDir(), email).filter((mail) => mail.includes('/signin/email/')).length;
+      // The outbox names mails by the clock: a later second keeps the new one last.
+      now += 1000;
       const again = await ask(reader, email, '/section/news', network);
       const fresh = await signinLinkTo(dataDir(), email, before);
       const signedIn = await reader.post('/signin/email/code').set('X-Forwarded-For', network).type('form').send({ email, code: fresh.code, returnTo: '/section/news', _csrf: csrfTokenIn(again.text) });
@@ -205,6 +215,79 @@ for (const mode of modes) {
         expect(keys.some((k) => k.includes('signin-link'))).toBe(true);
         expect(keys.filter((k) => k.toLowerCase().includes(email.split('@')[0]!))).toEqual([]);
       }
+    });
+
+    it.each(['link', 'code'])('when someone signed up first with the owner\'s email and a password, then the owner\'s emailed %s removes it, ends its sessions and links, and signs the owner in verified', async (way) => {
+      const { agent: squatter, email, password } = await signUp(t.app);
+      const verifyLink = await verifyLinkTo(dataDir(), email);
+      await squatter.get('/account').expect(200);
+      const owner = request.agent(t.app);
+      const network = nextNetwork();
+      const asked = await ask(owner, email, '/articles/some-story', network);
+      const link = await signinLinkTo(dataDir(), email);
+      const signedIn =
+        way === 'link'
+          ? await confirm(owner, link.path)
+          : await owner.post('/signin/email/code').set('X-Forwarded-For', network).type('form').send({ email, code: link.code, returnTo: '/articles/some-story', _csrf: csrfTokenIn(asked.text) });
+      expect(signedIn.status).toBe(303);
+      expect(signedIn.headers.location).toBe('/signin/email/password-removed');
+      const landing = await owner.get('/signin/email/password-removed').expect(200);
+      expect(landing.text).toContain('We removed the password that was set on this account before this email address was confirmed.');
+      expect(landing.text).toContain('href="/articles/some-story"');
+      expect((await owner.get('/account').expect(200)).text).toContain('We removed the password set before this email address was confirmed');
+      expect(await me(owner)).toMatchObject({ signedIn: true, email, emailVerified: true });
+
+      expect((await me(squatter)).signedIn).toBe(false);
+      const byPassword = await submitForm(request.agent(t.app), '/signin', '/signin', { email, password }, { 'X-Forwarded-For': nextNetwork() });
+      expect(byPassword.status).toBe(401);
+      expect((await request(t.app).get(verifyLink)).status).toBe(400);
+      expect((await t.deps.auth.accountsRepository.findByEmail(email))?.passwordHash).toBe('');
+    });
+
+    it('when a verified reader with a password signs in by link, then the password stays and they land on the returnTo', async () => {
+      const { email, password } = await verifiedSignUp();
+      await ask(request.agent(t.app), email, '/section/news');
+      const { path } = await signinLinkTo(dataDir(), email);
+      const signedIn = await confirm(request.agent(t.app), path);
+      expect(signedIn.headers.location).toBe('/section/news');
+      expect((await submitForm(request.agent(t.app), '/signin', '/signin', { email, password }, { 'X-Forwarded-For': nextNetwork() })).status).toBe(303);
+    });
+
+    it('when codes for one email are tried from many networks, then the 11th in a day is refused for far longer than 15 minutes, while a link still signs in', async () => {
+      const { email } = await verifiedSignUp();
+      // One browser holding the form; each try comes from a new network, as a rotating guesser's would.
+      const agent = request.agent(t.app);
+      const page = await ask(agent, email);
+      const statuses: number[] = [];
+      let last;
+      for (let i = 0; i < 11; i += 1) {
+        last = await agent.post('/signin/email/code').set('X-Forwarded-For', nextNetwork()).type('form').send({ email, code: '000000', _csrf: csrfTokenIn(page.text) });
+        statuses.push(last.status);
+      }
+      expect(statuses.slice(0, 10).every((status) => status === 400)).toBe(true);
+      expect(last!.status).toBe(429);
+      expect(Number(last!.headers['retry-after'])).toBeGreaterThan(15 * 60);
+      expect(last!.text).toContain('follow the link in the mail');
+
+      const before = mailsTo(dataDir(), email).filter((mail) => mail.includes('/signin/email/')).length;
+      now += 1000;
+      await ask(request.agent(t.app), email);
+      const fresh = await signinLinkTo(dataDir(), email, before);
+      expect((await confirm(request.agent(t.app), fresh.path)).status).toBe(303);
+    });
+
+    it('when links for one email are asked for from 21 networks in a day, then the 21st is refused with Retry-After', async () => {
+      const email = newEmail();
+      const statuses: number[] = [];
+      let last;
+      for (let i = 0; i < 21; i += 1) {
+        last = await ask(request.agent(t.app), email);
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([...Array<number>(20).fill(200), 429]);
+      expect(Number(last!.headers['retry-after'])).toBeGreaterThan(60 * 60);
+      await signinLinkTo(dataDir(), email, 19);
+      expect(mailsTo(dataDir(), email)).toHaveLength(20);
     });
 
     it('when the form is sent without a valid email, then 400 with the form again', async () => {

@@ -58,9 +58,23 @@ for (const mode of modes) {
       }
       statuses.push((await post('/account/password', { currentPassword: 'wrong again', newPassword: 'harbour lights anew' })).status);
       expect(statuses).toEqual([400, 400, 400, 400, 400, 429, 429]);
-      // The account is still there, and a guess at sign-in from there is refused too.
+      // The account is still there; re-checks count apart from sign-in, keyed by the account.
       expect(await t.deps.auth.accountsRepository.findByEmail(email)).toBeDefined();
-      expect((await submitForm(request.agent(t.app), '/signin', '/signin', { email, password: goodPassword }, { 'X-Forwarded-For': address })).status).toBe(429);
+      expect((await submitForm(request.agent(t.app), '/signin', '/signin', { email, password: goodPassword }, { 'X-Forwarded-For': address })).status).toBe(303);
+    });
+
+    it('when 25 wrong sign-ins for the email came from 5 other addresses, then the owner\'s signed-in re-check with the right password still succeeds, and a burst of wrong ones still gets at most 5', async () => {
+      const { agent, email } = await signUp(t.app);
+      for (let network = 0; network < 5; network += 1) {
+        await burstOfSignins(t, 5, () => ({ email, password: 'not the password' }), `198.19.${network}.1`);
+      }
+      // Sign-in for the email is refused everywhere now (its per-email bound).
+      expect((await submitForm(request.agent(t.app), '/signin', '/signin', { email, password: goodPassword }, { 'X-Forwarded-For': '198.19.9.1' })).status).toBe(429);
+      const page = await agent.get('/account').set('X-Forwarded-For', '198.19.10.1').expect(200);
+      const changed = await agent.post('/account/password').set('X-Forwarded-For', '198.19.10.1').type('form').send({ currentPassword: goodPassword, newPassword: 'harbour lights anew', _csrf: csrfTokenIn(page.text) });
+      expect(changed.status).toBe(303);
+      const responses = await burstOfRechecks(agent, 20, '/account/delete', { password: 'not the password' }, '198.19.10.1');
+      expect(statusCounts(responses)).toEqual({ 400: 5, 429: 15 });
     });
 
     it('when a burst of wrong passwords for deletion arrives, then at most 5 are checked and the account stays', async () => {
