@@ -78,6 +78,7 @@ export function buildBilling(deps: BillingDeps): BillingModule {
     publicUrl: deps.publicUrl,
     graceDays: deps.stripeConfig.pastDueGraceDays,
     funnel: deps.funnel,
+    clock: deps.clock,
   });
   const webhooks = new StripeWebhookService({ billing, repository, logger, metrics: deps.metrics });
   return {

@@ -1,8 +1,16 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../config/clock';
 import { isUniqueViolation, type Db, type Dialect } from '../store/database';
 import { sql } from 'kysely';
 import type { Transact, Trx } from './subscription-lock';
 import { entitlementOfAccount, type EntitlementGrant } from './subscription-entitlement';
+
+/** The class half of the account lock's advisory key, apart from the subscription lock's. */
+const accountLockClass = 0x47484143; // "GHAC"
+
+function lockKeyOf(id: string): number {
+  return createHash('sha256').update(id).digest().readInt32BE(0);
+}
 
 export interface SubscriptionRecord {
   readonly id: string;
@@ -104,6 +112,7 @@ export class BillingRepository {
         // An account keeps its first customer; a second one (made by hand at Stripe) is not stored.
         await trx.insertInto('billing_customers').values({ account_id: accountId, customer_id: snapshot.customerId, created_at: now.toISOString() }).onConflict((oc) => oc.doNothing()).execute();
       }
+      await this.lockAccount(trx, accountId);
       await this.upsertSubscription(trx, accountId, snapshot, now);
       const grant = await this.recomputeEntitlement(trx, accountId, input, now);
       await beforeCommit(accountId, grant);
@@ -145,6 +154,19 @@ export class BillingRepository {
    * On PostgreSQL the row is share-locked until commit: an account deletion running now
    * either waits for this write (and then erases it too) or has committed (and the row is gone).
    */
+  /**
+   * The entitlement is worked out from all of the account's subscriptions, while the caller
+   * holds only one subscription's lock: two of an account's subscriptions changing at once
+   * (under READ COMMITTED) could each read the other as it was and leave a canceled account
+   * a subscriber. One transaction-scoped lock per account makes the second wait for the
+   * first's commit; it is always taken last, after the subscription's, so no two wait on
+   * each other. (SQLite runs one write transaction at a time.)
+   */
+  private async lockAccount(trx: Trx, accountId: string): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    await sql`select pg_advisory_xact_lock(${accountLockClass}::int4, ${lockKeyOf(accountId)}::int4)`.execute(trx);
+  }
+
   private async accountExists(trx: Trx, accountId: string): Promise<boolean> {
     const query = trx.selectFrom('accounts').select('id').where('id', '=', accountId);
     return (await (this.dialect === 'postgres' ? query.forShare() : query).executeTakeFirst()) !== undefined;

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import pino from 'pino';
 import { AppError } from '../http/app-error';
-import { BillingService } from './billing.service';
+import { BillingService, checkoutIdempotencyKey } from './billing.service';
 import type { ApplyInput, ApplyResult, SubscriptionRecord } from './billing.repository';
 import type { Transact, Trx } from './subscription-lock';
 
@@ -130,6 +130,7 @@ function build(options: { stripe?: Stripe | undefined; plans?: (typeof plan)[] }
     publicUrl,
     graceDays: 7,
     funnel: { record: (stage, readerKey) => void recorded.push([stage, readerKey]) },
+    clock: () => Date.UTC(2026, 11, 1, 9, 0),
   });
   return { service, stripe, repository, forgotten, recorded, spent, log };
 }
@@ -173,6 +174,16 @@ describe('BillingService.startCheckout', () => {
     const { service, repository } = build();
     repository.subscriptions.push(record({ priceId: 'price_by_hand' }));
     await expect(service.startCheckout(reader.id, plan.priceId, '/')).resolves.toBe('https://checkout.stripe.com/c/cs_1');
+  });
+
+  it('when the same checkout is asked for twice within half an hour, then the same idempotency key goes to Stripe; another plan, path or half hour gets another', () => {
+    const at = Date.UTC(2026, 11, 1, 9, 0);
+    const key = checkoutIdempotencyKey('acc-1', 'price_a', '/articles/x', at);
+    expect(checkoutIdempotencyKey('acc-1', 'price_a', '/articles/x', at + 60_000)).toBe(key);
+    expect(checkoutIdempotencyKey('acc-1', 'price_b', '/articles/x', at)).not.toBe(key);
+    expect(checkoutIdempotencyKey('acc-1', 'price_a', '/articles/y', at)).not.toBe(key);
+    expect(checkoutIdempotencyKey('acc-2', 'price_a', '/articles/x', at)).not.toBe(key);
+    expect(checkoutIdempotencyKey('acc-1', 'price_a', '/articles/x', at + 30 * 60_000)).not.toBe(key);
   });
 
   it('when a checkout starts, then the success and cancel URLs come back to returnTo, the budget is spent and the funnel records it', async () => {

@@ -1,3 +1,5 @@
+import type { Clock } from '../config/clock';
+import { createHash } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { Logger } from 'pino';
 import { idOf } from './stripe-id';
@@ -11,6 +13,14 @@ import type { Plan, PlansService } from './plans';
 import type { AccountLookup, EntitlementCache } from './ports';
 import { snapshotOf } from './stripe-snapshot';
 import { endStripeCustomer } from './stripe-customer';
+
+const checkoutWindowMs = 30 * 60 * 1000;
+
+/** One key per account, plan, return path and half hour: Stripe answers repeats with the first session. */
+export function checkoutIdempotencyKey(accountId: string, priceId: string, returnTo: string, nowMs: number): string {
+  const what = createHash('sha256').update(`${priceId}\n${returnTo}`).digest('base64url').slice(0, 16);
+  return `gatehouse-checkout-${accountId}-${what}-${Math.floor(nowMs / checkoutWindowMs)}`;
+}
 
 export class BillingNotConfigured extends AppError {
   constructor() {
@@ -30,6 +40,7 @@ export interface BillingServiceDeps {
   readonly publicUrl: URL;
   readonly graceDays: number;
   readonly funnel: FunnelSink;
+  readonly clock: Clock;
 }
 
 export interface AccountBillingSummary {
@@ -123,6 +134,10 @@ export class BillingService {
       cancel_url: new URL(returnTo, this.deps.publicUrl).href,
       metadata: { accountId: account.id },
       subscription_data: { metadata: { accountId: account.id } },
+    }, {
+      // A second click, or a second tab on the same article, within half an hour gets the same
+      // Checkout Session back from Stripe instead of a second one that could be paid too.
+      idempotencyKey: checkoutIdempotencyKey(account.id, plan.priceId, returnTo, this.deps.clock()),
     });
     if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL');
     this.deps.funnel.record('checkout', readerKeyOf({ accountId: account.id }));

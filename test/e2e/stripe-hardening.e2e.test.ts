@@ -83,6 +83,36 @@ for (const mode of modes) {
       expect(await decisionFor(agent)).toBe('paywall');
     });
 
+    it('when both of an account\'s subscriptions are canceled at the same moment, then the account is left with no entitlement', async () => {
+      const { agent, email } = await signUp(t.app);
+      const accountId = await accountIdOf(email);
+      const customer = FakeStripe.id('cus');
+      const first = stripe.createSubscription(customer, 'price_monthly', 'active', { accountId });
+      const second = stripe.createSubscription(customer, 'price_yearly', 'active', { accountId });
+      await deliver(stripe.event('customer.subscription.created', first)).expect(200);
+      await deliver(stripe.event('customer.subscription.created', second)).expect(200);
+      expect(await decisionFor(agent)).toBe('subscriber');
+      // Both reads are held, then let go together, so that the two writes run side by side.
+      const holds = [stripe.holdNextRetrieve(first.id as string), stripe.holdNextRetrieve(second.id as string)];
+      const deliveries = [first, second].map((s) => Promise.resolve(deliver(stripe.event('customer.subscription.deleted', stripe.setStatus(s.id as string, 'canceled')))));
+      await Promise.all(holds.map((h) => h.arrived));
+      for (const hold of holds) hold.release();
+      const answers = await Promise.all(deliveries);
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      expect(await t.deps.meter.entitlements.entitlementOf(accountId, new Date())).toBe('none');
+      expect(await decisionFor(agent)).toBe('paywall');
+    });
+
+    it('when a reader clicks subscribe twice at once, then both clicks get the same Checkout Session', async () => {
+      const { agent } = await signUp(t.app);
+      const page = await agent.get('/subscribe');
+      const token = csrfTokenIn(page.text);
+      const clicks = await Promise.all([0, 1].map(() => agent.post('/subscribe').type('form').send({ priceId: 'price_monthly', returnTo: '/articles/care-home-contracts', _csrf: token })));
+      expect(clicks.map((c) => c.status)).toEqual([303, 303]);
+      expect(clicks[0]!.headers.location).toMatch(/\/c\/pay\/cs_test_/);
+      expect(clicks[1]!.headers.location).toBe(clicks[0]!.headers.location);
+    });
+
     it('when one event is delivered twice at once, then it is applied once and the other answer is duplicate', async () => {
       const { subscription } = await subscriber();
       const event = stripe.event('customer.subscription.updated', subscription);
