@@ -8,11 +8,11 @@ import { securityHeaders } from './http/security';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './http/health.controller';
 import { requestLog } from './http/request-log';
-import { lazyCookies } from './http/cookies';
+import { cookieNameFor, lazyCookies } from './http/cookies';
 import { whenSession } from './http/when-session';
 
-const sessionCookieName = 'gatehouse.sid';
-const personalPaths = /^\/(account|admin|signin|signup|signout|password|policies\/accept|subscribe|billing)(\/|$)/;
+const plainSessionCookieName = 'gatehouse.sid';
+const personalPaths = /^\/(account|admin|signin|signup|signout|password|policies\/accept|subscribe|billing)(\/|$)/i;
 
 export interface AppOptions {
   /** Routes mounted after all middleware, before the product's own (the benchmark's control route). */
@@ -23,6 +23,7 @@ export interface AppOptions {
 export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Express {
   const { config, csrf } = gatehouse;
   const https = config.publicUrl.protocol === 'https:';
+  const sessionCookieName = cookieNameFor(plainSessionCookieName, https);
   const app = express();
   app.disable('x-powered-by');
   // JSON answers escape <, > and & so that nothing a client sent can be read as markup.
@@ -53,7 +54,7 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '64kb' }));
   // The anonymous reader and CSRF cookies are signed with the session secret.
-  app.use(lazyCookies(config.sessionSecret));
+  app.use(lazyCookies(config.sessionSecret, { secure: https }));
   app.use(
     whenSession(sessionCookieName, [
       session({

@@ -9,7 +9,17 @@ import type { RequestHandler } from 'express';
  * verifying signatures it never reads. A signed cookie whose signature fails reads `false`,
  * as with cookie-parser; one the app sets during the request can be stored back.
  */
-export function lazyCookies(secret: string): RequestHandler {
+/**
+ * Over HTTPS every Gatehouse cookie is named with the `__Host-` prefix: the browser then
+ * accepts it only from this host, Secure, for Path=/, so a sibling subdomain cannot plant
+ * one (a reader id, a CSRF token) for this site. The app reads and writes them by their
+ * plain names; this is the name on the wire.
+ */
+export function cookieNameFor(name: string, secure: boolean): string {
+  return secure ? `__Host-${name}` : name;
+}
+
+export function lazyCookies(secret: string, options: { secure: boolean } = { secure: false }): RequestHandler {
   return (req, _res, next) => {
     let all: Record<string, string | undefined> | undefined;
     const raw = () => (all ??= parse(req.headers.cookie ?? ''));
@@ -18,7 +28,7 @@ export function lazyCookies(secret: string): RequestHandler {
       get(target, name) {
         if (typeof name !== 'string') return undefined;
         if (!(name in target)) {
-          const value = raw()[name];
+          const value = raw()[cookieNameFor(name, options.secure)];
           target[name] = value === undefined || !value.startsWith('s:') ? undefined : unsign(value.slice(2), secret);
         }
         return target[name];

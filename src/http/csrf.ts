@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { csrfSync } from 'csrf-sync';
+import { cookieNameFor } from './cookies';
 
 /** Where an anonymous reader's token lives: a signed, HttpOnly, SameSite cookie. */
 export const csrfCookieName = 'gatehouse.csrf';
@@ -30,7 +31,7 @@ export function buildCsrf(options: { secure: boolean }) {
         req.session.csrfToken = token;
         return;
       }
-      req.res?.cookie(csrfCookieName, token, { signed: true, httpOnly: true, sameSite: 'lax', secure: options.secure, path: '/' });
+      req.res?.cookie(cookieNameFor(csrfCookieName, options.secure), token, { signed: true, httpOnly: true, sameSite: 'lax', secure: options.secure, path: '/' });
       // A second token asked for in the same request is this one.
       (req.signedCookies as Record<string, unknown>)[csrfCookieName] = token;
     },

@@ -2,7 +2,7 @@
  * Paths whose last segment is a secret (a password reset, emailed sign-in or email
  * verification token): logged with the secret replaced, never as sent.
  */
-const tokenPaths = /^(\/password\/reset|\/signin\/email|\/account\/verify)\/(?!code$)[^/?#]+/;
+const tokenPaths = /^(\/password\/reset|\/signin\/email|\/account\/verify)\/(?!code$)[^/?#]+/i;
 
 /** A request path fit for the log: no query string, no token. */
 export function loggablePath(url: string): string {

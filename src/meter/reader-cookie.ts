@@ -1,3 +1,4 @@
+import { cookieNameFor } from '../http/cookies';
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 
@@ -42,6 +43,6 @@ export function anonymousReaderOf(req: Request, nowMs: number): AnonymousReader 
 export function issueAnonymousId(res: Response, secure: boolean, cappedOnDay?: number): string {
   const id = randomBytes(12).toString('base64url');
   const value = cappedOnDay === undefined ? id : `${id}.c${cappedOnDay}`;
-  res.cookie(readerCookieName, value, { signed: true, httpOnly: true, sameSite: 'lax', secure, maxAge: maxAgeMs, path: '/' });
+  res.cookie(cookieNameFor(readerCookieName, secure), value, { signed: true, httpOnly: true, sameSite: 'lax', secure, maxAge: maxAgeMs, path: '/' });
   return id;
 }

@@ -33,6 +33,11 @@ for (const mode of modes) {
         const response = await request(t.app).get(path).expect(200);
         expect([path, response.headers['cache-control']]).toEqual([path, 'private, no-store']);
       }
+      // Routing ignores case, and so must the rule.
+      for (const path of ['/SIGNIN', '/Signup', '/PASSWORD/forgot']) {
+        const response = await request(t.app).get(path).expect(200);
+        expect([path, response.headers['cache-control']]).toEqual([path, 'private, no-store']);
+      }
       const css = await request(t.app).get('/static/site.css').expect(200);
       expect(css.headers['cache-control']).not.toContain('no-store');
     });
