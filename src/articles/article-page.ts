@@ -12,6 +12,27 @@ export interface ArticlePageModel {
   readonly gate: Decision | undefined;
   readonly notice: string | undefined;
   readonly jsonLd: string;
+  readonly openGraph: OpenGraph;
+}
+
+/** What link previews and social sites show: Open Graph and Twitter card tags. */
+export interface OpenGraph {
+  readonly title: string;
+  /** The publisher's summary only: never text past the lead-in of a gated article. */
+  readonly description: string | undefined;
+  readonly image: string | undefined;
+  readonly url: string;
+  readonly publishedTime: string;
+}
+
+function openGraphFor(article: Article, url: string): OpenGraph {
+  return {
+    title: article.title,
+    description: article.summary,
+    image: article.image === undefined ? undefined : new URL(article.image, url).href,
+    url,
+    publishedTime: article.published,
+  };
 }
 
 function noticeFor(result: GateResult): string | undefined {
@@ -51,5 +72,6 @@ export function articlePage(article: Article, result: GateResult, url: string): 
     gate: full ? undefined : result.decision,
     notice: noticeFor(result),
     jsonLd: jsonLdFor(article, paywalled, url),
+    openGraph: openGraphFor(article, url),
   };
 }

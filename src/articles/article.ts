@@ -17,6 +17,8 @@ export interface ArticleSummary {
   readonly published: string;
   readonly author: string | undefined;
   readonly summary: string | undefined;
+  /** A picture for link previews: an absolute URL or a path on this site. */
+  readonly image?: string;
 }
 
 export interface Article extends ArticleSummary {

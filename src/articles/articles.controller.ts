@@ -2,8 +2,9 @@ import { Router, type Request, type Response } from 'express';
 import type { ArticleSource, ArticleSummary } from './article';
 import { articlePage } from './article-page';
 import { AppError } from '../http/app-error';
-import type { GateResult, ReaderOf } from '../meter/meter.module';
+import type { GateResult } from '../meter/meter.module';
 import type { ArticleGate, PlansForDisplay } from './ports';
+import type { VisitorOf } from './visitor';
 
 function groupBySection(articles: readonly ArticleSummary[]): { section: string; articles: ArticleSummary[] }[] {
   const sections = new Map<string, ArticleSummary[]>();
@@ -30,7 +31,7 @@ export function setDecisionHeaders(res: Response, result: GateResult): void {
 export interface ArticleRoutesDeps {
   readonly source: ArticleSource;
   readonly gate: ArticleGate;
-  readonly readerOf: ReaderOf;
+  readonly visitorOf: VisitorOf;
   readonly publicUrl: URL;
   readonly plans: PlansForDisplay;
   /** Without Stripe keys the paywall offers no checkout. */
@@ -39,7 +40,7 @@ export interface ArticleRoutesDeps {
 
 export function articleRoutes(deps: ArticleRoutesDeps): Router {
   const router = Router();
-  const { readerOf } = deps;
+  const { visitorOf } = deps;
 
   router.get('/', async (_req, res) => {
     res.render('home', { title: undefined, sections: groupBySection(await deps.source.list()) });
@@ -57,7 +58,8 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     // Express runs this handler for HEAD too: a HEAD is a peek, answering the decision a
     // GET would get now, with no body, counting nothing and issuing no reader id.
     const peek = req.method === 'HEAD';
-    const result = await deps.gate.decide(article, await readerOf(req, res, peek ? 'peek' : 'view'), peek ? 'preview' : 'count');
+    const visit = await visitorOf(req, res, peek ? 'preview' : 'count', article);
+    const result = await deps.gate.decide(article, visit.reader, visit.mode);
     if (peek) {
       setDecisionHeaders(res, result);
       return res.type('html').end();

@@ -22,6 +22,11 @@ const frontMatterSchema = z.object({
   }),
   author: z.string().trim().min(1).optional(),
   summary: z.string().trim().min(1).optional(),
+  image: z
+    .string()
+    .trim()
+    .refine((value) => /^(https?:\/\/|\/(?!\/))\S*$/i.test(value), 'must be an http(s) URL or a path starting with /')
+    .optional(),
 });
 
 export class ArticleFileError extends Error {
@@ -88,6 +93,7 @@ export class MarkdownArticleSource implements ArticleSource {
         published: meta.published,
         author: meta.author,
         summary: meta.summary,
+        ...(meta.image === undefined ? {} : { image: meta.image }),
         blocks: renderBlocks(markdown, parsed.content),
       });
     }

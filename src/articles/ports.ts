@@ -3,6 +3,7 @@ import type { GatedArticle, GateMode, GateResult, Reader } from '../meter/meter.
 /** What articles ask of the meter: one decision per view. */
 export interface ArticleGate {
   decide(article: GatedArticle, reader: Reader, mode: GateMode): Promise<GateResult>;
+  meteredForAnonymous(article: GatedArticle): Promise<boolean>;
 }
 
 /** A plan as the paywall shows it (billing's plans satisfy this). */
@@ -15,4 +16,10 @@ export interface DisplayPlan {
 /** The plans offered on the paywall, kept briefly by billing so a wall view costs no query. */
 export interface PlansForDisplay {
   listForDisplay(): Promise<readonly DisplayPlan[]>;
+}
+
+/** Who is asking, beyond the reader cookie: a verified search-engine crawler, or a link preview (crawlers satisfies it). */
+export interface CrawlerCheck {
+  verify(userAgent: string | undefined, address: string): Promise<{ readonly verified: boolean }>;
+  isLinkPreview(userAgent: string | undefined): boolean;
 }

@@ -26,6 +26,12 @@ export class Metrics {
     help: 'Views decided by onStoreFailure because the meter store could not be reached',
     registers: [this.registry],
   });
+  readonly crawlerVerifications = new Counter({
+    name: 'gatehouse_crawler_verifications_total',
+    help: 'Requests claiming a search-engine crawler, by crawler and verification result',
+    labelNames: ['crawler', 'result'] as const,
+    registers: [this.registry],
+  });
   readonly webhookEvents = new Counter({
     name: 'gatehouse_webhook_events_total',
     help: 'Stripe webhook events by type and outcome',

@@ -100,3 +100,30 @@ describe('a new anonymous reader past the network bound (capped)', () => {
     expect(meterLimitFor({ signedIn: false, capped: false }, defaultMeterSettings)).toBe(defaultMeterSettings.anonymousLimit);
   });
 });
+
+describe('a verified search-engine crawler (SPEC sections 5 and 12)', () => {
+  const crawler: ReaderStatus = { signedIn: false, entitlement: 'none', crawler: true };
+
+  it('when a verified crawler opens a metered or premium article, then crawler, without the meter, and the whole article', () => {
+    expect(decide('metered', crawler, undefined)).toBe('crawler');
+    expect(decide('premium', crawler, undefined)).toBe('crawler');
+    expect(needsMeter('metered', crawler, 3)).toBe(false);
+    expect(isFullAccess('crawler')).toBe(true);
+  });
+
+  it('when the article is free or the reader a subscriber, then those come first (free, subscriber, then crawler)', () => {
+    expect(decide('free', crawler, undefined)).toBe('free');
+    expect(decide('metered', { ...crawler, signedIn: true, entitlement: 'subscriber' }, undefined)).toBe('subscriber');
+  });
+
+  it('when the allowance is 0, used up or the store is down with a closed policy, then a crawler still reads', () => {
+    expect(decide('metered', crawler, undefined, { limit: 0 })).toBe('crawler');
+    expect(decide('metered', crawler, 'refused')).toBe('crawler');
+    expect(decide('metered', crawler, 'unavailable', { onStoreFailure: 'closed' })).toBe('crawler');
+  });
+
+  it('when the claim was not verified (crawler false), then the reader is decided as anyone else', () => {
+    expect(decide('metered', { ...anonymous, crawler: false }, 'refused')).toBe('registration-wall');
+    expect(decide('premium', { ...anonymous, crawler: false }, undefined)).toBe('paywall');
+  });
+});

@@ -1,13 +1,15 @@
 import type { Access } from './access';
 import type { MeterSettings } from './meter-settings';
 
-export const decisions = ['free', 'subscriber', 'metered', 'registration-wall', 'paywall'] as const;
+export const decisions = ['free', 'subscriber', 'metered', 'registration-wall', 'paywall', 'crawler'] as const;
 export type Decision = (typeof decisions)[number];
 export type Entitlement = 'none' | 'subscriber';
 
 export interface ReaderStatus {
   readonly signedIn: boolean;
   readonly entitlement: Entitlement;
+  /** A search-engine crawler the publisher allows, verified by its address (SPEC section 12). */
+  readonly crawler?: boolean;
 }
 
 /** An article's own `access` wins over its section's default, which wins over `metered`. */
@@ -34,9 +36,9 @@ function wallFor(reader: ReaderStatus): Decision {
  */
 export type MeterOutcome = 'granted' | 'refused' | 'unavailable';
 
-/** Whether this view needs the meter at all; free articles, subscribers and premium never touch it. */
+/** Whether this view needs the meter at all; free articles, subscribers, crawlers and premium never touch it. */
 export function needsMeter(access: Access, reader: ReaderStatus, limit: number): boolean {
-  return access === 'metered' && reader.entitlement !== 'subscriber' && limit > 0;
+  return access === 'metered' && reader.entitlement !== 'subscriber' && reader.crawler !== true && limit > 0;
 }
 
 /**
@@ -53,6 +55,8 @@ export function decideAccess(input: {
   const { access, reader, limit, meter } = input;
   if (access === 'free') return 'free';
   if (reader.entitlement === 'subscriber') return 'subscriber';
+  // Before the meter and premium: a verified crawler indexes every article, never counted.
+  if (reader.crawler === true) return 'crawler';
   if (access === 'premium') return 'paywall';
   if (limit === 0) return wallFor(reader);
   switch (meter) {
@@ -68,5 +72,5 @@ export function decideAccess(input: {
 
 /** Decisions under which the whole article is sent. */
 export function isFullAccess(decision: Decision): boolean {
-  return decision === 'free' || decision === 'subscriber' || decision === 'metered';
+  return decision === 'free' || decision === 'subscriber' || decision === 'metered' || decision === 'crawler';
 }

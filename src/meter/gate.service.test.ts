@@ -266,3 +266,28 @@ describe('GateService.carryOver and forgetAccount', () => {
     expect(warn).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('GateService.decide for a verified crawler (SPEC section 12)', () => {
+  it('when a verified crawler opens a metered or premium article, then crawler, the store only checks, no limit and no funnel stage', async () => {
+    const { store, queries } = fakeStore(ok(undefined));
+    const { gate, funnel, metrics } = gateWith({ store });
+    const onMetered = await gate.decide(metered, { crawler: true }, 'count');
+    const onPremium = await gate.decide(premium, { crawler: true }, 'count');
+    expect(onMetered).toMatchObject({ decision: 'crawler', limit: null, remaining: null });
+    expect(onPremium.decision).toBe('crawler');
+    expect(queries.map((q) => q.mode)).toEqual(['check', 'check']);
+    expect(funnel.record).not.toHaveBeenCalled();
+    expect(metrics.accessDecisions.inc).toHaveBeenCalledWith({ decision: 'crawler' });
+  });
+
+  it('when the meter store is down and the policy closed, then a verified crawler still reads, uncounted', async () => {
+    const settings = fakeSettings({ onStoreFailure: 'closed' });
+    const result = await gateWith({ store: fakeStore(new MeterStoreUnavailable(new Error('down'))).store, settings }).gate.decide(metered, { crawler: true }, 'count');
+    expect(result).toMatchObject({ decision: 'crawler', limit: null, storeUnavailable: true });
+  });
+
+  it('when an article is free, then free comes before crawler', async () => {
+    const result = await gateWith({ store: fakeStore(ok(undefined)).store }).gate.decide(free, { crawler: true }, 'count');
+    expect(result.decision).toBe('free');
+  });
+});

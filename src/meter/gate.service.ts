@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../config/clock';
 import type { FunnelSink, FunnelStage } from '../funnel/funnel.module';
 import { isStoreOutage } from '../store/store-errors';
-import type { GatedArticle } from './access';
-import { decideAccess, effectiveAccess, meterLimitFor, needsMeter, type Decision, type Entitlement, type MeterOutcome } from './access-decision';
+import type { Access, GatedArticle } from './access';
+import { decideAccess, effectiveAccess, meterLimitFor, needsMeter, type Decision, type Entitlement, type MeterOutcome, type ReaderStatus } from './access-decision';
 import { meterArticleId } from './article-id';
 import { readerKeyOf, type GateMode, type GateResult, type Reader, type ReaderMeter } from './gate';
 import type { EntitlementLookup } from './entitlements.repository';
@@ -79,6 +79,16 @@ export class GateService {
     }
   }
 
+  /**
+   * Whether an anonymous view of this article consults the meter (a metered article, an
+   * allowance above 0): only then does a new reader need an id, and count against their
+   * network's new-reader bound. Free and premium articles, and a hard wall, need neither.
+   */
+  async meteredForAnonymous(article: GatedArticle): Promise<boolean> {
+    const { value: settings } = await this.deps.settings.current().catch(() => this.deps.settings.cachedOrDefault());
+    return effectiveAccess(article, settings.sections) === 'metered' && settings.anonymousLimit > 0;
+  }
+
   /** Carries this period's anonymous reads into the account; a failure must not block sign-in. */
   async carryOver(anonymousId: string | undefined, accountId: string): Promise<void> {
     if (anonymousId === undefined) return;
@@ -101,6 +111,7 @@ export class GateService {
   private async decideOnce(article: GatedArticle, reader: Reader, readerKey: string | undefined, mode: GateMode): Promise<GateResult> {
     const nowMs = this.deps.clock();
     const signedIn = reader.accountId !== undefined;
+    const crawler = reader.crawler === true;
     const status = { signedIn, capped: reader.capped === true };
     const articleId = meterArticleId(article.slug);
     const termsOf = (settings: MeterSettings) => {
@@ -113,7 +124,7 @@ export class GateService {
       answered = await this.ask(reader, nowMs, (settings, version) => {
         const { access, limit, window } = termsOf(settings);
         // Not metered: only the settings version and entitlement.
-        const metered = needsMeter(access, { signedIn, entitlement: 'none' }, limit);
+        const metered = needsMeter(access, { signedIn, entitlement: 'none', crawler }, limit);
         const storeMode = !metered ? 'check' : readerKey === undefined || mode !== 'count' ? 'peek' : 'count';
         return { settingsVersion: version, readerKey: readerKey ?? noReaderKey, accountId: reader.accountId, mode: storeMode, articleId, limit, window, nowMs };
       });
@@ -125,13 +136,13 @@ export class GateService {
     }
     const { settings, entitlement } = answered;
     const { access, limit, window } = termsOf(settings);
-    const readerStatus = { signedIn, entitlement };
+    const readerStatus = { signedIn, entitlement, crawler };
     const outcome: MeterOutcome | undefined = needsMeter(access, readerStatus, limit) && answered.meter ? (answered.meter.granted ? 'granted' : 'refused') : undefined;
     const decision = decideAccess({ access, reader: readerStatus, limit, meter: outcome, onStoreFailure: settings.onStoreFailure });
     // A preview answers as the view would: a new article granted now would be counted.
     const m = answered.meter;
     const meter = mode === 'preview' && m?.granted && !m.alreadyCounted ? { ...m, used: m.used + 1 } : m;
-    return this.result(decision, { settings, entitlement, meter }, access === 'metered' && entitlement !== 'subscriber' ? limit : null, periodEndsAt(window, meter?.oldestReadAtMs, nowMs), false);
+    return this.result(decision, { settings, entitlement, meter }, meterApplies(access, readerStatus) ? limit : null, periodEndsAt(window, meter?.oldestReadAtMs, nowMs), false);
   }
 
   /** One store call, retried after reloading stale settings or caching an unknown entitlement. */
@@ -158,9 +169,10 @@ export class GateService {
     const entitlement = await this.databaseEntitlementOf(reader, nowMs);
     const access = effectiveAccess(article, settings.sections);
     const limit = meterLimitFor({ signedIn, capped: reader.capped === true }, settings);
-    const decision = decideAccess({ access, reader: { signedIn, entitlement }, limit, meter: 'unavailable', onStoreFailure: settings.onStoreFailure });
+    const readerStatus = { signedIn, entitlement, crawler: reader.crawler === true };
+    const decision = decideAccess({ access, reader: readerStatus, limit, meter: 'unavailable', onStoreFailure: settings.onStoreFailure });
     const endsAt = periodEndsAt(meterWindow(settings.period, nowMs), undefined, nowMs);
-    return this.result(decision, { settings, entitlement, meter: undefined }, access === 'metered' && entitlement !== 'subscriber' ? limit : null, endsAt, true);
+    return this.result(decision, { settings, entitlement, meter: undefined }, meterApplies(access, readerStatus) ? limit : null, endsAt, true);
   }
 
   /** Subscribers keep reading through an outage: their entitlement is in the database, not only in Redis. */
@@ -176,6 +188,11 @@ export class GateService {
     const remaining = limit === null || storeUnavailable ? null : Math.max(0, limit - used);
     return { decision, settings: answered.settings, entitlement: answered.entitlement, limit, remaining, used, periodEndsAt: endsAt, storeUnavailable };
   }
+}
+
+/** Whether the meter's limit is this reader's to see: not for subscribers or crawlers. */
+function meterApplies(access: Access, reader: ReaderStatus): boolean {
+  return access === 'metered' && reader.entitlement !== 'subscriber' && reader.crawler !== true;
 }
 
 function readerMeter(answered: Answered, status: { signedIn: boolean; capped: boolean }, nowMs: number): ReaderMeter {

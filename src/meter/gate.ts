@@ -8,6 +8,8 @@ export interface Reader {
   readonly anonymousId?: string;
   /** An anonymous reader issued past the new-reader bound today: no allowance. */
   readonly capped?: boolean;
+  /** A search-engine crawler the publisher allows, verified by its address: no id, never counted. */
+  readonly crawler?: boolean;
 }
 
 /**

@@ -5,7 +5,8 @@ import type { Reader } from './gate';
 import type { NewReaderBound } from './new-reader-bound';
 import { anonymousIdOf, anonymousReaderOf, issueAnonymousId } from './reader-cookie';
 
-export type ReaderOf = (req: Request, res: Response, mode: 'view' | 'peek') => Promise<Reader>;
+/** `view`: a counted view; `peek`: HEAD or the JSON API; `known`: a view that needs no reader id (nothing metered). */
+export type ReaderOf = (req: Request, res: Response, mode: 'view' | 'peek' | 'known') => Promise<Reader>;
 
 /**
  * Who is reading. An anonymous reader without a cookie is new: on a view they get an id now,
@@ -18,6 +19,7 @@ export function buildReaderOf(deps: { newReaders: NewReaderBound; clock: Clock; 
     if (accountId !== undefined) return { accountId, anonymousId: anonymousIdOf(req) };
     const known = anonymousReaderOf(req, deps.clock());
     if (known !== undefined) return known;
+    if (mode === 'known') return {};
     const admission = await deps.newReaders.admit(clientAddress(req), mode === 'peek' ? 'peek' : 'count');
     if (mode === 'peek') return { capped: admission.capped };
     return { anonymousId: issueAnonymousId(res, deps.secureCookies, admission.capped ? admission.day : undefined), capped: admission.capped };

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
+import { meterSettingsOf } from '../support/meter-settings';
 import { blockMarker, leadInBlocks, leadInShown, makeFixtureContent } from '../support/fixture-content';
-import { defaultMeterSettings, type MeterSettings } from '../../src/meter/meter-settings';
+import type { MeterSettings } from '../../src/meter/meter-settings';
 
 function jsonLdOf(html: string): Record<string, unknown> {
   const match = /<script type="application\/ld\+json">([^<]*)<\/script>/.exec(html);
@@ -13,8 +14,7 @@ for (const mode of modes) {
   describeMode(mode)(`the lead-in a reader at the gate is sent (${mode})`, () => {
     let t: TestApp;
     let apiKey: string;
-    const settings = (patch: Partial<MeterSettings>) =>
-      request(t.app).put('/admin/api/meter').set('Authorization', `Bearer ${apiKey}`).send({ ...defaultMeterSettings, ...patch }).expect(200);
+    const settings = meterSettingsOf(() => t, () => apiKey);
 
     beforeAll(async () => {
       t = await startTestApp(mode, { env: { CONTENT_DIR: makeFixtureContent() } });

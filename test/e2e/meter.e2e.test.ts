@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
+import { meterSettingsOf } from '../support/meter-settings';
 import { csrfTokenIn, newEmail, signUp, submitForm, goodPassword } from '../support/http';
 import { makeFixtureContent, marker, markerParagraphs } from '../support/fixture-content';
-import { defaultMeterSettings, type MeterSettings } from '../../src/meter/meter-settings';
 
 type Agent = ReturnType<typeof request.agent>;
 
@@ -22,8 +22,7 @@ for (const mode of modes) {
     let next = 0;
     /** A metered article nobody in this file has opened yet. */
     const fresh = () => `m${(next += 1)}`;
-    const settings = (patch: Partial<MeterSettings>) =>
-      request(t.app).put('/admin/api/meter').set('Authorization', `Bearer ${apiKey}`).send({ ...defaultMeterSettings, ...patch }).expect(200);
+    const settings = meterSettingsOf(() => t, () => apiKey);
 
     beforeAll(async () => {
       t = await startTestApp(mode, { env: { CONTENT_DIR: makeFixtureContent() } });

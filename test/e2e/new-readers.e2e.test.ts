@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
+import { meterSettingsOf } from '../support/meter-settings';
 import { makeFixtureContent } from '../support/fixture-content';
-import { defaultMeterSettings, type MeterSettings } from '../../src/meter/meter-settings';
 import { MeterStoreUnavailable } from '../../src/meter/meter-store';
 
 type Agent = ReturnType<typeof request.agent>;
@@ -20,8 +20,7 @@ for (const mode of modes) {
     let next = 0;
     /** A metered article nobody in this file has opened yet. */
     const fresh = () => `m${(next += 1)}`;
-    const settings = (patch: Partial<MeterSettings>) =>
-      request(t.app).put('/admin/api/meter').set('Authorization', `Bearer ${apiKey}`).send({ ...defaultMeterSettings, ...patch }).expect(200);
+    const settings = meterSettingsOf(() => t, () => apiKey);
 
     beforeAll(async () => {
       t = await startTestApp(mode, { env: { CONTENT_DIR: makeFixtureContent() } });
@@ -70,6 +69,20 @@ for (const mode of modes) {
       const peek = await request(t.app).get(`/api/access/${fresh()}`).set('X-Forwarded-For', address).expect(200);
       expect(peek.body.decision).toBe('registration-wall');
       expect(readerCookieOf(peek)).toBeUndefined();
+    });
+
+    it('when cookieless readers open free and premium articles, then no reader id is issued and the network\'s bound is not spent', async () => {
+      await settings({ newReadersPerNetwork: 3 });
+      const address = newAddress();
+      for (let i = 0; i < 10; i += 1) {
+        for (const slug of ['free-one', 'premium-one']) {
+          const view = await request(t.app).get(`/articles/${slug}`).set('X-Forwarded-For', address).expect(200);
+          expect(readerCookieOf(view)).toBeUndefined();
+        }
+      }
+      const metered = await request(t.app).get(`/articles/${fresh()}`).set('X-Forwarded-For', address).expect(200);
+      expect(metered.headers['x-access-decision']).toBe('metered');
+      expect(readerCookieOf(metered)).toBeDefined();
     });
 
     it('when HEADs come from a network, then they count no new reader and preview the cap', async () => {
