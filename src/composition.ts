@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config/config';
 import { systemClock, type Clock } from './config/clock';
 import { openDatabase, type DatabaseHandle } from './store/database';
-import { openRedis } from './store/redis';
+import { openConfiguredRedis, type RedisClient } from './store/redis';
 import { SqlSessionStore } from './store/session-store.sql';
 import { ResilientSessionStore } from './store/session-store.resilient';
 import { LifetimeSessionStore } from './store/session-store.lifetime';
@@ -19,6 +19,7 @@ import { buildConsent, type ConsentModule } from './consent/consent.module';
 import { buildMeter, type MeterModule, type MeterStore } from './meter/meter.module';
 import { buildAuth, type AuthModule, type ThrottleLimits } from './auth/auth.module';
 import { buildBilling, type BillingModule } from './billing/billing.module';
+import { buildCrawlers, type CrawlersModule } from './crawlers/crawlers.module';
 import { buildArticles, type ArticlesModule } from './articles/articles.module';
 import { buildAccount, type AccountModule } from './account/account.module';
 import { buildAdmin, type AdminModule } from './admin/admin.module';
@@ -30,7 +31,7 @@ export interface Gatehouse {
   readonly config: ResolvedConfig;
   readonly logger: Logger;
   readonly database: DatabaseHandle;
-  readonly redis: Redis | undefined;
+  readonly redis: RedisClient | undefined;
   readonly clock: Clock;
   readonly metrics: Metrics;
   readonly sessionStore: Store;
@@ -40,6 +41,7 @@ export interface Gatehouse {
   readonly meter: MeterModule;
   readonly auth: AuthModule;
   readonly billing: BillingModule;
+  readonly crawlers: CrawlersModule;
   readonly articles: ArticlesModule;
   readonly account: AccountModule;
   readonly admin: AdminModule;
@@ -78,22 +80,22 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
   const database = openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'gatehouse.sqlite'), log: options.databaseLog });
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   const closers: (() => unknown)[] = [];
   try {
-    if (config.redisUrl !== undefined) {
-      redis = openRedis(config.redisUrl, { sentinels: config.redisSentinels, sentinelPassword: config.redisSentinelPassword });
-      await redis.connect();
-    }
+    redis = openConfiguredRedis(config);
+    await redis?.connect();
+    // A Cluster takes the same commands; every key set a module changes together shares a slot.
+    const modulesRedis = redis as Redis | undefined;
     const metrics = new Metrics();
-    const sessions = buildSessions(config, database, redis, clock, logger);
+    const sessions = buildSessions(config, database, modulesRedis, clock, logger);
     closers.push(sessions.stop);
     const csrf = buildCsrf({ secure: config.publicUrl.protocol === 'https:' });
     const mailer = buildMailer({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox'), from: `${config.siteName} <no-reply@${config.publicUrl.hostname}>`, logger, clock });
-    const shared = { redis, keyPrefix: config.redisKeyPrefix, secret: config.sessionSecret, logger, clock };
+    const shared = { redis: modulesRedis, keyPrefix: config.redisKeyPrefix, secret: config.sessionSecret, logger, clock };
 
     // Product modules, each from the ones below it.
-    const funnel = buildFunnel({ database, redis, keyPrefix: config.redisKeyPrefix, logger, clock });
+    const funnel = buildFunnel({ database, redis: modulesRedis, keyPrefix: config.redisKeyPrefix, logger, clock });
     closers.push(() => funnel.close());
     const consent = buildConsent({ db: database.db, logger, clock, csrf });
     const meter = buildMeter({ ...shared, database, secureCookies: config.publicUrl.protocol === 'https:', metrics, funnel: funnel.recorder, meterStore: options.meterStore });
@@ -123,12 +125,25 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       accounts: auth.accountsRepository,
       csrf,
     });
+    const crawlers = await buildCrawlers({
+      ranges: config.crawlerIpRanges,
+      dnsServers: config.crawlerDnsServers,
+      settings: meter.settings,
+      cache: modulesRedis,
+      keyPrefix: config.redisKeyPrefix,
+      metrics,
+      logger,
+      clock,
+    });
+    closers.push(() => crawlers.close());
     const articles = await buildArticles({
       contentDir: config.contentDir,
       publicUrl: config.publicUrl,
       gate: meter.gate,
       readerOf: meter.readerOf,
+      crawlers: crawlers.verifier,
       plans: billing.plans,
+      siteName: config.siteName,
       billingConfigured: billing.billing.configured,
       clock,
     });
@@ -170,6 +185,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       meter,
       auth,
       billing,
+      crawlers,
       articles,
       account,
       admin,

@@ -7,6 +7,8 @@ export interface BenchOptions {
   readonly json: string;
   readonly soak: boolean;
   readonly soakSeconds: number;
+  /** --cluster: the gated views against a 3-master Redis Cluster too, in the same table. */
+  readonly cluster: boolean;
   /** BENCH_PROFILE: the per-middleware breakdown; a directory value also gets a V8 CPU profile. */
   readonly profile: { readonly layers: boolean; readonly cpuDir: string | undefined };
 }
@@ -33,6 +35,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     json: option(argv, 'json', ''),
     soak: argv.includes('--soak'),
     soakSeconds: positive(argv, 'soak-seconds', 60),
+    cluster: argv.includes('--cluster'),
     profile: { layers: flag !== undefined, cpuDir: flag !== undefined && !['1', 'true', 'layers'].includes(flag) ? flag : undefined },
   };
 }

@@ -29,16 +29,17 @@ export async function serveApp(): Promise<void> {
     },
   );
   const redis = deps.redis!;
-  const send = redis.sendCommand.bind(redis);
+  const send = redis.sendCommand.bind(redis) as (...args: unknown[]) => unknown;
   let inThisTick = false;
-  redis.sendCommand = ((command: Parameters<typeof send>[0], stream?: Parameters<typeof send>[1]) => {
+  // Every argument goes on: a Cluster's third one routes a MULTI's commands to one node.
+  redis.sendCommand = ((...args: unknown[]) => {
     counters.redis += 1;
     if (!inThisTick) {
       inThisTick = true;
       counters.redisTrips += 1;
       process.nextTick(() => (inThisTick = false));
     }
-    return send(command, stream);
+    return send(...args);
   }) as typeof redis.sendCommand;
 
   // The in-app control: the same article, middleware and template, no gate. Between it and

@@ -5,6 +5,7 @@ import { barePath, capturePage } from './baselines';
 import { controlPath } from './server';
 import { startChild, stopChild, type Served } from './processes';
 import type { Kind } from './report';
+import { clusterViews } from './cluster';
 
 const article = 'harbour-bridge-reopens';
 const premium = 'care-home-contracts';
@@ -41,7 +42,7 @@ async function appKinds(base: string, fixtures: Fixtures, registeredCookie: stri
  * its own child, serving the bytes and headers of the anonymous reader's page as the app
  * rendered it), the in-app control, and each gated kind.
  */
-export async function measureViews(entry: string, app: Served, fixtures: Fixtures, registeredCookie: string, load: LoadSettings): Promise<ViewFigures> {
+export async function measureViews(entry: string, app: Served, fixtures: Fixtures, registeredCookie: string, load: LoadSettings & { readonly cluster?: boolean }): Promise<ViewFigures> {
   const gated = await appKinds(app.base, fixtures, registeredCookie);
   const reader = await anonymousReaderAfter(app.base, ['tram-line-consultation', 'flood-defences-budget', 'jazz-quartet-review']);
   const bytesPerReader = await redisBytesOfReader(fixtures.redis, fixtures.keyPrefix, fixtures.sessionSecret, reader);
@@ -49,18 +50,22 @@ export async function measureViews(entry: string, app: Served, fixtures: Fixture
   const page = await capturePage(`${app.base}/articles/${article}`);
   const headerBytes = Object.entries(page.headers).reduce((sum, [name, value]) => sum + [value].flat().reduce((n, v) => n + name.length + v.length + 4, 0), 0);
   const bare: Served[] = [];
+  const cluster = load.cluster ? await clusterViews(entry, fixtures) : undefined;
   try {
     for (const role of ['bare-node', 'bare-express'] as const) bare.push(await startChild(entry, role, { env: process.env, greeting: { page } }));
     const kinds: ViewKind[] = [
       { name: 'bare node:http', url: `${bare[0]!.base}${barePath}`, gated: false },
       { name: bareExpress, url: `${bare[1]!.base}${barePath}`, gated: false },
       ...gated,
+      ...(cluster?.kinds ?? []),
     ];
     const perView = new Map<string, PerView>();
     for (const kind of gated) perView.set(kind.name, await perViewCosts(app.child, kind));
+    for (const [name, costs] of (await cluster?.perView()) ?? []) perView.set(name, costs);
     const samples = await alternatingRounds(kinds, load);
     return { kinds, samples, perView, bytesPerReader, page: { bodyBytes: Buffer.byteLength(page.body), headerBytes } };
   } finally {
     for (const served of bare) await stopChild(served);
+    await cluster?.stop();
   }
 }

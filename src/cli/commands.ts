@@ -68,7 +68,10 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, io
     io.err(usage);
     return 2;
   }
-  const database = openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'gatehouse.sqlite') });
+  // Commands that migrate connect directly (MIGRATION_DATABASE_URL): Kysely's migrator holds
+  // a session-level advisory lock, which a transaction pool would hand to other clients.
+  const migrates = command === 'migrate' || sub === 'key';
+  const database = openDatabase({ databaseUrl: migrates ? config.migrationDatabaseUrl : config.databaseUrl, sqliteFile: path.join(config.dataDir, 'gatehouse.sqlite') });
   try {
     if (command === 'migrate') {
       const applied = await migrateToLatest(database.db);
@@ -89,7 +92,7 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, io
       // An address nobody has proven could be squatted by whoever signed up with it first.
       const account = await accounts.findByEmail(email.data);
       if (account !== undefined && account.emailVerifiedAt === undefined) {
-        io.err(`gatehouse: ${email.data} has not verified its email address, so it cannot be made an admin. Ask its owner to follow the link in the confirmation mail, or to sign in once with an emailed sign-in link, then run this again.`);
+        io.err(`gatehouse: ${email.data} has not verified its email address, so it cannot be made an admin. Ask its owner to confirm the address, then run this again: by following the link in the confirmation mail while signed in to the account, or by signing in with an emailed sign-in link (which removes any password set before the address was confirmed and ends every other session of the account, so whoever signed up with the address first keeps no way in).`);
         return 1;
       }
     }

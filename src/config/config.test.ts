@@ -44,6 +44,23 @@ describe('parseConfig', () => {
     expect(config.stripe.apiUrl?.port).toBe('12111');
   });
 
+  it('when REDIS_CLUSTER_NODES is set, then the nodes are parsed and no REDIS_URL is needed', () => {
+    const config = parseConfig({ REDIS_CLUSTER_NODES: ' cache-1:7000, [::1]:7001 ,10.0.0.3:7002' });
+    expect(config.redisClusterNodes).toEqual([
+      { host: 'cache-1', port: 7000 },
+      { host: '::1', port: 7001 },
+      { host: '10.0.0.3', port: 7002 },
+    ]);
+    expect(config.redisUrl).toBeUndefined();
+  });
+
+  it('when MIGRATION_DATABASE_URL is unset, then migrations use DATABASE_URL; when set, that one', () => {
+    expect(parseConfig({ DATABASE_URL: 'postgres://app@db:5432/g' }).migrationDatabaseUrl).toBe('postgres://app@db:5432/g');
+    const direct = parseConfig({ DATABASE_URL: 'postgres://app@bouncer:6432/g', MIGRATION_DATABASE_URL: 'postgres://owner@db:5432/g' });
+    expect(direct.migrationDatabaseUrl).toBe('postgres://owner@db:5432/g');
+    expect(direct.databaseUrl).toBe('postgres://app@bouncer:6432/g');
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -53,6 +70,13 @@ describe('parseConfig', () => {
     [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
     [{ PASSWORD_MIN_LENGTH: '6' }, 'PASSWORD_MIN_LENGTH'],
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    [{ REDIS_CLUSTER_NODES: 'cache-1:6379,cache-2' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'cache-1:0' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'redis://cache-1:6379' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'cache-1:6379', REDIS_URL: 'redis://cache:6379' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'cache-1:6379', REDIS_SENTINELS: 's1:26379' }, 'REDIS_SENTINELS'],
+    [{ MIGRATION_DATABASE_URL: 'postgres://owner@db:5432/gatehouse' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://app@bouncer:6432/gatehouse', MIGRATION_DATABASE_URL: 'redis://db' }, 'MIGRATION_DATABASE_URL'],
   ])('when %j is set, then the error names %s', (env, variable) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);

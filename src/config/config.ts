@@ -1,4 +1,5 @@
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { bundledContentDir } from './paths';
 
@@ -20,12 +21,54 @@ const urlWithProtocols = (protocols: string[]) =>
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
 
+/** `googlebot=path-or-url,bingbot=path-or-url`: each crawler's published ranges (SPEC section 12). */
+const crawlerIpRanges = optionalString.transform((value, ctx): Partial<Record<'googlebot' | 'bingbot', string>> => {
+  if (value === undefined) return {};
+  const ranges: Partial<Record<'googlebot' | 'bingbot', string>> = {};
+  for (const entry of value.split(',')) {
+    const m = /^\s*(googlebot|bingbot)=(\S+)\s*$/.exec(entry);
+    if (m === null || ranges[m[1] as 'googlebot'] !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of googlebot=<file or URL> and bingbot=<file or URL>, each at most once' });
+      return z.NEVER;
+    }
+    ranges[m[1] as 'googlebot' | 'bingbot'] = m[2]!;
+  }
+  return ranges;
+});
+
+/** DNS servers as Node's resolver takes them: IP addresses (not names), with an optional port. */
+const dnsServers = optionalString.transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  const servers = value.split(',').map((entry) => {
+    const m = /^\s*(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)|([0-9a-fA-F:]*:[0-9a-fA-F:]*))(?::(\d{1,5}))?\s*$/.exec(entry);
+    const host = m?.[1] ?? m?.[2] ?? m?.[3];
+    const port = m?.[4] === undefined ? 53 : Number(m[4]);
+    if (host === undefined || !ipaddr.isValid(host) || port < 1 || port > 65535 || (m?.[3] !== undefined && m[4] !== undefined)) return undefined;
+    return ipaddr.parse(host).kind() === 'ipv6' ? `[${host}]:${port}` : `${host}:${port}`;
+  });
+  if (servers.some((s) => s === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of IP addresses with optional ports (1.1.1.1:53, [2606:4700:4700::1111]:53)' });
+    return z.NEVER;
+  }
+  return servers as string[];
+});
+
 /** Express's `trust proxy` accepts a boolean, a hop count or a list of addresses/subnets. */
 const trustProxy = optionalString.transform((value): boolean | number | string => {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
+});
+
+const hostPortList = optionalString.transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  const nodes = value.split(',').map((entry) => /^\s*([^\s:,]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\s*$/.exec(entry));
+  if (nodes.some((m) => m === null || Number(m[2]) < 1 || Number(m[2]) > 65535)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of host:port' });
+    return z.NEVER;
+  }
+  return nodes.map((m) => ({ host: m![1]!.replace(/^\[|\]$/g, ''), port: Number(m![2]) }));
 });
 
 const environmentSchema = z
@@ -35,17 +78,11 @@ const environmentSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     DATA_DIR: z.string().min(1).default('./data'),
     DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']),
+    MIGRATION_DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']),
     REDIS_URL: urlWithProtocols(['redis:', 'rediss:']),
     REDIS_KEY_PREFIX: z.string().max(64).default('gatehouse:'),
-    REDIS_SENTINELS: optionalString.transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      const sentinels = value.split(',').map((entry) => /^\s*([^\s:,]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\s*$/.exec(entry));
-      if (sentinels.some((m) => m === null || Number(m[2]) > 65535)) {
-        ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of host:port' });
-        return z.NEVER;
-      }
-      return sentinels.map((m) => ({ host: m![1]!.replace(/^\[|\]$/g, ''), port: Number(m![2]) }));
-    }),
+    REDIS_SENTINELS: hostPortList,
+    REDIS_CLUSTER_NODES: hostPortList,
     REDIS_SENTINEL_PASSWORD: optionalString,
     SESSION_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
       message: 'must be at least 32 characters',
@@ -62,6 +99,8 @@ const environmentSchema = z
     PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(7),
     SITE_NAME: z.string().trim().min(1).max(80).default('The Harbour Ledger'),
     PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
+    CRAWLER_IP_RANGES: crawlerIpRanges,
+    CRAWLER_DNS_SERVERS: dnsServers,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SESSION_SECRET === undefined) {
@@ -79,7 +118,16 @@ const environmentSchema = z
     if (env.NODE_ENV === 'production' && env.TRUST_PROXY === true) {
       ctx.addIssue({ code: 'custom', path: ['TRUST_PROXY'], message: 'must not be "true" in production (any client could forge X-Forwarded-For): give the number of proxies in front of Gatehouse (e.g. 1) or their addresses (e.g. 10.0.0.0/8)' });
     }
-    if (env.REDIS_SENTINELS !== undefined && env.REDIS_URL === undefined) {
+    if (env.REDIS_CLUSTER_NODES !== undefined && env.REDIS_URL !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'and REDIS_URL must not both be set: give REDIS_URL for one server or Sentinel, REDIS_CLUSTER_NODES for a Redis Cluster' });
+    }
+    if (env.REDIS_CLUSTER_NODES !== undefined && env.REDIS_SENTINELS !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINELS'], message: 'does not apply to a Redis Cluster (REDIS_CLUSTER_NODES): a cluster promotes its own replicas' });
+    }
+    if (env.MIGRATION_DATABASE_URL !== undefined && env.DATABASE_URL === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required with MIGRATION_DATABASE_URL: the app\'s own connection (e.g. through PgBouncer)' });
+    }
+    if (env.REDIS_SENTINELS !== undefined && env.REDIS_URL === undefined && env.REDIS_CLUSTER_NODES === undefined) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required with REDIS_SENTINELS: redis://[:password@]<master name>[/db]' });
     }
   });
@@ -90,7 +138,15 @@ export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  /**
+   * Where `gatehouse migrate` connects: MIGRATION_DATABASE_URL, else DATABASE_URL. Kysely's
+   * migrator holds a session-level advisory lock, so this must be a direct connection, never
+   * a transaction pool such as PgBouncer's.
+   */
+  readonly migrationDatabaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
+  /** A Redis Cluster's seed nodes (instead of REDIS_URL). */
+  readonly redisClusterNodes: ReadonlyArray<{ readonly host: string; readonly port: number }> | undefined;
   /**
    * With Sentinel, REDIS_URL's host is the name of the monitored master (its password and
    * database still apply), and these are the sentinels that say where that master is.
@@ -118,6 +174,10 @@ export interface Config {
   readonly passwordMinLength: number;
   /** The publication's name in page titles and the masthead. */
   readonly siteName: string;
+  /** Each crawler's published ranges: a file path or an http(s) URL (CRAWLER_IP_RANGES). */
+  readonly crawlerIpRanges: Readonly<Partial<Record<'googlebot' | 'bingbot', string>>>;
+  /** The resolvers that verify crawlers (CRAWLER_DNS_SERVERS); undefined: the system's. */
+  readonly crawlerDnsServers: readonly string[] | undefined;
 }
 
 export class ConfigError extends Error {
@@ -152,7 +212,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     nodeEnv: e.NODE_ENV,
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    migrationDatabaseUrl: e.MIGRATION_DATABASE_URL ?? e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
     redisSentinels: e.REDIS_SENTINELS,
     redisSentinelPassword: e.REDIS_SENTINEL_PASSWORD,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
@@ -171,5 +233,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: e.LOG_LEVEL,
     passwordMinLength: e.PASSWORD_MIN_LENGTH,
     siteName: e.SITE_NAME,
+    crawlerIpRanges: Object.freeze(e.CRAWLER_IP_RANGES),
+    crawlerDnsServers: e.CRAWLER_DNS_SERVERS,
   });
 }

@@ -1,16 +1,17 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../store/redis';
 import { daysBetween, funnelRetentionDays, funnelStages, zeroCounts, type Day, type FunnelBatch, type FunnelCounts, type FunnelStore } from './funnel';
 
 /**
  * One HyperLogLog per (day, stage): at most 12 KB each however many readers, counts
  * within about 1%, and a range's distinct readers are the union (PFCOUNT over its days).
- * The keys share one hash tag so that multi-key PFCOUNT works on Redis Cluster too.
+ * The keys share one hash tag so that multi-key PFCOUNT, and the pipelines (which a
+ * Cluster client sends to one node), work on Redis Cluster too.
  */
 export class RedisFunnelStore implements FunnelStore {
   readonly approximate = true;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: { readonly keyPrefix: string },
   ) {}
 

@@ -1,38 +1,45 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../store/redis';
 import type { Entitlement } from './access-decision';
 import { MeterStoreUnavailable, type MeterStore, type ViewAnswer, type ViewQuery } from './meter-store';
 import type { MeterWindow } from './period';
+import { readerKeyOf } from './gate';
 
-// KEYS: 1 settings version, 2 the reader's meter (sorted set: article id -> first read, in
-//       seconds), 3 the account's entitlement (only for signed-in readers).
+// KEYS: 1 the reader's meter (sorted set: article id -> first read, in seconds), 2 the
+//       account's entitlement (only for signed-in readers), last the settings version
+//       (only when ARGV[8] is '1').
 // ARGV: 1 known settings version, 2 mode, 3 article id, 4 limit, 5 window start (s),
-//       6 now (s), 7 expire at (s).
+//       6 now (s), 7 expire at (s), 8 '1' when the script checks the settings version.
 // One call decides atomically: expired reads are dropped, a re-read is granted free, a new
-// article is added only while fewer than `limit` are counted.
+// article is added only while fewer than `limit` are counted. On a Cluster the settings
+// version lives in another slot, so the caller checks it first and ARGV[8] is '0'.
 const viewScript = `
-local version = redis.call('GET', KEYS[1]) or '0'
-if version ~= ARGV[1] then return {'stale'} end
+local n = #KEYS
+if ARGV[8] == '1' then
+  local version = redis.call('GET', KEYS[n]) or '0'
+  if version ~= ARGV[1] then return {'stale'} end
+  n = n - 1
+end
 local entitlement = 'none'
-if #KEYS == 3 then
-  entitlement = redis.call('GET', KEYS[3])
+if n == 2 then
+  entitlement = redis.call('GET', KEYS[2])
   if not entitlement then return {'miss'} end
 end
 if entitlement == 'subscriber' or ARGV[2] == 'check' then return {'ok', entitlement} end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[5])
-local counted = redis.call('ZSCORE', KEYS[2], ARGV[3])
-local used = redis.call('ZCARD', KEYS[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[5])
+local counted = redis.call('ZSCORE', KEYS[1], ARGV[3])
+local used = redis.call('ZCARD', KEYS[1])
 local granted = 0
 if counted then
   granted = 1
 elseif used < tonumber(ARGV[4]) then
   granted = 1
   if ARGV[2] == 'count' then
-    redis.call('ZADD', KEYS[2], ARGV[6], ARGV[3])
-    redis.call('EXPIREAT', KEYS[2], ARGV[7])
+    redis.call('ZADD', KEYS[1], ARGV[6], ARGV[3])
+    redis.call('EXPIREAT', KEYS[1], ARGV[7])
     used = used + 1
   end
 end
-local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return {'ok', entitlement, granted, used, counted and 1 or 0, oldest[2] or ''}
 `;
 
@@ -47,21 +54,27 @@ if #reads > 0 then redis.call('EXPIREAT', KEYS[2], ARGV[2]) end
 return #reads / 2
 `;
 
-
-type MeterRedis = Redis & {
+type MeterRedis = RedisClient & {
   gatehouseView(...args: (string | number)[]): Promise<(string | number)[]>;
   gatehouseCarryOver(...args: (string | number)[]): Promise<number>;
 };
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/**
+ * The meter in Redis. On a Cluster, each reader's keys carry the reader as hash tag
+ * (`{u:42}` and `ent:{u:42}` share a slot), so that every script and transaction touches
+ * one slot; on one server the keys keep their untagged names.
+ */
 export class RedisMeterStore implements MeterStore {
   private readonly redis: MeterRedis;
+  private readonly cluster: boolean;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly options: { keyPrefix: string; entitlementTtlSeconds?: number },
   ) {
+    this.cluster = redis.isCluster;
     // defineCommand sends EVALSHA, falling back to EVAL once after a script-cache flush.
     redis.defineCommand('gatehouseView', { lua: viewScript });
     redis.defineCommand('gatehouseCarryOver', { lua: carryOverScript, numberOfKeys: 2 });
@@ -72,17 +85,34 @@ export class RedisMeterStore implements MeterStore {
     return `${this.options.keyPrefix}${parts.join(':')}`;
   }
 
+  /**
+   * `m:a:<id>` on one server; `{a:<id>}` on a Cluster: the reader is the hash tag, and the
+   * braces take the place of `m:`, so that a reader-month costs no more bytes.
+   */
+  private meterKey(readerKey: string): string {
+    return this.cluster ? `${this.options.keyPrefix}{${readerKey}}` : this.key('m', readerKey);
+  }
+
+  /** `ent:<id>` on one server; `ent:{u:<id>}` on a Cluster, in the slot of the account's meter. */
+  private entitlementKey(accountId: string): string {
+    return this.key('ent', this.cluster ? `{${readerKeyOf({ accountId })!}}` : accountId);
+  }
+
   /** The keys that hold a reader's meter, so the benchmark can weigh them without knowing the layout. */
   readerKeys(readerKey: string): string[] {
-    return [this.key('m', readerKey)];
+    return [this.meterKey(readerKey)];
   }
 
   async view(query: ViewQuery): Promise<ViewAnswer> {
-    const keys = [this.key('settings', 'version'), this.key('m', query.readerKey)];
-    if (query.accountId !== undefined) keys.push(this.key('ent', query.accountId));
+    const keys = [this.meterKey(query.readerKey)];
+    if (query.accountId !== undefined) keys.push(this.entitlementKey(query.accountId));
+    const versionKey = this.key('settings', 'version');
+    if (!this.cluster) keys.push(versionKey);
     const window = query.window;
     let reply: (string | number)[];
     try {
+      // A single-key step before the script, which then counts under settings still current.
+      if (this.cluster && ((await this.redis.get(versionKey)) ?? '0') !== String(query.settingsVersion)) return { kind: 'stale-settings' };
       reply = await this.redis.gatehouseView(
         keys.length,
         ...keys,
@@ -93,6 +123,7 @@ export class RedisMeterStore implements MeterStore {
         window ? seconds(window.startMs) : 0,
         seconds(query.nowMs),
         window ? seconds(window.expireAtMs) : 0,
+        this.cluster ? '0' : '1',
       );
     } catch (error) {
       throw new MeterStoreUnavailable(error);
@@ -110,8 +141,21 @@ export class RedisMeterStore implements MeterStore {
   }
 
   async carryOver(fromReaderKey: string, toReaderKey: string, window: MeterWindow): Promise<void> {
+    const [from, to] = [this.meterKey(fromReaderKey), this.meterKey(toReaderKey)];
     try {
-      await this.redis.gatehouseCarryOver(this.key('m', fromReaderKey), this.key('m', toReaderKey), seconds(window.startMs), seconds(window.expireAtMs));
+      if (!this.cluster) {
+        await this.redis.gatehouseCarryOver(from, to, seconds(window.startMs), seconds(window.expireAtMs));
+        return;
+      }
+      // Two readers, two slots: read one, then add to the other in its own slot. ZADD LT
+      // keeps the earlier first read, so running it again (or after a failure) changes nothing.
+      const reads = await this.redis.zrangebyscore(from, seconds(window.startMs), '+inf', 'WITHSCORES');
+      if (reads.length === 0) return;
+      const scoreMembers = [];
+      for (let i = 0; i < reads.length; i += 2) scoreMembers.push(reads[i + 1]!, reads[i]!);
+      const replies = await this.redis.multi().zadd(to, 'LT', ...scoreMembers).expireat(to, seconds(window.expireAtMs)).exec();
+      const failed = (replies ?? [[new Error('the transaction was discarded')]]).find(([error]) => error);
+      if (failed) throw failed[0];
     } catch (error) {
       throw new MeterStoreUnavailable(error);
     }
@@ -146,7 +190,7 @@ export class RedisMeterStore implements MeterStore {
 
   async forgetReader(readerKey: string): Promise<void> {
     try {
-      await this.redis.del(this.key('m', readerKey));
+      await this.redis.del(this.meterKey(readerKey));
     } catch (error) {
       throw new MeterStoreUnavailable(error);
     }
@@ -154,7 +198,7 @@ export class RedisMeterStore implements MeterStore {
 
   async forgetEntitlement(accountId: string): Promise<void> {
     try {
-      await this.redis.del(this.key('ent', accountId));
+      await this.redis.del(this.entitlementKey(accountId));
     } catch (error) {
       throw new MeterStoreUnavailable(error);
     }
@@ -163,7 +207,7 @@ export class RedisMeterStore implements MeterStore {
   async cacheEntitlement(accountId: string, entitlement: Entitlement, ttlSeconds?: number): Promise<void> {
     const ttl = Math.max(1, Math.min(ttlSeconds ?? Infinity, this.options.entitlementTtlSeconds ?? 3600));
     try {
-      await this.redis.set(this.key('ent', accountId), entitlement, 'EX', ttl);
+      await this.redis.set(this.entitlementKey(accountId), entitlement, 'EX', ttl);
     } catch (error) {
       throw new MeterStoreUnavailable(error);
     }

@@ -1,4 +1,13 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
+import type { Config } from '../config/config';
+
+/** A single server (or Sentinel's master) or a Redis Cluster: both take the same commands. */
+export type RedisClient = Redis | Cluster;
+
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
 
 export interface RedisConnectOptions {
   readonly connectTimeoutMs?: number;
@@ -19,15 +28,41 @@ export interface RedisConnectOptions {
  */
 export function openRedis(url: string, options: RedisConnectOptions = {}): Redis {
   const common: RedisOptions = {
-    lazyConnect: true,
+    ...failFast(options),
     enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: options.connectTimeoutMs ?? 2_000,
-    commandTimeout: options.commandTimeoutMs ?? 500,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   };
   const client = options.sentinels === undefined ? new Redis(url, common) : new Redis({ ...common, ...sentinelOptions(url, options) });
   // Connection errors are retried by ioredis and surface per command; do not crash on them.
+  client.on('error', () => undefined);
+  return client;
+}
+
+function failFast(options: RedisConnectOptions) {
+  return {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: options.connectTimeoutMs ?? 2_000,
+    commandTimeout: options.commandTimeoutMs ?? 500,
+  } satisfies RedisOptions;
+}
+
+/**
+ * A Redis Cluster client that fails fast like `openRedis`. Reads go to masters only: the
+ * meter reads what it has just counted, and a replica may lag behind. The cluster follows
+ * MOVED/ASK redirections (a slot migration) and a promoted replica on its own.
+ */
+export function openRedisCluster(nodes: ReadonlyArray<RedisNode>, options: Pick<RedisConnectOptions, 'connectTimeoutMs' | 'commandTimeoutMs'> = {}): Cluster {
+  const client = new Cluster(
+    nodes.map(({ host, port }) => ({ host, port })),
+    {
+      lazyConnect: true,
+      scaleReads: 'master',
+      enableOfflineQueue: false,
+      clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      redisOptions: failFast(options),
+    },
+  );
   client.on('error', () => undefined);
   return client;
 }
@@ -47,4 +82,11 @@ function sentinelOptions(url: string, options: RedisConnectOptions): RedisOption
     sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     reconnectOnError: (error) => error.message.startsWith('READONLY'),
   };
+}
+
+/** The Redis the settings name: a Cluster, one server or Sentinel's master; none in the embedded mode. */
+export function openConfiguredRedis(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelPassword'>): RedisClient | undefined {
+  if (config.redisClusterNodes !== undefined) return openRedisCluster(config.redisClusterNodes);
+  if (config.redisUrl === undefined) return undefined;
+  return openRedis(config.redisUrl, { sentinels: config.redisSentinels, sentinelPassword: config.redisSentinelPassword });
 }

@@ -67,6 +67,9 @@ describe.each(targets)('gatehouse CLI on %s', (target) => {
     const out = capture();
     expect(await runCli(['admin', 'grant', 'squatter@example.com'], env, out.io)).toBe(1);
     expect(out.lines[0]).toContain('squatter@example.com has not verified its email address');
+    // Both ways it names are safe against a squatter: the link confirms only while signed in to the account, and an emailed sign-in removes a password set before.
+    expect(out.lines[0]).toContain('while signed in to the account');
+    expect(out.lines[0]).toContain('removes any password set before the address was confirmed');
     expect((await accounts.findByEmail('squatter@example.com'))?.isAdmin).toBe(false);
     await database.close();
   });
@@ -85,6 +88,21 @@ describe.each(targets)('gatehouse CLI on %s', (target) => {
     const out = capture();
     expect(await runCli(['migrate'], { ...env, DATABASE_URL: 'mysql://nope' }, out.io)).toBe(1);
     expect(out.lines[0]).toContain('DATABASE_URL');
+  });
+});
+
+describe('gatehouse migrate with MIGRATION_DATABASE_URL', () => {
+  (haveServices ? it : it.skip)('when MIGRATION_DATABASE_URL is set, then migrate connects there, not to DATABASE_URL', async () => {
+    const pg = await createPostgresDatabase();
+    // Nothing listens on port 1: a migrate over DATABASE_URL would fail to connect.
+    const env = { DATA_DIR: os.tmpdir(), DATABASE_URL: 'postgres://postgres@127.0.0.1:1/unreachable', MIGRATION_DATABASE_URL: pg.url };
+    try {
+      const out = capture();
+      expect(await runCli(['migrate'], env, out.io)).toBe(0);
+      expect(out.lines[0]).toMatch(/^Applied: 0001-accounts-and-consent/);
+    } finally {
+      await pg.drop();
+    }
   });
 });
 

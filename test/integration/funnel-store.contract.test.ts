@@ -6,6 +6,7 @@ import { openRedis } from '../../src/store/redis';
 import { openTestDatabase } from '../support/databases';
 import { describeWithServices, haveServices, uniqueName } from '../support/services';
 import { testRedisUrl } from '../support/env';
+import { TestRedisCluster } from '../support/redis-cluster';
 
 interface Subject {
   readonly store: FunnelStore;
@@ -29,6 +30,18 @@ async function redisSubject(): Promise<Subject & { redis: Redis; keyPrefix: stri
       const keys = await redis.keys(`${keyPrefix}*`);
       if (keys.length) await redis.del(...keys);
       redis.disconnect();
+    },
+  };
+}
+
+async function clusterSubject(): Promise<Subject> {
+  const cluster = await TestRedisCluster.start();
+  const redis = await cluster.client();
+  return {
+    store: new RedisFunnelStore(redis, { keyPrefix: 'ghtest:' }),
+    async close() {
+      redis.disconnect();
+      await cluster.stop();
     },
   };
 }
@@ -79,6 +92,7 @@ function contract(make: () => Promise<Subject>) {
 describe('funnel store contract: SQL on SQLite', () => contract(() => sqlSubject('sqlite')));
 describeWithServices('funnel store contract: SQL on PostgreSQL', () => contract(() => sqlSubject('postgres')));
 describeWithServices('funnel store contract: Redis', () => contract(redisSubject));
+describeWithServices('funnel store contract: Redis Cluster (3 masters)', () => contract(clusterSubject));
 
 describe('SQL funnel store specifics', () => {
   it('when pruned, then days before the cut are gone and later ones kept; readers are stored only as hashes', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { MeterStore } from '../../src/meter/meter-store';
 import { RedisMeterStore } from '../../src/meter/meter-store.redis';
@@ -14,6 +15,9 @@ import { MeterPruner } from '../../src/meter/meter-pruner';
 import type { MeterSettings } from '../../src/meter/meter-settings';
 import type { Db } from '../../src/store/database';
 import pino from 'pino';
+import { meterArticleId } from '../../src/meter/article-id';
+import { TestRedisCluster } from '../support/redis-cluster';
+import { TestPgBouncer } from '../support/pgbouncer';
 
 interface Subject {
   readonly store: MeterStore;
@@ -41,6 +45,26 @@ async function sqlSubject(dialect: 'sqlite' | 'postgres'): Promise<Subject> {
   };
 }
 
+/** The SQL store through PgBouncer in transaction mode: its locks must live within one transaction. */
+async function pgbouncerSubject(): Promise<Subject> {
+  const bouncer = await TestPgBouncer.start();
+  const database = await bouncer.openDatabase();
+  const entitlements = new EntitlementsRepository(database.handle.db, () => now);
+  const settings = new SettingsRepository(database.handle.db, () => now);
+  return {
+    store: new SqlMeterStore(database.handle.db, 'postgres', entitlements),
+    async setSettingsVersion(version) {
+      while (((await settings.get('meter'))?.version ?? 0) < version) await settings.put('meter', defaultMeterSettings);
+    },
+    makeSubscriber: (accountId) => entitlements.set(accountId, 'subscriber', null),
+    async close() {
+      await database.close();
+      await bouncer.stop();
+    },
+    db: database.handle.db,
+  };
+}
+
 async function redisSubject(): Promise<Subject> {
   const redis: Redis = openRedis(testRedisUrl, { commandTimeoutMs: 5_000 });
   await redis.connect();
@@ -54,6 +78,21 @@ async function redisSubject(): Promise<Subject> {
       const keys = await redis.keys(`${keyPrefix}*`);
       if (keys.length) await redis.del(...keys);
       redis.disconnect();
+    },
+  };
+}
+
+async function clusterSubject(): Promise<Subject> {
+  const cluster = await TestRedisCluster.start();
+  const redis = await cluster.client();
+  const store = new RedisMeterStore(redis, { keyPrefix: 'ghtest:' });
+  return {
+    store,
+    setSettingsVersion: (version) => store.publishSettingsVersion(version),
+    makeSubscriber: (accountId) => store.cacheEntitlement(accountId, 'subscriber'),
+    async close() {
+      redis.disconnect();
+      await cluster.stop();
     },
   };
 }
@@ -245,6 +284,8 @@ describe('SQL meter store pruning on SQLite', () => sqlPruning('sqlite'));
 describeWithServices('SQL meter store pruning on PostgreSQL', () => sqlPruning('postgres'));
 describeWithServices('meter store contract: SQL on PostgreSQL', () => contract(() => sqlSubject('postgres')));
 describeWithServices('meter store contract: Redis', () => contract(redisSubject));
+describeWithServices('meter store contract: SQL on PostgreSQL through PgBouncer (transaction mode)', () => contract(pgbouncerSubject));
+describeWithServices('meter store contract: Redis Cluster (3 masters)', () => contract(clusterSubject));
 
 describeWithServices('Redis meter store specifics', () => {
   it('when an account has no cached entitlement, then the answer asks for it, and counts nothing', async () => {
@@ -254,6 +295,29 @@ describeWithServices('Redis meter store specifics', () => {
     await subject.store.cacheEntitlement('nobody', 'none');
     expect(await subject.store.view({ settingsVersion: 0, readerKey: 'u:nobody', accountId: 'nobody', mode: 'count', articleId: 'x', limit: 3, window, nowMs: now })).toMatchObject({ kind: 'ok', entitlement: 'none', meter: { used: 1 } });
     await subject.close();
+  });
+});
+
+describeWithServices('Redis Cluster meter store specifics', () => {
+  it('when an anonymous reader has read three articles this month, then its keys take at most 160 bytes, in one slot with nothing else of the meter', async () => {
+    const cluster = await TestRedisCluster.start();
+    const redis = await cluster.client();
+    try {
+      const store = new RedisMeterStore(redis, { keyPrefix: 'gatehouse:' });
+      // As the reader cookie makes them (src/meter/reader-cookie.ts).
+      const readerKey = `a:${randomBytes(12).toString('base64url')}`;
+      for (const slug of ['tram-line-consultation', 'flood-defences-budget', 'jazz-quartet-review']) {
+        await store.view({ settingsVersion: 0, readerKey, mode: 'count', articleId: meterArticleId(slug), limit: 3, window, nowMs: now });
+      }
+      const keys = store.readerKeys(readerKey);
+      expect(await cluster.keys('gatehouse:')).toEqual(keys);
+      let bytes = 0;
+      for (const key of keys) bytes += Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+      expect(bytes).toBeLessThanOrEqual(160);
+    } finally {
+      redis.disconnect();
+      await cluster.stop();
+    }
   });
 });
 

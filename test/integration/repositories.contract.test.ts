@@ -9,6 +9,8 @@ import { Writable } from 'node:stream';
 import { migrateToLatest, pendingMigrations } from '../../src/store/migrate';
 import { dialects, openTestDatabase, type TestDatabase } from '../support/databases';
 import { haveServices } from '../support/services';
+import { TestPgBouncer } from '../support/pgbouncer';
+import { openDatabase } from '../../src/store/database';
 
 /**
  * The rejection's message. better-sqlite3's native addon keeps the SqliteError class of the
@@ -28,13 +30,31 @@ if (!haveServices) {
   it.skip('PostgreSQL contract cases need PostgreSQL (see the warning above)', () => undefined);
 }
 
-describe.each(dialects)('repositories on %s', (dialect) => {
-  let database: TestDatabase;
+/** The app's connection through PgBouncer (transaction mode), migrations over a direct one. */
+async function throughPgBouncer(): Promise<TestDatabase & { migrationDb: TestDatabase['handle']['db'] }> {
+  const bouncer = await TestPgBouncer.start();
+  const database = await bouncer.openDatabase();
+  const direct = openDatabase({ databaseUrl: database.directUrl, sqliteFile: '' });
+  return {
+    handle: database.handle,
+    migrationDb: direct.db,
+    async close() {
+      await direct.close();
+      await database.close();
+      await bouncer.stop();
+    },
+  };
+}
+
+const backends = [...dialects, ...(haveServices ? (['postgres through PgBouncer'] as const) : [])];
+
+describe.each(backends)('repositories on %s', (backend) => {
+  let database: TestDatabase & { migrationDb?: TestDatabase['handle']['db'] };
   let accounts: AccountsRepository;
   let policies: PoliciesRepository;
 
   beforeAll(async () => {
-    database = await openTestDatabase(dialect);
+    database = backend === 'postgres through PgBouncer' ? await throughPgBouncer() : await openTestDatabase(backend);
     accounts = new AccountsRepository(database.handle.db, Date.now);
     policies = new PoliciesRepository(database.handle.db, Date.now);
   });
@@ -52,7 +72,7 @@ describe.each(dialects)('repositories on %s', (dialect) => {
   ];
 
   it('when migrations run again, then nothing is pending and nothing is applied twice', async () => {
-    await expect(migrateToLatest(database.handle.db)).resolves.toEqual([]);
+    await expect(migrateToLatest(database.migrationDb ?? database.handle.db)).resolves.toEqual([]);
     await expect(pendingMigrations(database.handle.db)).resolves.toEqual([]);
   });
 

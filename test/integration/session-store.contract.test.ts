@@ -7,6 +7,7 @@ import { openRedis } from '../../src/store/redis';
 import { openTestDatabase, type TestDatabase } from '../support/databases';
 import { describeWithServices, haveServices, uniqueName } from '../support/services';
 import { testRedisUrl } from '../support/env';
+import { TestRedisCluster } from '../support/redis-cluster';
 
 interface StoreUnderTest {
   readonly store: Store & AccountSessions;
@@ -26,6 +27,17 @@ const factories: Record<string, () => Promise<StoreUnderTest>> = {
         const keys = await redis.keys(`${prefix}*`);
         if (keys.length) await redis.del(...keys);
         redis.disconnect();
+      },
+    };
+  },
+  'indexed connect-redis on a Redis Cluster (3 masters)': async () => {
+    const cluster = await TestRedisCluster.start();
+    const redis = await cluster.client();
+    return {
+      store: new IndexedRedisSessionStore(redis, { prefix: 'ghtest:', ttlSeconds: 3600 }),
+      close: async () => {
+        redis.disconnect();
+        await cluster.stop();
       },
     };
   },
@@ -141,6 +153,7 @@ describe('session store contract: touch (SQL store)', () => {
 describe('session store contract: SQL store on SQLite', () => contract('SQL store on SQLite'));
 describeWithServices('session store contract: SQL store on PostgreSQL', () => contract('SQL store on PostgreSQL'));
 describeWithServices('session store contract: indexed connect-redis on Redis', () => contract('indexed connect-redis on Redis'));
+describeWithServices('session store contract: indexed connect-redis on a Redis Cluster', () => contract('indexed connect-redis on a Redis Cluster (3 masters)'));
 
 
 if (!haveServices) it.skip('PostgreSQL and Redis session stores need those services', () => undefined);
