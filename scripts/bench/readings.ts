@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Request } from 'express';
 import type Redis from 'ioredis';
-import { signedCookie } from 'cookie-parser';
+import { unsign } from 'cookie-signature';
 import { anonymousIdOf, readerCookieName } from '../../src/meter/reader-cookie';
 import { readerKeyOf } from '../../src/meter/gate.service';
 import { RedisMeterStore } from '../../src/meter/meter-store.redis';
@@ -84,7 +84,8 @@ export async function perViewCosts(child: ChildProcess, target: ViewTarget, view
  */
 export async function redisBytesOfReader(redis: Redis, keyPrefix: string, sessionSecret: string, cookie: string): Promise<number> {
   const raw = cookie.split('; ').find((c) => c.startsWith(`${readerCookieName}=`))?.slice(readerCookieName.length + 1);
-  const value = raw === undefined ? false : signedCookie(decodeURIComponent(raw), sessionSecret);
+  const decoded = raw === undefined ? undefined : decodeURIComponent(raw);
+  const value = decoded?.startsWith('s:') ? unsign(decoded.slice(2), sessionSecret) : false;
   const anonymousId = anonymousIdOf({ signedCookies: { [readerCookieName]: value } } as unknown as Request);
   const readerKey = anonymousId === undefined ? undefined : readerKeyOf({ anonymousId });
   if (readerKey === undefined) throw new Error('the reader cookie did not carry an anonymous id');
