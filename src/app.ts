@@ -7,6 +7,7 @@ import { useEtaViews } from './http/views';
 import { securityHeaders } from './http/security';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './http/health.controller';
+import { pingRedis } from './store/redis';
 import { requestLog } from './http/request-log';
 import { cookieNameFor, lazyCookies } from './http/cookies';
 import { whenSession } from './http/when-session';
@@ -43,7 +44,7 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.use(
     healthRoutes({
       metrics: gatehouse.metrics,
-      checks: { database: () => sql`select 1`.execute(database.db), ...(redis ? { redis: () => redis.ping() } : {}) },
+      checks: { database: () => sql`select 1`.execute(database.db), ...(redis ? { redis: () => pingRedis(redis) } : {}) },
     }),
   );
   // Before the body parsers: the webhook's signature covers the raw body.

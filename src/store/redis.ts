@@ -90,3 +90,17 @@ export function openConfiguredRedis(config: Pick<Config, 'redisUrl' | 'redisClus
   if (config.redisUrl === undefined) return undefined;
   return openRedis(config.redisUrl, { sentinels: config.redisSentinels, sentinelPassword: config.redisSentinelPassword });
 }
+
+/**
+ * Readiness of Redis: a ping of the server, or of every master of a Cluster (one answering
+ * master says nothing of the slots the others serve).
+ */
+export async function pingRedis(client: RedisClient): Promise<void> {
+  if (client instanceof Cluster) {
+    const masters = client.nodes('master');
+    if (masters.length === 0) throw new Error('no Redis Cluster master is known');
+    await Promise.all(masters.map((node) => node.ping()));
+    return;
+  }
+  await client.ping();
+}

@@ -44,6 +44,18 @@ describeWithServices('two instances over a Redis Cluster and PgBouncer (transact
   });
   beforeEach(() => settings({}));
 
+  it('when readiness is asked, then each instance has pinged every master of the cluster and the database through PgBouncer', async () => {
+    for (const instance of [a, b]) {
+      const ready = await request(instance.app).get('/readyz').expect(200);
+      expect(ready.body.checks).toEqual({ database: 'ok', redis: 'ok' });
+    }
+    const cluster = a.deps.redis as unknown as { nodes(role: string): { ping(): Promise<string> }[] };
+    const pings = cluster.nodes('master').map((node) => jest.spyOn(node, 'ping'));
+    expect(pings.length).toBe(3);
+    await request(a.app).get('/readyz').expect(200);
+    for (const ping of pings) expect(ping).toHaveBeenCalled();
+  });
+
   it('when a reader signs up on one instance, then the other knows the session, and sign-out and sign-in work across them', async () => {
     const { agent, email, response } = await signUp(lb);
     expect(sessionCookieOf(response)).toBeDefined();
