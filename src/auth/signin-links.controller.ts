@@ -64,8 +64,9 @@ export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
 
   // Where a link that removed an unproven password lands: the reader must learn of it.
   router.get(passwordRemovedPath, async (req, res) => {
-    const removed = req.session.passwordRemoved;
-    if (!req.user || removed === undefined) return res.redirect(303, '/account');
+    // A GET without a session cookie runs without a session: ask for the user first.
+    const removed = req.user ? req.session.passwordRemoved : undefined;
+    if (removed === undefined) return res.redirect(303, '/account');
     await render(req, res, 'signin-password-removed', 200, { title: 'Set a new password', returnTo: removed.returnTo });
   });
 
