@@ -49,14 +49,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (isStoreOutage(error)) {
-      logger.warn({ err: error, path: loggablePath(req.originalUrl) }, 'a store is unreachable');
+      logger.warn({ err: error, requestId: res.locals.requestId, path: loggablePath(req.originalUrl) }, 'a store is unreachable');
       res.set('Retry-After', '30');
       send(req, res, 503, titles[503]!, 'We cannot reach part of our service right now. Please try again in a minute.');
       return;
     }
     const stripeType = (error as { type?: unknown }).type;
     if (typeof stripeType === 'string' && /^Stripe(API|Connection|RateLimit)Error$/.test(stripeType)) {
-      logger.warn({ err: error, path: loggablePath(req.originalUrl) }, 'Stripe could not be reached');
+      logger.warn({ err: error, requestId: res.locals.requestId, path: loggablePath(req.originalUrl) }, 'Stripe could not be reached');
       send(req, res, 502, 'Payment provider unavailable', 'Our payment provider could not be reached, so nothing was changed. Please try again in a minute.');
       return;
     }
@@ -73,7 +73,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       send(req, res, httpError.status, titles[httpError.status] ?? titles[400]!, message);
       return;
     }
-    logger.error({ err: error, path: loggablePath(req.originalUrl), method: req.method }, 'request failed');
+    logger.error({ err: error, requestId: res.locals.requestId, path: loggablePath(req.originalUrl), method: req.method }, 'request failed');
     send(req, res, 500, 'Something went wrong', 'Something went wrong on our side. Please try again in a moment.');
   };
 }

@@ -17,10 +17,15 @@ export function requestLog(logger: Logger): RequestHandler {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', id);
+    // The error handler's lines carry it too, so they can be matched to this one.
+    res.locals.requestId = id;
     const started = performance.now();
-    res.once('finish', () => {
+    // 'close' comes for every request, finished or not: a client that goes away early is
+    // logged as aborted rather than not at all.
+    res.once('close', () => {
       const entry = { req: { id, method: req.method, url: loggablePath(req.originalUrl) }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) };
-      if (res.statusCode >= 500) logger.error(entry, 'request errored');
+      if (!res.writableFinished) logger.warn({ ...entry, aborted: true }, 'request aborted');
+      else if (res.statusCode >= 500) logger.error(entry, 'request errored');
       else logger.info(entry, 'request completed');
     });
     next();

@@ -1,4 +1,7 @@
 import { PassThrough } from 'node:stream';
+import net, { type AddressInfo } from 'node:net';
+import express from 'express';
+import { createApp } from '../../src/app';
 import pino from 'pino';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -26,6 +29,47 @@ describe('logs of failed requests', () => {
       expect(log).not.toContain(token.slice(0, 43));
     } finally {
       await t.close().catch(() => undefined);
+    }
+  });
+});
+
+describe('logs of aborted requests', () => {
+  it('when a client goes away before its answer, then the request still gets one log line, marked aborted, with its id', async () => {
+    let log = '';
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    const t = await startTestApp('embedded', { logger: pino({ level: 'info' }, stream) });
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slow = express.Router();
+    slow.get('/slow-for-test', async (_req, res) => {
+      arrived();
+      await released;
+      res.send('late');
+    });
+    const server = createApp(t.deps, { extraRoutes: slow }).listen(0, '127.0.0.1');
+    try {
+      await new Promise((resolve) => server.once('listening', resolve));
+      const { port } = server.address() as AddressInfo;
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.write('GET /slow-for-test HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: gone-early-1\r\n\r\n');
+      await arrival;
+      socket.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      await new Promise((r) => setTimeout(r, 50));
+      const lines = log.trim().split('\n').filter((l) => l.includes('"gone-early-1"'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('"aborted":true');
+      expect(lines[0]).toContain('request aborted');
+    } finally {
+      server.close();
+      await t.close();
     }
   });
 });
