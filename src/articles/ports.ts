@@ -1,9 +1,10 @@
-import type { GatedArticle, GateMode, GateResult, Reader } from '../meter/meter.module';
+import type { Access, GatedArticle, GateMode, GateResult, Reader } from '../meter/meter.module';
 
 /** What articles ask of the meter: one decision per view. */
 export interface ArticleGate {
   decide(article: GatedArticle, reader: Reader, mode: GateMode): Promise<GateResult>;
   meteredForAnonymous(article: GatedArticle): Promise<boolean>;
+  accessOf(article: GatedArticle): Promise<Access>;
 }
 
 /** A plan as the paywall shows it (billing's plans satisfy this). */

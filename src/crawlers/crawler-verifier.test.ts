@@ -58,13 +58,18 @@ describe('CrawlerVerifier: a slow resolver never holds a page', () => {
     expect(slow.calls).toEqual(['PTR 1.66.249.66.in-addr.arpa', 'A crawl-66-249-66-1.googlebot.com']);
   });
 
-  it('when the resolver fails (not a "no such name"), then not verified, counted as an error, and nothing is cached', async () => {
+  it('when the resolver fails (not a "no such name"), then not verified, counted as an error, remembered for 30 s only', async () => {
     const resolver = { resolvePtr: jest.fn(async () => Promise.reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))), resolve4: jest.fn(), resolve6: jest.fn() };
-    const { verifier, results } = verifierWith({ resolver, answerWithinMs: 1_000 });
+    let now = 1_000;
+    const { verifier, results } = verifierWith({ resolver, clock: () => now, answerWithinMs: 1_000 });
     expect(await verifier.verify(googlebot, '66.249.66.1')).toMatchObject({ verified: false });
+    // While the resolver is down, pages do not wait on a new lookup each time.
     expect(await verifier.verify(googlebot, '66.249.66.1')).toMatchObject({ verified: false });
-    expect(results).toEqual(['error', 'error']);
+    expect(resolver.resolvePtr).toHaveBeenCalledTimes(1);
+    now += 31_000;
+    expect(await verifier.verify(googlebot, '66.249.66.1')).toMatchObject({ verified: false });
     expect(resolver.resolvePtr).toHaveBeenCalledTimes(2);
+    expect(results).toEqual(['error', 'cached-failed', 'error']);
   });
 });
 

@@ -16,6 +16,8 @@ interface Cached {
 
 export const positiveCapMs = 60 * 60 * 1000;
 export const negativeCapMs = 5 * 60 * 1000;
+/** How long a failed or timed-out lookup stands for "not verified" before one is tried again. */
+const failureMemoryMs = 30 * 1000;
 const memoryEntries = 10_000;
 // A PTR answer rarely names more than one host; a longer list is not worth more lookups.
 const namesTried = 3;
@@ -87,6 +89,9 @@ export class ReverseDns {
       found = await this.resolve(address);
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'crawler DNS lookup failed; the claim is not verified');
+      // Remembered briefly (here only, not in the shared cache): while the resolver is down,
+      // each page would otherwise wait on a new lookup.
+      this.remember(key, { crawler: undefined, expiresAtMs: this.deps.clock() + failureMemoryMs });
       return { kind: 'error' };
     }
     const entry = { crawler: found.crawler, expiresAtMs: this.deps.clock() + found.ttlMs };

@@ -37,6 +37,9 @@ describe("crawler host names on a label boundary", () => {
     ['notgoogle.com', undefined],
     ['msn.com', undefined],
     ['evil-search.msn.com.example', undefined],
+    // Google's proxies act for whoever asks them: their name proves nothing about Googlebot.
+    ['google-proxy-66-249-83-1.google.com', undefined],
+    ['GOOGLE-PROXY-66-249-83-1.google.com.', undefined],
   ])('when the PTR name is %j, then it is under the domains of %j', (name, crawler) => {
     expect(crawlerOfHostName(name)).toBe(crawler);
   });

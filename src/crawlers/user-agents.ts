@@ -28,8 +28,16 @@ export const crawlerDomains: Readonly<Record<CrawlerName, readonly string[]>> = 
   bingbot: ['search.msn.com'],
 };
 
+/**
+ * Google's own proxies (`google-proxy-*.google.com`: Translate and other fetchers acting for
+ * a person) resolve under google.com too, and may pass on the User-Agent of whoever asked
+ * them: a request through one proves nothing about Googlebot.
+ */
+const proxyNames = /^google-proxy-/;
+
 /** The crawler whose domains hold this host name, on a label boundary (`evilgooglebot.com` is not Google's). */
 export function crawlerOfHostName(hostName: string): CrawlerName | undefined {
   const name = hostName.toLowerCase().replace(/\.$/, '');
+  if (proxyNames.test(name)) return undefined;
   return crawlerNames.find((crawler) => crawlerDomains[crawler].some((domain) => name === domain || name.endsWith(`.${domain}`)));
 }

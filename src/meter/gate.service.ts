@@ -84,6 +84,12 @@ export class GateService {
    * allowance above 0): only then does a new reader need an id, and count against their
    * network's new-reader bound. Free and premium articles, and a hard wall, need neither.
    */
+  /** The article's access under the current settings (its own, its section's, else metered). */
+  async accessOf(article: GatedArticle): Promise<Access> {
+    const { value: settings } = await this.deps.settings.current().catch(() => this.deps.settings.cachedOrDefault());
+    return effectiveAccess(article, settings.sections);
+  }
+
   async meteredForAnonymous(article: GatedArticle): Promise<boolean> {
     const { value: settings } = await this.deps.settings.current().catch(() => this.deps.settings.cachedOrDefault());
     return effectiveAccess(article, settings.sections) === 'metered' && settings.anonymousLimit > 0;
