@@ -83,6 +83,9 @@ const environmentSchema = z
     REDIS_KEY_PREFIX: z.string().max(64).default('gatehouse:'),
     REDIS_SENTINELS: hostPortList,
     REDIS_CLUSTER_NODES: hostPortList,
+    REDIS_CLUSTER_USERNAME: optionalString,
+    REDIS_CLUSTER_PASSWORD: optionalString,
+    REDIS_CLUSTER_TLS: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).default('false'),
     REDIS_SENTINEL_PASSWORD: optionalString,
     SESSION_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
       message: 'must be at least 32 characters',
@@ -147,6 +150,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** A Redis Cluster's seed nodes (instead of REDIS_URL). */
   readonly redisClusterNodes: ReadonlyArray<{ readonly host: string; readonly port: number }> | undefined;
+  /** A Cluster's AUTH (ACL user and password) and TLS to its nodes, as managed clusters require. */
+  readonly redisCluster: { readonly username: string | undefined; readonly password: string | undefined; readonly tls: boolean };
   /**
    * With Sentinel, REDIS_URL's host is the name of the monitored master (its password and
    * database still apply), and these are the sentinels that say where that master is.
@@ -215,6 +220,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     migrationDatabaseUrl: e.MIGRATION_DATABASE_URL ?? e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
+    redisCluster: Object.freeze({ username: e.REDIS_CLUSTER_USERNAME, password: e.REDIS_CLUSTER_PASSWORD, tls: e.REDIS_CLUSTER_TLS === 'true' }),
     redisSentinels: e.REDIS_SENTINELS,
     redisSentinelPassword: e.REDIS_SENTINEL_PASSWORD,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

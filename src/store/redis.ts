@@ -52,7 +52,13 @@ function failFast(options: RedisConnectOptions) {
  * meter reads what it has just counted, and a replica may lag behind. The cluster follows
  * MOVED/ASK redirections (a slot migration) and a promoted replica on its own.
  */
-export function openRedisCluster(nodes: ReadonlyArray<RedisNode>, options: Pick<RedisConnectOptions, 'connectTimeoutMs' | 'commandTimeoutMs'> = {}): Cluster {
+export interface ClusterAuth {
+  readonly username?: string;
+  readonly password?: string;
+  readonly tls?: boolean;
+}
+
+export function openRedisCluster(nodes: ReadonlyArray<RedisNode>, options: Pick<RedisConnectOptions, 'connectTimeoutMs' | 'commandTimeoutMs'> & ClusterAuth = {}): Cluster {
   const client = new Cluster(
     nodes.map(({ host, port }) => ({ host, port })),
     {
@@ -60,7 +66,9 @@ export function openRedisCluster(nodes: ReadonlyArray<RedisNode>, options: Pick<
       scaleReads: 'master',
       enableOfflineQueue: false,
       clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-      redisOptions: failFast(options),
+      redisOptions: { ...failFast(options), username: options.username, password: options.password, tls: options.tls ? {} : undefined },
+      // Managed clusters behind TLS announce names that must be looked up as given.
+      dnsLookup: options.tls ? (address, callback) => callback(null, address) : undefined,
     },
   );
   client.on('error', () => undefined);
@@ -85,8 +93,8 @@ function sentinelOptions(url: string, options: RedisConnectOptions): RedisOption
 }
 
 /** The Redis the settings name: a Cluster, one server or Sentinel's master; none in the embedded mode. */
-export function openConfiguredRedis(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelPassword'>): RedisClient | undefined {
-  if (config.redisClusterNodes !== undefined) return openRedisCluster(config.redisClusterNodes);
+export function openConfiguredRedis(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisCluster' | 'redisSentinels' | 'redisSentinelPassword'>): RedisClient | undefined {
+  if (config.redisClusterNodes !== undefined) return openRedisCluster(config.redisClusterNodes, config.redisCluster);
   if (config.redisUrl === undefined) return undefined;
   return openRedis(config.redisUrl, { sentinels: config.redisSentinels, sentinelPassword: config.redisSentinelPassword });
 }
