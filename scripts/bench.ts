@@ -28,6 +28,7 @@ import { missesOf, printLayers, printTable, tableOf, writeJson } from './bench/r
 import { webhookBurst } from './bench/webhooks';
 import { consentExport, describeExport } from './bench/consents';
 import { soak } from './bench/soak';
+import { crawlerVerificationCost } from './bench/crawlers';
 
 async function main(options: BenchOptions): Promise<void> {
   const fixtures = await createFixtures();
@@ -52,12 +53,14 @@ async function main(options: BenchOptions): Promise<void> {
     console.log(`Webhook burst: ${webhooks.events} signed events, ${connections} at a time: ${Math.round(webhooks.perSecond)} events/s, p50 ${webhooks.p50} ms, p99 ${webhooks.p99} ms, ${webhooks.failures} failures`);
     if (webhooks.perSecond < 500) misses.push(`webhooks: ${Math.round(webhooks.perSecond)} events/s (target 500)`);
     if (webhooks.failures > 0) misses.push(`webhooks: ${webhooks.failures} failures`);
+    const crawlerCost = await crawlerVerificationCost();
+    console.log(`Crawler verification (${crawlerCost.addresses} Googlebot addresses, loopback resolver): first ${crawlerCost.firstUs} µs, cached ${crawlerCost.cachedUs} µs, no crawler claimed ${crawlerCost.noClaimUs} µs`);
     const exported = await consentExport(app.base, app.child, fixtures.handle, fixtures.apiKey, options.consents);
     console.log(describeExport(exported));
     console.log(misses.length === 0 ? 'All targets met.' : `Targets missed:\n  ${misses.join('\n  ')}`);
     const samples = Object.fromEntries(views.samples);
     const perView = Object.fromEntries(views.perView);
-    writeJson(options.json, { options, rows, samples, perView, page: views.page, bytesPerReader: views.bytesPerReader, webhooks, exported, misses });
+    writeJson(options.json, { options, rows, samples, perView, page: views.page, bytesPerReader: views.bytesPerReader, webhooks, crawlerCost, exported, misses });
   } finally {
     await stopChild(app);
     await fixtures.tearDown();

@@ -26,10 +26,13 @@ async function appKinds(base: string, fixtures: Fixtures, registeredCookie: stri
   const subscriberCookie = await subscriber(base, fixtures);
   // Three reads use up the anonymous allowance.
   const exhausted = await anonymousReaderAfter(base, ['tram-line-consultation', 'flood-defences-budget', 'market-hall-restoration']);
+  // A returning reader: their cookie, and an article already counted this month (granted again).
+  const returning = await anonymousReaderAfter(base, [article]);
   const url = (path: string) => `${base}${path}`;
   return [
     { name: 'control (in-app, ungated)', url: url(controlPath(article)), gated: false },
     { name: 'anonymous metered (new reader)', url: url(`/articles/${article}`), expect: 'metered', gated: true, redisTrips: 1 },
+    { name: 'anonymous metered (returning reader)', url: url(`/articles/${article}`), cookie: returning, expect: 'metered', gated: true, redisTrips: 1 },
     { name: 'registered metered', url: url(`/articles/${article}`), cookie: registeredCookie, expect: 'metered', gated: true },
     { name: 'subscriber', url: url(`/articles/${premium}`), cookie: subscriberCookie, expect: 'subscriber', gated: true },
     { name: 'registration wall', url: url(`/articles/${article}`), cookie: exhausted, expect: 'registration-wall', gated: true, redisTrips: 1 },
