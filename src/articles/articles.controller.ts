@@ -1,10 +1,11 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { ArticleSource, ArticleSummary } from './article';
 import { articlePage } from './article-page';
 import { AppError } from '../http/app-error';
 import type { GateResult } from '../meter/meter.module';
 import type { ArticleGate, PlansForDisplay } from './ports';
 import type { VisitorOf } from './visitor';
+import { AnonymousPageCache } from './page-cache';
 
 function groupBySection(articles: readonly ArticleSummary[]): { section: string; articles: ArticleSummary[] }[] {
   const sections = new Map<string, ArticleSummary[]>();
@@ -41,6 +42,7 @@ export interface ArticleRoutesDeps {
 export function articleRoutes(deps: ArticleRoutesDeps): Router {
   const router = Router();
   const { visitorOf } = deps;
+  const pages = new AnonymousPageCache();
 
   router.get('/', async (_req, res) => {
     res.render('home', { title: undefined, sections: groupBySection(await deps.source.list()) });
@@ -52,7 +54,7 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     res.render('section', { title: req.params.section, section: req.params.section, articles });
   });
 
-  router.get('/articles/:slug', async (req: Request, res: Response) => {
+  router.get('/articles/:slug', async (req: Request, res: Response, next: NextFunction) => {
     const article = await deps.source.get(req.params.slug as string);
     if (article === undefined) throw new AppError(404, 'There is no article at this address. It may have been moved or unpublished.');
     // Express runs this handler for HEAD too: a HEAD is a peek, answering the decision a
@@ -64,17 +66,19 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
       setDecisionHeaders(res, result);
       return res.type('html').end();
     }
+    setDecisionHeaders(res, result);
+    const plans = result.decision === 'paywall' ? await deps.plans.listForDisplay() : [];
+    // Everything an anonymous reader's page varies by, beside the settings and the article.
+    const variant = req.user === undefined ? JSON.stringify([result.decision, result.limit, result.remaining, result.storeUnavailable, req.originalUrl, plans]) : undefined;
+    const cached = variant === undefined ? undefined : pages.get(result.settings, article, variant);
+    if (cached !== undefined) return res.type('html').send(cached);
     const url = new URL(`/articles/${article.slug}`, deps.publicUrl).href;
     const page = articlePage(article, result, url);
-    setDecisionHeaders(res, result);
-    res.render('article', {
-      title: article.title,
-      description: article.summary,
-      article,
-      ...page,
-      billingConfigured: deps.billingConfigured,
-      plans: page.gate === 'paywall' ? await deps.plans.listForDisplay() : [],
-      returnTo: `/articles/${article.slug}`,
+    const model = { title: article.title, description: article.summary, article, ...page, billingConfigured: deps.billingConfigured, plans, returnTo: `/articles/${article.slug}` };
+    res.render('article', model, (error: Error | null, html?: string) => {
+      if (error) return next(error);
+      if (variant !== undefined) pages.set(result.settings, article, variant, html!);
+      res.send(html);
     });
   });
 

@@ -31,6 +31,30 @@ for (const mode of modes) {
     afterAll(() => t.close());
     beforeEach(() => settings({}));
 
+    it('when anonymous readers are at the same count, then their pages are the same bytes; a different count or address, a different page', async () => {
+      const at = async () => {
+        const reader = request.agent(t.app);
+        await reader.get(`/articles/${fresh()}`).expect(200);
+        return reader;
+      };
+      const [first, second] = [await at(), await at()];
+      const slug = fresh();
+      const a = await first.get(`/articles/${slug}`).expect(200);
+      const b = await second.get(`/articles/${slug}`).expect(200);
+      expect(a.headers['x-meter-remaining']).toBe('1');
+      expect(b.text).toBe(a.text);
+      expect(a.text).toContain('1 free article left this month.');
+      const later = await first.get(`/articles/${fresh()}`).expect(200);
+      expect(later.text).toContain('This is your last free article this month.');
+      const third = await at();
+      const withQuery = await third.get(`/articles/${slug}?utm_source=test`).expect(200);
+      expect(withQuery.text).toContain(`returnTo=${encodeURIComponent(`/articles/${slug}?utm_source=test`)}`);
+      // A signed-in reader's page is theirs: their account bar, never an anonymous copy.
+      const { agent } = await signUp(t.app);
+      const own = await agent.get(`/articles/${slug}`).expect(200);
+      expect(own.text).toContain('Your account');
+    });
+
     it('when an anonymous reader opens metered articles, then the allowance counts down and then the registration wall', async () => {
       await settings({ anonymousLimit: 30 });
       await settings({});

@@ -1,0 +1,29 @@
+/**
+ * Rendered article pages for anonymous readers. Such a page depends only on the article, the
+ * meter settings in force, the decision with its counts, the plans shown, and the address
+ * (the sign-in links return to it): for one article and one set of settings that is a
+ * handful of variants, so each is rendered once rather than on every view. Pages of signed-in
+ * readers carry their account and a CSRF token and are never kept.
+ *
+ * Entries hang off the settings and article objects themselves (weakly): new settings or a
+ * reloaded article start afresh, and nothing stale is ever served. Each article keeps at most
+ * `perArticle` variants (the oldest goes first), so odd query strings cannot grow memory.
+ */
+export class AnonymousPageCache {
+  private readonly bySettings = new WeakMap<object, WeakMap<object, Map<string, string>>>();
+
+  constructor(private readonly perArticle = 32) {}
+
+  get(settings: object, article: object, variant: string): string | undefined {
+    return this.bySettings.get(settings)?.get(article)?.get(variant);
+  }
+
+  set(settings: object, article: object, variant: string, html: string): void {
+    let byArticle = this.bySettings.get(settings);
+    if (byArticle === undefined) this.bySettings.set(settings, (byArticle = new WeakMap()));
+    let variants = byArticle.get(article);
+    if (variants === undefined) byArticle.set(article, (variants = new Map()));
+    if (variants.size >= this.perArticle && !variants.has(variant)) variants.delete(variants.keys().next().value!);
+    variants.set(variant, html);
+  }
+}
