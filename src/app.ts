@@ -31,6 +31,7 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.set('json escape', true);
   app.set('trust proxy', config.trustProxy);
   app.set('session cookie name', sessionCookieName);
+  app.set('secure cookies', https);
   app.locals.siteName = config.siteName;
   useEtaViews(app, viewsDir, config.nodeEnv === 'production');
 

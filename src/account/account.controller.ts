@@ -90,7 +90,8 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     }
     await deps.deletion.delete(req.user!.id);
     await logOutAndDestroy(req);
-    res.clearCookie(req.app.get('session cookie name') as string);
+    // A __Host- cookie is only replaced by one with the same Secure and Path.
+    res.clearCookie(req.app.get('session cookie name') as string, { path: '/', secure: req.app.get('secure cookies') === true, httpOnly: true, sameSite: 'lax' });
     res.render('account-deleted', { title: 'Your account has been deleted', account: undefined });
   });
 

@@ -165,7 +165,8 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   router.post('/signout', async (req, res) => {
     if (req.session) await logOutAndDestroy(req);
-    res.clearCookie(req.app.get('session cookie name') as string);
+    // A __Host- cookie is only replaced by one with the same Secure and Path.
+    res.clearCookie(req.app.get('session cookie name') as string, { path: '/', secure: req.app.get('secure cookies') === true, httpOnly: true, sameSite: 'lax' });
     res.redirect(303, '/');
   });
 

@@ -26,7 +26,13 @@ for (const mode of modes) {
       const email = await account();
       const signedIn = await request(t.app).post('/signin').set('X-Forwarded-Proto', 'https').set('Cookie', pair(csrf!)).type('form').send({ email, password: goodPassword, _csrf: csrfTokenIn(form.text) });
       expect(signedIn.status).toBe(303);
-      expect(setCookies(signedIn).some((c) => /^__Host-gatehouse\.sid=.*Secure/.test(c))).toBe(true);
+      const session = setCookies(signedIn).find((c) => /^__Host-gatehouse\.sid=.*Secure/.test(c));
+      expect(session).toBeDefined();
+      // Signing out clears it with the same Secure and Path, or a browser would keep it.
+      const accountPage = await request(t.app).get('/account').set('X-Forwarded-Proto', 'https').set('Cookie', pair(session!)).expect(200);
+      const signedOut = await request(t.app).post('/signout').set('X-Forwarded-Proto', 'https').set('Cookie', pair(session!)).type('form').send({ _csrf: csrfTokenIn(accountPage.text) });
+      expect(signedOut.status).toBe(303);
+      expect(setCookies(signedOut).find((c) => c.startsWith('__Host-gatehouse.sid=;'))).toMatch(/Path=\/;.*Secure/);
     });
 
     it('when a sibling subdomain plants unprefixed cookies, then they are ignored', async () => {
