@@ -5,14 +5,22 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const os = require('node:os');
 
 const resultsFile = path.join(__dirname, '..', '.jest-results.json');
 fs.rmSync(resultsFile, { force: true });
+// Everything the tests write to the temporary directory (databases, content folders, Redis
+// and Sentinel files, browser profiles) goes under one folder of this run, removed after it,
+// whatever the tests left behind.
+const runTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-run-'));
+// Others may pass through it (PgBouncer runs as the postgres user), not list it.
+fs.chmodSync(runTmp, 0o711);
 const jest = spawnSync(
   process.execPath,
   [require.resolve('jest/bin/jest'), '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, TMPDIR: runTmp } },
 );
+fs.rmSync(runTmp, { recursive: true, force: true });
 
 let results;
 try {
