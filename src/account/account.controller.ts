@@ -1,4 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { clearSessionCookie } from '../http/cookies';
 import { z } from 'zod';
 import type { Clock } from '../config/clock';
 import { EmailChangeRejected, EmailChangeThrottled, PasswordRejected, emailSchema, logOutAndDestroy, recentSignInMs, type Account, type EmailVerificationService, type PasswordsService } from '../auth/auth.module';
@@ -90,8 +91,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     }
     await deps.deletion.delete(req.user!.id);
     await logOutAndDestroy(req);
-    // A __Host- cookie is only replaced by one with the same Secure and Path.
-    res.clearCookie(req.app.get('session cookie name') as string, { path: '/', secure: req.app.get('secure cookies') === true, httpOnly: true, sameSite: 'lax' });
+    clearSessionCookie(req, res);
     res.render('account-deleted', { title: 'Your account has been deleted', account: undefined });
   });
 

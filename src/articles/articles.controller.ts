@@ -62,11 +62,8 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     const peek = req.method === 'HEAD';
     const visit = await visitorOf(req, res, peek ? 'preview' : 'count', article);
     const result = await deps.gate.decide(article, visit.reader, visit.mode);
-    if (peek) {
-      setDecisionHeaders(res, result);
-      return res.type('html').end();
-    }
     setDecisionHeaders(res, result);
+    if (peek) return res.type('html').end();
     const plans = result.decision === 'paywall' ? await deps.plans.listForDisplay() : [];
     // Everything an anonymous reader's page varies by, beside the settings and the article.
     const variant = req.user === undefined ? JSON.stringify([result.decision, result.limit, result.remaining, result.storeUnavailable, req.originalUrl, plans]) : undefined;

@@ -3,8 +3,7 @@ import type { Access, GatedArticle, GateMode, GateResult, Reader } from '../mete
 /** What articles ask of the meter: one decision per view. */
 export interface ArticleGate {
   decide(article: GatedArticle, reader: Reader, mode: GateMode): Promise<GateResult>;
-  meteredForAnonymous(article: GatedArticle): Promise<boolean>;
-  accessOf(article: GatedArticle): Promise<Access>;
+  anonymousAccessOf(article: GatedArticle): Promise<{ readonly access: Access; readonly metered: boolean }>;
 }
 
 /** A plan as the paywall shows it (billing's plans satisfy this). */

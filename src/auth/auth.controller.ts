@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { clearSessionCookie } from '../http/cookies';
 import type { Authenticator } from './passport';
 import { z } from 'zod';
 import type { AccountsService } from './accounts.service';
@@ -165,8 +166,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   router.post('/signout', async (req, res) => {
     if (req.session) await logOutAndDestroy(req);
-    // A __Host- cookie is only replaced by one with the same Secure and Path.
-    res.clearCookie(req.app.get('session cookie name') as string, { path: '/', secure: req.app.get('secure cookies') === true, httpOnly: true, sameSite: 'lax' });
+    clearSessionCookie(req, res);
     res.redirect(303, '/');
   });
 

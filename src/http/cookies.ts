@@ -1,14 +1,7 @@
 import { parse } from 'cookie';
 import { unsign } from 'cookie-signature';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 
-/**
- * `req.signedCookies` (and `req.cookies`) as cookie-parser gives them, but worked out on
- * first read and one cookie at a time: a view reads one signed cookie (the reader's), and
- * the session cookie is checked by express-session itself, so no request pays for
- * verifying signatures it never reads. A signed cookie whose signature fails reads `false`,
- * as with cookie-parser; one the app sets during the request can be stored back.
- */
 /**
  * Over HTTPS every Gatehouse cookie is named with the `__Host-` prefix: the browser then
  * accepts it only from this host, Secure, for Path=/, so a sibling subdomain cannot plant
@@ -19,6 +12,13 @@ export function cookieNameFor(name: string, secure: boolean): string {
   return secure ? `__Host-${name}` : name;
 }
 
+/**
+ * `req.signedCookies` (and `req.cookies`) as cookie-parser gives them, but worked out on
+ * first read and one cookie at a time: a view reads one signed cookie (the reader's), and
+ * the session cookie is checked by express-session itself, so no request pays for
+ * verifying signatures it never reads. A signed cookie whose signature fails reads `false`,
+ * as with cookie-parser; one the app sets during the request can be stored back.
+ */
 export function lazyCookies(secret: string, options: { secure: boolean } = { secure: false }): RequestHandler {
   return (req, _res, next) => {
     let all: Record<string, string | undefined> | undefined;
@@ -43,4 +43,9 @@ export function lazyCookies(secret: string, options: { secure: boolean } = { sec
     (req as { secret?: string }).secret = secret;
     next();
   };
+}
+
+/** Ends the session cookie with the Path and Secure it was set with: a browser keeps a __Host- cookie otherwise. */
+export function clearSessionCookie(req: Request, res: Response): void {
+  res.clearCookie(req.app.get('session cookie name') as string, { path: '/', secure: req.app.get('secure cookies') === true, httpOnly: true, sameSite: 'lax' });
 }

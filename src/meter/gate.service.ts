@@ -80,19 +80,15 @@ export class GateService {
   }
 
   /**
-   * Whether an anonymous view of this article consults the meter (a metered article, an
-   * allowance above 0): only then does a new reader need an id, and count against their
-   * network's new-reader bound. Free and premium articles, and a hard wall, need neither.
+   * How an anonymous view of this article is met under the current settings: its access (its
+   * own, its section's, else metered), and whether it consults the meter (metered, with an
+   * allowance above 0). Only then does a new reader need an id, counted against their
+   * network's new-reader bound; free and premium articles and a hard wall need neither.
    */
-  /** The article's access under the current settings (its own, its section's, else metered). */
-  async accessOf(article: GatedArticle): Promise<Access> {
+  async anonymousAccessOf(article: GatedArticle): Promise<{ readonly access: Access; readonly metered: boolean }> {
     const { value: settings } = await this.deps.settings.current().catch(() => this.deps.settings.cachedOrDefault());
-    return effectiveAccess(article, settings.sections);
-  }
-
-  async meteredForAnonymous(article: GatedArticle): Promise<boolean> {
-    const { value: settings } = await this.deps.settings.current().catch(() => this.deps.settings.cachedOrDefault());
-    return effectiveAccess(article, settings.sections) === 'metered' && settings.anonymousLimit > 0;
+    const access = effectiveAccess(article, settings.sections);
+    return { access, metered: access === 'metered' && settings.anonymousLimit > 0 };
   }
 
   /** Carries this period's anonymous reads into the account; a failure must not block sign-in. */
