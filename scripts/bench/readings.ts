@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import type Redis from 'ioredis';
 import { unsign } from 'cookie-signature';
 import { anonymousIdOf, readerCookieName } from '../../src/meter/reader-cookie';
-import { readerKeyOf } from '../../src/meter/gate.service';
+import { readerKeyOf } from '../../src/meter/meter.module';
 import { RedisMeterStore } from '../../src/meter/meter-store.redis';
 import type { LayerCost } from './layer-profile';
 

@@ -2,7 +2,7 @@ import { leadIn, leadInEnd, type ArticleBlock } from './article';
 import { articlePage } from './article-page';
 import { defaultMeterSettings } from '../meter/meter-settings';
 import type { Decision } from '../meter/access-decision';
-import type { GateResult } from '../meter/gate.service';
+import type { GateResult } from '../meter/meter.module';
 
 const p = (text: string): ArticleBlock => ({ html: `<p>${text}</p>`, isParagraph: true });
 const other = (text: string): ArticleBlock => ({ html: `<h2>${text}</h2>`, isParagraph: false });

@@ -204,5 +204,3 @@ function readerMeter(answered: Answered, status: { signedIn: boolean; capped: bo
   return { settings, entitlement, limit, used: Math.min(used, limit), remaining: Math.max(0, limit - used), periodEndsAt: periodEndsAt(meterWindow(settings.period, nowMs), meter?.oldestReadAtMs, nowMs) };
 }
 
-export { readerKeyOf } from './gate';
-export type { GateMode, GateResult, Reader, ReaderMeter } from './gate';
