@@ -66,7 +66,8 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     if (peek) return res.type('html').end();
     const plans = result.decision === 'paywall' ? await deps.plans.listForDisplay() : [];
     // Everything an anonymous reader's page varies by, beside the settings and the article.
-    const variant = req.user === undefined ? JSON.stringify([result.decision, result.limit, result.remaining, result.storeUnavailable, req.originalUrl, plans]) : undefined;
+    // Only the article's own address is kept: query strings would let anyone fill memory.
+    const variant = req.user === undefined && req.originalUrl === `/articles/${article.slug}` ? JSON.stringify([result.decision, result.limit, result.remaining, result.storeUnavailable, req.originalUrl, plans]) : undefined;
     const cached = variant === undefined ? undefined : pages.get(result.settings, article, variant);
     if (cached !== undefined) return res.type('html').send(cached);
     const url = new URL(`/articles/${article.slug}`, deps.publicUrl).href;

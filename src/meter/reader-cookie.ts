@@ -28,11 +28,17 @@ export function anonymousIdOf(req: Request): string | undefined {
   return cookieValue(req)?.[1];
 }
 
-/** The anonymous reader from the signed cookie; the cap holds for the day it was set. */
+/**
+ * The anonymous reader from the signed cookie; the cap holds for the day it was set. A
+ * cookie capped on an earlier day is no reader at all: its holder is a new reader again,
+ * under today's bound, so that cookies hoarded past the bound one day do not become fresh
+ * allowances the next.
+ */
 export function anonymousReaderOf(req: Request, nowMs: number): AnonymousReader | undefined {
   const match = cookieValue(req);
   if (match === null) return undefined;
-  return { anonymousId: match[1]!, capped: match[2] !== undefined && Number(match[2]) === utcDayOf(nowMs) };
+  if (match[2] === undefined) return { anonymousId: match[1]!, capped: false };
+  return Number(match[2]) === utcDayOf(nowMs) ? { anonymousId: match[1]!, capped: true } : undefined;
 }
 
 /**

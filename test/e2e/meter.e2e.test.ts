@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { meterSettingsOf } from '../support/meter-settings';
+import { AnonymousPageCache } from '../../src/articles/page-cache';
 import { csrfTokenIn, newEmail, signUp, submitForm, goodPassword } from '../support/http';
 import { makeFixtureContent, marker, markerParagraphs } from '../support/fixture-content';
 
@@ -47,8 +48,12 @@ for (const mode of modes) {
       const later = await first.get(`/articles/${fresh()}`).expect(200);
       expect(later.text).toContain('This is your last free article this month.');
       const third = await at();
+      // Other addresses of the article are rendered each time, never kept: they could fill memory.
+      const kept = jest.spyOn(AnonymousPageCache.prototype, 'set');
       const withQuery = await third.get(`/articles/${slug}?utm_source=test`).expect(200);
       expect(withQuery.text).toContain(`returnTo=${encodeURIComponent(`/articles/${slug}?utm_source=test`)}`);
+      expect(kept).not.toHaveBeenCalled();
+      kept.mockRestore();
       // A signed-in reader's page is theirs: their account bar, never an anonymous copy.
       const { agent } = await signUp(t.app);
       const own = await agent.get(`/articles/${slug}`).expect(200);

@@ -85,6 +85,35 @@ for (const mode of modes) {
       expect(readerCookieOf(metered)).toBeDefined();
     });
 
+    it('when capped cookies are kept past their day, then each comes back as a new reader under the new day\'s bound, not as a fresh allowance', async () => {
+      let now = Date.UTC(2026, 11, 1, 12);
+      const dated = await startTestApp(mode, { clock: () => now, env: { CONTENT_DIR: makeFixtureContent() } });
+      try {
+        const key = (await dated.deps.admin.apiKeys.create('tests')).key;
+        await meterSettingsOf(() => dated, () => key)({ newReadersPerNetwork: 1 });
+        const address = newAddress();
+        const view = (cookie?: string) => {
+          const call = request(dated.app).get(`/articles/${fresh()}`).set('X-Forwarded-For', address);
+          return (cookie ? call.set('Cookie', cookie) : call).expect(200);
+        };
+        await view();
+        const hoarded: string[] = [];
+        for (let i = 0; i < 2; i += 1) {
+          const capped = await view();
+          expect(capped.headers['x-access-decision']).toBe('registration-wall');
+          hoarded.push(readerCookieOf(capped)!.split(';')[0]!);
+        }
+        now += 24 * 60 * 60 * 1000;
+        const first = await view(hoarded[0]);
+        expect(first.headers['x-access-decision']).toBe('metered');
+        expect(readerCookieOf(first)).toBeDefined();
+        // The second hoarded cookie is the day's second new reader on this network: capped.
+        expect((await view(hoarded[1])).headers['x-access-decision']).toBe('registration-wall');
+      } finally {
+        await dated.close();
+      }
+    });
+
     it('when HEADs come from a network, then they count no new reader and preview the cap', async () => {
       await settings({ newReadersPerNetwork: 1 });
       const address = newAddress();
