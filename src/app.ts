@@ -14,6 +14,8 @@ import { whenSession } from './http/when-session';
 
 const plainSessionCookieName = 'gatehouse.sid';
 const personalPaths = /^\/(account|admin|signin|signup|signout|password|policies\/accept|subscribe|billing)(\/|$)/i;
+/** In front of an origin, these are Gatehouse's; every other path is the CMS's (SPEC section 11). */
+const ownPaths = /^\/(account|admin|signin|signup|signout|password|policies|subscribe|billing|api|webhooks|healthz|readyz|metrics|terms|privacy|gatehouse)(\/|$)/i;
 
 export interface AppOptions {
   /** Routes mounted after all middleware, before the product's own (the benchmark's control route). */
@@ -39,8 +41,32 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   const stripeHosts = ['https://checkout.stripe.com', 'https://billing.stripe.com'];
   if (config.stripe.apiUrl) stripeHosts.push(config.stripe.apiUrl.origin);
   app.use(gatehouse.metrics.middleware());
+  const readerCookies = lazyCookies(config.sessionSecret, { secure: https });
+  const sessions = whenSession(sessionCookieName, [
+    session({
+      name: sessionCookieName,
+      secret: config.sessionSecret,
+      store: gatehouse.sessionStore,
+      resave: false,
+      saveUninitialized: false,
+      proxy: config.trustProxy !== false ? true : undefined,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: https, maxAge: config.sessionMaxAgeMs },
+    }),
+    gatehouse.auth.passport.initialize,
+    gatehouse.auth.passport.session,
+  ]);
+  const origin = gatehouse.articles.origin;
+  if (origin !== undefined) {
+    // The publisher's pages keep their own headers (a CSP of Gatehouse's would break their
+    // scripts) and their bodies stream to the CMS unparsed: the proxy comes before both.
+    const toOrigin = express.Router();
+    toOrigin.use(readerCookies, ...sessions, gatehouse.consent.reacceptGate, origin.proxy);
+    app.use((req, res, next) => (ownPaths.test(req.path) ? next() : toOrigin(req, res, next)));
+  }
   app.use(securityHeaders({ https, formTargets: stripeHosts }));
-  app.use('/static', express.static(publicDir, { maxAge: config.nodeEnv === 'production' ? '1d' : 0 }));
+  const staticFiles = express.static(publicDir, { maxAge: config.nodeEnv === 'production' ? '1d' : 0 });
+  app.use('/gatehouse', staticFiles);
+  if (origin === undefined) app.use('/static', staticFiles);
   const { database, redis } = gatehouse;
   app.use(
     healthRoutes({
@@ -56,22 +82,8 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '64kb' }));
   // The anonymous reader and CSRF cookies are signed with the session secret.
-  app.use(lazyCookies(config.sessionSecret, { secure: https }));
-  app.use(
-    whenSession(sessionCookieName, [
-      session({
-        name: sessionCookieName,
-        secret: config.sessionSecret,
-        store: gatehouse.sessionStore,
-        resave: false,
-        saveUninitialized: false,
-        proxy: config.trustProxy !== false ? true : undefined,
-        cookie: { httpOnly: true, sameSite: 'lax', secure: https, maxAge: config.sessionMaxAgeMs },
-      }),
-      gatehouse.auth.passport.initialize,
-      gatehouse.auth.passport.session,
-    ]),
-  );
+  app.use(readerCookies);
+  app.use(sessions);
   // The admin API authenticates first (401 before anything else) and then checks CSRF for
   // session callers itself; every other state-changing request needs the token here.
   // POST /subscribe from a reader who is not signed in changes nothing (it redirects to

@@ -146,7 +146,14 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       siteName: config.siteName,
       billingConfigured: billing.billing.configured,
       clock,
+      origin: config.origin,
+      redis: modulesRedis,
+      keyPrefix: config.redisKeyPrefix,
+      db: database.db,
+      logger,
+      csrfToken: (req) => csrf.token(req),
     });
+    closers.push(() => articles.close());
     const account = buildAccount({
       database,
       logger,
@@ -169,6 +176,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       plans: billing.plans,
       consent: consent.service,
       funnel: funnel.recorder,
+      origin: articles.origin,
     });
 
     return {

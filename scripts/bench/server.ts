@@ -47,7 +47,7 @@ export async function serveApp(): Promise<void> {
   const control = express.Router();
   const settings = { ...defaultMeterSettings };
   control.get(controlPath(':slug'), async (req, res) => {
-    const found = await deps.articles.source.get(String(req.params.slug));
+    const found = await deps.articles.source?.get(String(req.params.slug));
     if (!found) return res.sendStatus(404);
     const free = { decision: 'free' as const, settings, entitlement: 'none' as const, limit: null, remaining: null, used: 0, periodEndsAt: new Date(), storeUnavailable: false };
     res.render('article', { title: found.title, article: found, ...articlePage(found, free, 'http://bench/'), billingConfigured: false, returnTo: '/' });

@@ -10,9 +10,10 @@ import { adminPageRoutes } from './admin-page.controller';
 import { adminPlansApiRoutes } from './admin-plans.controller';
 import { adminPoliciesApiRoutes } from './admin-policies.controller';
 import { ApiKeysRepository } from './api-keys.repository';
-import type { AdminLookup, ConsentAdmin, FunnelReports, MeterSettingsAdmin, PlansAdmin } from './ports';
+import type { AdminLookup, ConsentAdmin, FunnelReports, MeterSettingsAdmin, OriginPurge, PlansAdmin } from './ports';
+import { adminOriginRoutes } from './admin-origin.controller';
 
-export type { AdminLookup, ConsentAdmin, FunnelReports, MeterSettingsAdmin, PlansAdmin } from './ports';
+export type { AdminLookup, ConsentAdmin, FunnelReports, MeterSettingsAdmin, OriginPurge, PlansAdmin } from './ports';
 export type { ApiKeySummary } from './api-keys.repository';
 /** The CLI makes and revokes keys without building the app. */
 export { ApiKeysRepository } from './api-keys.repository';
@@ -26,6 +27,8 @@ export interface AdminDeps {
   readonly plans: PlansAdmin;
   readonly consent: ConsentAdmin;
   readonly funnel: FunnelReports;
+  /** The origin's cache, in front of a CMS; undefined over the Markdown folder. */
+  readonly origin: OriginPurge | undefined;
 }
 
 export interface AdminModule {
@@ -47,6 +50,7 @@ export function buildAdmin(deps: AdminDeps): AdminModule {
     adminPlansApiRoutes(plans),
     adminPoliciesApiRoutes(consent, clock),
     adminConsentsRoutes(consent),
+    adminOriginRoutes(deps.origin),
     // Past every admin API route: JSON, not the pages' sign-in redirect below.
     adminApiNotFound,
   );

@@ -39,3 +39,8 @@ export interface ConsentAdmin {
 export interface FunnelReports {
   report(range: FunnelRange): Promise<FunnelReport>;
 }
+
+/** Drops cached origin pages on every instance (articles' origin module); undefined without ORIGIN_URL. */
+export interface OriginPurge {
+  purge(request: { readonly paths: readonly string[] } | { readonly all: true }): Promise<void>;
+}

@@ -35,7 +35,8 @@ function openGraphFor(article: Article, url: string): OpenGraph {
   };
 }
 
-function noticeFor(result: GateResult): string | undefined {
+/** The meter's line above an article it granted: how many free articles are left. */
+export function noticeFor(result: GateResult): string | undefined {
   if (result.decision !== 'metered' || result.remaining === null) return undefined;
   const period = result.settings.period.kind === 'calendar-month' ? 'this month' : `in ${result.settings.period.days} days`;
   if (result.remaining === 0) return `This is your last free article ${period}.`;

@@ -1,5 +1,10 @@
-import { Router } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import type Redis from 'ioredis';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../config/clock';
+import type { OriginConfig } from '../config/config';
+import type { Database } from '../store/schema';
 import type { ReaderOf } from '../meter/meter.module';
 import { accessApiRoutes } from './access-api.controller';
 import type { ArticleSource } from './article';
@@ -8,9 +13,11 @@ import { MarkdownArticleSource } from './markdown-source';
 import type { ArticleGate, CrawlerCheck, PlansForDisplay } from './ports';
 import { sitemapRoutes } from './sitemap.controller';
 import { buildVisitorOf } from './visitor';
+import { buildOrigin, type OriginModule } from './origin/origin.module';
 
 export type { Article, ArticleBlock, ArticleSource, ArticleSummary } from './article';
 export type { ArticleGate, CrawlerCheck, DisplayPlan, PlansForDisplay } from './ports';
+export type { OriginModule, PurgeRequest } from './origin/origin.module';
 export { paywalledClass } from './article-page';
 
 export interface ArticlesDeps {
@@ -26,21 +33,38 @@ export interface ArticlesDeps {
   readonly siteName: string;
   readonly billingConfigured: boolean;
   readonly clock: Clock;
+  /** An upstream CMS instead of the Markdown folder (SPEC section 11). */
+  readonly origin: OriginConfig | undefined;
+  readonly redis: Redis | undefined;
+  readonly keyPrefix: string;
+  readonly db: Kysely<Database>;
+  readonly logger: Logger;
+  /** A signed-in reader's CSRF token, for the forms in the account bar and the gate. */
+  readonly csrfToken: (req: Request) => string;
 }
 
 export interface ArticlesModule {
-  readonly source: ArticleSource;
-  /** `/`, `/sections/:section`, `/articles/:slug`, `GET /api/access/:slug` and the sitemaps. */
+  /** The Markdown folder; undefined in front of an origin (the CMS lists its own articles). */
+  readonly source: ArticleSource | undefined;
+  /** `/`, `/sections/:section`, `/articles/:slug`, `GET /api/access/:slug` and the sitemaps; with an origin, `GET /api/access/*path`. */
   readonly routes: Router;
+  /** With ORIGIN_URL: the proxy that every request not for Gatehouse's own routes goes to. */
+  readonly origin: OriginModule | undefined;
+  close(): Promise<void>;
 }
 
 export async function buildArticles(deps: ArticlesDeps): Promise<ArticlesModule> {
-  const source = await MarkdownArticleSource.load(deps.contentDir);
   const routes = Router();
   const visitorOf = buildVisitorOf({ crawlers: deps.crawlers, readerOf: deps.readerOf, gate: deps.gate });
+  if (deps.origin !== undefined) {
+    const origin = buildOrigin({ ...deps, config: deps.origin, visitorOf });
+    routes.use(origin.accessRoutes);
+    return { source: undefined, routes, origin, close: () => origin.close() };
+  }
+  const source = await MarkdownArticleSource.load(deps.contentDir);
   routes.use(articleRoutes({ source, gate: deps.gate, visitorOf, publicUrl: deps.publicUrl, plans: deps.plans, billingConfigured: deps.billingConfigured }));
   routes.use(accessApiRoutes({ source, gate: deps.gate, visitorOf }));
   // The Markdown source has no CMS to publish sitemaps; an upstream origin passes its own through.
   routes.use(sitemapRoutes({ source, publicUrl: deps.publicUrl, siteName: deps.siteName, language: 'en', clock: deps.clock }));
-  return { source, routes };
+  return { source, routes, origin: undefined, close: async () => undefined };
 }

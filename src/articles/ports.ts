@@ -3,7 +3,7 @@ import type { Access, GatedArticle, GateMode, GateResult, Reader } from '../mete
 /** What articles ask of the meter: one decision per view. */
 export interface ArticleGate {
   decide(article: GatedArticle, reader: Reader, mode: GateMode): Promise<GateResult>;
-  anonymousAccessOf(article: GatedArticle): Promise<{ readonly access: Access; readonly metered: boolean }>;
+  anonymousAccessOf(article: GatedArticle): Promise<{ readonly access: Access; readonly metered: boolean; readonly teaserParagraphs: number }>;
 }
 
 /** A plan as the paywall shows it (billing's plans satisfy this). */

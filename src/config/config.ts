@@ -1,5 +1,7 @@
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
+import { compile as compileSelector } from 'css-select';
+import { pathToRegexp } from 'path-to-regexp';
 import { z } from 'zod';
 import { bundledContentDir } from './paths';
 
@@ -71,6 +73,48 @@ const hostPortList = optionalString.transform((value, ctx) => {
   return nodes.map((m) => ({ host: m![1]!.replace(/^\[|\]$/g, ''), port: Number(m![2]) }));
 });
 
+/**
+ * ORIGIN_ARTICLE_PATHS and ORIGIN_BLOCK_PATHS: comma-separated path patterns in
+ * path-to-regexp syntax (`/:year/:month/:slug/`, `/amp/*rest`); a bare `*` is a wildcard
+ * for anything, as in URLPattern. Each must compile, so a typo stops the process here.
+ */
+const pathPatterns = optionalString.transform((value, ctx): string[] | undefined => {
+  if (value === undefined) return undefined;
+  const patterns = value.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  for (const pattern of patterns) {
+    try {
+      if (!pattern.startsWith('/')) throw new Error('must start with /');
+      pathToRegexp(wildcardsNamed(pattern));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `has a pattern that does not compile: "${pattern}" (${(error as Error).message.split('\n')[0]})` });
+      return z.NEVER;
+    }
+  }
+  return patterns;
+});
+
+/** URLPattern's bare `*` as path-to-regexp's named wildcard. */
+export function wildcardsNamed(pattern: string): string {
+  let n = 0;
+  return pattern.replace(/\*(?![A-Za-z_$])/g, () => `*wild${n++}`);
+}
+
+/** A CSS selector as the cut will use it (css-select), checked once here. */
+const cssSelector = optionalString.refine(
+  (value) => {
+    if (value === undefined) return true;
+    try {
+      compileSelector(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a CSS selector (e.g. article, .entry-content)' },
+);
+
+const commaList = optionalString.transform((value) => (value === undefined ? [] : value.split(',').map((v) => v.trim()).filter((v) => v !== '')));
+
 const environmentSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -104,6 +148,20 @@ const environmentSchema = z
     PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
     CRAWLER_IP_RANGES: crawlerIpRanges,
     CRAWLER_DNS_SERVERS: dnsServers,
+    ORIGIN_URL: urlWithProtocols(['http:', 'https:']).refine((value) => value === undefined || !URL.canParse(value) || (new URL(value).pathname === '/' && new URL(value).search === ''), {
+      message: 'must be the origin itself, without a path or query (e.g. http://cms.internal:8080)',
+    }),
+    ORIGIN_SECRET: optionalString,
+    ORIGIN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+    ORIGIN_ARTICLE_PATHS: pathPatterns,
+    ORIGIN_ARTICLE_SELECTOR: cssSelector.transform((value) => value ?? 'article'),
+    ORIGIN_BLOCK_PATHS: pathPatterns,
+    ORIGIN_CMS: z.enum(['generic', 'wordpress', 'ghost'], { error: 'must be generic, wordpress or ghost' }).default('generic'),
+    ORIGIN_CACHE_MB: z.coerce.number().int().min(1).max(65_536).default(64),
+    ORIGIN_PASS_COOKIES: commaList,
+    ORIGIN_ACCOUNT_BAR_SELECTOR: cssSelector,
+    ORIGIN_MAX_BODY_KB: z.coerce.number().int().min(1).max(1_048_576).default(10_240),
+    ORIGIN_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(64),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SESSION_SECRET === undefined) {
@@ -183,6 +241,32 @@ export interface Config {
   readonly crawlerIpRanges: Readonly<Partial<Record<'googlebot' | 'bingbot', string>>>;
   /** The resolvers that verify crawlers (CRAWLER_DNS_SERVERS); undefined: the system's. */
   readonly crawlerDnsServers: readonly string[] | undefined;
+  /** The upstream CMS Gatehouse sits in front of (SPEC section 11); undefined: the Markdown folder. */
+  readonly origin: OriginConfig | undefined;
+}
+
+export type OriginCms = 'generic' | 'wordpress' | 'ghost';
+
+export interface OriginConfig {
+  readonly url: URL;
+  /** Sent on every origin request as X-Gatehouse-Origin-Secret, so the CMS can refuse anyone else. */
+  readonly secret: string | undefined;
+  readonly timeoutMs: number;
+  /** Path patterns of article pages; undefined: every path. */
+  readonly articlePaths: readonly string[] | undefined;
+  readonly articleSelector: string;
+  /** Path patterns answered 404, beside the CMS's own rule set. */
+  readonly blockPaths: readonly string[];
+  readonly cms: OriginCms;
+  readonly cacheBytes: number;
+  /** Names of the origin's cookies that may reach readers; every other Set-Cookie is dropped. */
+  readonly passCookies: readonly string[];
+  /** Where the account bar goes; undefined: first thing in <body>. */
+  readonly accountBarSelector: string | undefined;
+  /** The largest request body passed on to the origin. */
+  readonly maxBodyBytes: number;
+  /** The connection pool's bound. */
+  readonly connections: number;
 }
 
 export class ConfigError extends Error {
@@ -241,5 +325,22 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     siteName: e.SITE_NAME,
     crawlerIpRanges: Object.freeze(e.CRAWLER_IP_RANGES),
     crawlerDnsServers: e.CRAWLER_DNS_SERVERS,
+    origin:
+      e.ORIGIN_URL === undefined
+        ? undefined
+        : Object.freeze({
+            url: new URL(e.ORIGIN_URL),
+            secret: e.ORIGIN_SECRET,
+            timeoutMs: e.ORIGIN_TIMEOUT_MS,
+            articlePaths: e.ORIGIN_ARTICLE_PATHS,
+            articleSelector: e.ORIGIN_ARTICLE_SELECTOR,
+            blockPaths: e.ORIGIN_BLOCK_PATHS ?? [],
+            cms: e.ORIGIN_CMS,
+            cacheBytes: e.ORIGIN_CACHE_MB * 1024 * 1024,
+            passCookies: e.ORIGIN_PASS_COOKIES,
+            accountBarSelector: e.ORIGIN_ACCOUNT_BAR_SELECTOR,
+            maxBodyBytes: e.ORIGIN_MAX_BODY_KB * 1024,
+            connections: e.ORIGIN_CONNECTIONS,
+          }),
   });
 }

@@ -84,11 +84,12 @@ export class GateService {
    * own, its section's, else metered), and whether it consults the meter (metered, with an
    * allowance above 0). Only then does a new reader need an id, counted against their
    * network's new-reader bound; free and premium articles and a hard wall need neither.
+   * The lead-in's length comes with it, for cutting an article outside a view (feeds).
    */
-  async anonymousAccessOf(article: GatedArticle): Promise<{ readonly access: Access; readonly metered: boolean }> {
+  async anonymousAccessOf(article: GatedArticle): Promise<{ readonly access: Access; readonly metered: boolean; readonly teaserParagraphs: number }> {
     const { value: settings } = await this.deps.settings.current().catch(() => this.deps.settings.cachedOrDefault());
     const access = effectiveAccess(article, settings.sections);
-    return { access, metered: access === 'metered' && settings.anonymousLimit > 0 };
+    return { access, metered: access === 'metered' && settings.anonymousLimit > 0, teaserParagraphs: settings.teaserParagraphs };
   }
 
   /** Carries this period's anonymous reads into the account; a failure must not block sign-in. */

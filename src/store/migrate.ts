@@ -10,6 +10,7 @@ import * as consentErasure from './migrations/0007-consent-erasure';
 import * as funnel from './migrations/0008-funnel';
 import * as emailLinks from './migrations/0009-email-links';
 import * as newReaderNetworks from './migrations/0010-new-reader-networks';
+import * as originPurges from './migrations/0011-origin-purges';
 
 /** Listed in code, not read from a folder, so the same list runs from src/ and dist/. */
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008-funnel': funnel,
   '0009-email-links': emailLinks,
   '0010-new-reader-networks': newReaderNetworks,
+  '0011-origin-purges': originPurges,
 };
 
 function migratorFor(db: Db): Migrator {

@@ -128,6 +128,13 @@ export interface FunnelReadersTable {
   reader: string;
 }
 
+/** Origin cache purges for instances without Redis; `request` is the purge as JSON. */
+export interface OriginPurgesTable {
+  id: Generated<number>;
+  request: string;
+  created_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   policies: PoliciesTable;
@@ -144,4 +151,5 @@ export interface Database {
   password_resets: PasswordResetsTable;
   funnel_readers: FunnelReadersTable;
   email_tokens: EmailTokensTable;
+  origin_purges: OriginPurgesTable;
 }

@@ -76,7 +76,7 @@ for (const mode of modes) {
     it('when a verified Googlebot reads every article, then each comes whole with X-Access-Decision crawler (or free), no cookie, and the meter is never asked to count', async () => {
       const view = jest.spyOn(t.deps.meter.store, 'view');
       try {
-        for (const article of await t.deps.articles.source.list()) {
+        for (const article of await t.deps.articles.source!.list()) {
           const res = await request(t.app).get(`/articles/${article.slug}`).set('User-Agent', googlebot).set('X-Forwarded-For', googleByDns).expect(200);
           expect([article.slug, res.headers['x-access-decision']]).toEqual([article.slug, article.access === 'free' ? 'free' : 'crawler']);
           expect(cookiesOf(res)).toEqual([]);
@@ -195,7 +195,7 @@ for (const mode of modes) {
       const res = await request(t.app).get('/sitemap.xml').expect(200);
       expect(res.headers['content-type']).toContain('application/xml');
       const locs = [...res.text.matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]);
-      expect(locs).toHaveLength((await t.deps.articles.source.list()).length);
+      expect(locs).toHaveLength((await t.deps.articles.source!.list()).length);
       expect(locs).toContain('https://news.example/articles/pictured');
     });
 

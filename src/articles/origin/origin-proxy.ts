@@ -1,0 +1,382 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { Transform, type Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { OriginConfig } from '../../config/config';
+import { AppError } from '../../http/app-error';
+import { clientAddress } from '../../http/network';
+import { isFullAccess, type GatedArticle, type GateResult } from '../../meter/meter.module';
+import { noticeFor } from '../article-page';
+import { setDecisionHeaders } from '../articles.controller';
+import type { ArticleGate, PlansForDisplay } from '../ports';
+import type { VisitorOf } from '../visitor';
+import { cutFeed, feedItemLinks } from './feed';
+import { analysePage, type ArticlePage, type OriginPage, type PageAnalysisOptions } from './html-page';
+import { scrubJson } from './json-scrub';
+import type { KnownArticles } from './known-articles';
+import { decodeBody, OriginBodyTooLarge, OriginUnavailable, type Headers, type OriginClient } from './origin-client';
+import type { CacheEntry, OriginCache, OriginResponse } from './origin-cache';
+import { readTarget, type OriginRules, type RequestTarget } from './origin-rules';
+
+/** What the proxy renders per reader: the account bar and the gate, from Gatehouse's templates. */
+export interface OriginChrome {
+  accountBar(req: Request, res: Response): Promise<string>;
+  gate(req: Request, res: Response, model: { readonly result: GateResult; readonly access: GatedArticle['access']; readonly returnTo: string }): Promise<string>;
+}
+
+export interface OriginProxyDeps {
+  readonly config: OriginConfig;
+  readonly publicUrl: URL;
+  readonly client: OriginClient;
+  readonly cache: OriginCache;
+  readonly rules: OriginRules;
+  readonly known: KnownArticles;
+  readonly gate: ArticleGate;
+  readonly visitorOf: VisitorOf;
+  readonly chrome: OriginChrome;
+  readonly logger: Logger;
+}
+
+type Kind = 'html' | 'feed' | 'json' | 'other';
+
+/** Files that are never an article's text: passed straight through, conditionals and ranges kept. */
+const staticFile = /\.(?:css|js|mjs|map|png|jpe?g|gif|webp|avif|svg|ico|woff2?|ttf|otf|eot|mp4|webm|mp3|ogg|wav|pdf|zip|gz|txt)$/i;
+
+/** Origin response headers that never reach a reader as they are. */
+const replacedHeaders = ['set-cookie', 'content-length', 'content-encoding', 'etag', 'last-modified', 'content-type'];
+
+function mediaType(headers: Headers): string {
+  const value = headers['content-type'];
+  return (typeof value === 'string' ? value : (value?.[0] ?? '')).split(';')[0]!.trim().toLowerCase();
+}
+
+function kindOf(headers: Headers, body?: Buffer): Kind {
+  const type = mediaType(headers);
+  if (type === 'text/html' || type === 'application/xhtml+xml') return 'html';
+  if (type === 'application/rss+xml' || type === 'application/atom+xml' || type === 'application/rdf+xml') return 'feed';
+  if (type === 'application/xml' || type === 'text/xml') {
+    // WordPress serves its feeds as application/rss+xml, others as plain XML: look at the root.
+    const head = body?.subarray(0, 512).toString('latin1') ?? '';
+    return /<(rss|feed|rdf:RDF)[\s>]/.test(head) ? 'feed' : 'other';
+  }
+  if (type === 'application/json' || type.endsWith('+json')) return 'json';
+  return 'other';
+}
+
+/** The body as text in its declared charset (the header's, else the document's own `<meta charset>`), else UTF-8. */
+function textOf(response: OriginResponse): string {
+  const declared = /charset\s*=\s*"?([\w-]+)/i.exec(String(response.headers['content-type'] ?? ''))?.[1];
+  const sniffed = declared ?? /<meta[^>]+charset\s*=\s*["']?([\w-]+)/i.exec(response.body.subarray(0, 1024).toString('latin1'))?.[1];
+  try {
+    return new TextDecoder(sniffed ?? 'utf-8').decode(response.body);
+  } catch {
+    return new TextDecoder('utf-8').decode(response.body);
+  }
+}
+
+/**
+ * Gatehouse in front of a CMS (SPEC section 11): every request that is not one of
+ * Gatehouse's own goes to the origin, and what comes back is cut, scrubbed or passed on.
+ */
+export interface OriginProxy {
+  readonly handler: RequestHandler;
+  /** The decision a GET of this origin path would get now, counting nothing; undefined when it is not an article. */
+  decisionAt(req: Request, res: Response, path: string): Promise<GateResult | undefined>;
+}
+
+export function originProxy(deps: OriginProxyDeps): OriginProxy {
+  const { config, cache, client, rules, known } = deps;
+  const hosts = new Set([deps.publicUrl.host, config.url.host]);
+  const analysis: PageAnalysisOptions = {
+    articleSelector: config.articleSelector,
+    cms: config.cms,
+    accountBarSelector: config.accountBarSelector,
+    canonicalHosts: [...hosts],
+    stylesheetHref: '/gatehouse/origin.css',
+  };
+
+  /** The parsed page of a cached response, parsed once per instance and entry. */
+  function pageOf(entry: CacheEntry | { response: OriginResponse; derived: Map<string, unknown> }, path: string): OriginPage {
+    const memo = `page:${path}`;
+    let page = entry.derived.get(memo) as OriginPage | undefined;
+    if (page === undefined) {
+      page = analysePage(textOf(entry.response), path, analysis);
+      // An article is a page at an article path (its own or its canonical one).
+      if (page.kind === 'article' && entry.response.status === 200 && !rules.isArticlePath(path) && !rules.isArticlePath(page.identity)) page = analysePage(textOf(entry.response), path, { ...analysis, articleSelector: ':not(*)' });
+      entry.derived.set(memo, page);
+    }
+    return page;
+  }
+
+  function isArticle(page: OriginPage, status: number): page is ArticlePage {
+    return page.kind === 'article' && status === 200;
+  }
+
+  async function cached(target: string): Promise<CacheEntry> {
+    try {
+      return (await cache.get(target, () => client.fetchForCache(target))).entry;
+    } catch (error) {
+      if (error instanceof OriginUnavailable) throw new AppError(502, 'The site could not be reached just now. Please try again in a minute.');
+      if (error instanceof OriginBodyTooLarge) throw new AppError(502, 'This page is larger than we can show.');
+      throw error;
+    }
+  }
+
+  /** A path of this site for a link as an origin page or feed writes it, or undefined for elsewhere. */
+  function localPath(link: string, base: string): string | undefined {
+    try {
+      const url = new URL(link, new URL(base, deps.publicUrl));
+      if (!hosts.has(url.host)) return undefined;
+      return readTarget(url.pathname)?.path;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Reads (through the cache) the articles a listing or feed may carry, a few at a time, so their fingerprints are known. */
+  async function pagesAt(paths: readonly string[]): Promise<Map<string, OriginPage | undefined>> {
+    const pages = new Map<string, OriginPage | undefined>();
+    const queue = [...new Set(paths)].slice(0, 50);
+    const worker = async () => {
+      for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
+        const entry = await cached(path).catch(() => undefined);
+        const page = entry === undefined ? undefined : pageOf(entry, path);
+        pages.set(path, page !== undefined && isArticle(page, entry!.response.status) ? page : undefined);
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    await known.learnAll([...pages.values()]);
+    return pages;
+  }
+
+  /** Whether this reader may read every article (a subscriber or institution): then nothing needs scrubbing. */
+  async function readsEverything(req: Request, res: Response): Promise<boolean> {
+    if (req.user === undefined) return false;
+    const premium: GatedArticle = { slug: '-', section: '', access: 'premium' };
+    const visit = await deps.visitorOf(req, res, 'peek', premium);
+    return isFullAccess((await deps.gate.decide(premium, visit.reader, 'peek')).decision);
+  }
+
+  function readerHeaders(res: Response, headers: Headers, transformed: boolean): void {
+    for (const [name, value] of Object.entries(headers)) {
+      if (transformed ? replacedHeaders.includes(name) : name === 'set-cookie') continue;
+      if (name === 'location') res.set('Location', rewriteLocation(String(value)));
+      else res.set(name, value as string | string[]);
+    }
+    const cookies = headers['set-cookie'];
+    for (const cookie of cookies === undefined ? [] : typeof cookies === 'string' ? [cookies] : cookies) {
+      const name = cookie.split('=')[0]!.trim();
+      if (config.passCookies.includes(name)) res.append('Set-Cookie', cookie);
+    }
+  }
+
+  /** Redirects to the origin's own host become redirects on Gatehouse's. */
+  function rewriteLocation(location: string): string {
+    try {
+      const url = new URL(location, config.url);
+      if (url.host !== config.url.host) return location;
+      return new URL(`${url.pathname}${url.search}${url.hash}`, deps.publicUrl).href;
+    } catch {
+      return location;
+    }
+  }
+
+  function sendHtml(res: Response, status: number, html: string, head: boolean): void {
+    res.status(status).type('text/html; charset=utf-8');
+    res.vary('Cookie');
+    if (head) {
+      res.end();
+      return;
+    }
+    const body = Buffer.from(html, 'utf8');
+    res.set('Content-Length', String(body.length));
+    res.end(body);
+  }
+
+  async function serveArticle(req: Request, res: Response, page: ArticlePage, response: OriginResponse, countable: boolean): Promise<void> {
+    const article: GatedArticle = { slug: page.identity, section: page.section, access: page.access };
+    const peek = req.method === 'HEAD' || !countable;
+    const visit = await deps.visitorOf(req, res, peek ? (req.method === 'HEAD' ? 'preview' : 'peek') : 'count', article);
+    const result = await deps.gate.decide(article, visit.reader, visit.mode);
+    const standing = await known.learn(page);
+    readerHeaders(res, response.headers, true);
+    res.removeHeader('Cache-Control');
+    res.removeHeader('Expires');
+    setDecisionHeaders(res, result);
+    // Only a free article to an anonymous reader may sit in a shared cache, under the origin's rule.
+    if (result.decision === 'free' && req.user === undefined && response.headers['cache-control'] !== undefined) res.set('Cache-Control', response.headers['cache-control'] as string);
+    const full = isFullAccess(result.decision);
+    const teaserParagraphs = standing.teaserParagraphs;
+    if (req.method === 'HEAD') return sendHtml(res, 200, '', true);
+    const returnTo = `${readTarget(req.originalUrl)?.path ?? '/'}`;
+    const [accountBarHtml, gateHtml] = await Promise.all([deps.chrome.accountBar(req, res), full ? '' : deps.chrome.gate(req, res, { result, access: page.access, returnTo })]);
+    const notice = noticeFor(result);
+    const noticeHtml = notice === undefined ? '' : `<p class="gatehouse-notice" role="status">${escapeHtml(notice)}</p>`;
+    sendHtml(res, 200, page.render({ mode: full ? 'full' : 'cut', paywalled: result.decision !== 'free', teaserParagraphs, accountBarHtml, noticeHtml, gateHtml }), false);
+  }
+
+  async function serveOtherHtml(req: Request, res: Response, target: RequestTarget, page: OriginPage, response: OriginResponse): Promise<void> {
+    if (page.kind !== 'other') throw new Error('an article page is served as an article');
+    const everything = await readsEverything(req, res);
+    if (!everything) await pagesAt(page.candidateArticleLinks.map((link) => localPath(link, target.path)).filter((p): p is string => p !== undefined));
+    readerHeaders(res, response.headers, true);
+    res.set('Cache-Control', 'private, no-store');
+    if (req.method === 'HEAD') return sendHtml(res, response.status, '', true);
+    const accountBarHtml = await deps.chrome.accountBar(req, res);
+    sendHtml(res, response.status, page.render({ accountBarHtml, scrub: everything ? undefined : known.set }), false);
+  }
+
+  /** A feed has no reader: every gated item is cut to its lead-in, whoever asks (SPEC section 11). */
+  async function serveFeed(req: Request, res: Response, target: RequestTarget, entry: CacheEntry | { response: OriginResponse; derived: Map<string, unknown> }): Promise<void> {
+    const xml = textOf(entry.response);
+    const links = feedItemLinks(xml);
+    const paths = new Map(links.map((link) => [link, localPath(link, target.path)]));
+    const pages = await pagesAt([...paths.values()].filter((p): p is string => p !== undefined));
+    const items = new Map<string, { gated: boolean; leadInHtml: string } | undefined>();
+    for (const link of links) {
+      const path = paths.get(link);
+      const page = path === undefined ? undefined : pages.get(path);
+      if (page?.kind !== 'article') {
+        items.set(link, undefined);
+        continue;
+      }
+      const standing = await known.learn(page);
+      items.set(link, { gated: standing.gated, leadInHtml: standing.gated ? page.leadInHtml(standing.teaserParagraphs) : '' });
+    }
+    const memo = `feed:${JSON.stringify([...items])}`;
+    let cut = entry.derived.get(memo) as string | undefined;
+    if (cut === undefined) {
+      cut = cutFeed(xml, (link) => items.get(link));
+      entry.derived.set(memo, cut);
+    }
+    readerHeaders(res, entry.response.headers, true);
+    res.status(entry.response.status).type(String(entry.response.headers['content-type'] ?? 'application/rss+xml')).set('Content-Type', `${mediaType(entry.response.headers)}; charset=utf-8`);
+    if (req.method === 'HEAD') return void res.end();
+    res.end(Buffer.from(cut, 'utf8'));
+  }
+
+  async function serveJson(req: Request, res: Response, response: OriginResponse): Promise<void> {
+    let body = response.body;
+    if (!(await readsEverything(req, res))) {
+      try {
+        body = Buffer.from(JSON.stringify(scrubJson(JSON.parse(textOf(response)), known.set)), 'utf8');
+      } catch {
+        // Not JSON after all: nothing of it is passed on.
+        throw new AppError(502, 'The site answered with something we could not read.');
+      }
+    }
+    readerHeaders(res, response.headers, true);
+    res.status(response.status).set('Content-Type', 'application/json; charset=utf-8');
+    if (req.method === 'HEAD') return void res.end();
+    res.end(body);
+  }
+
+  /** Serves a read origin response by what it is. `countable`: a GET the meter may count. */
+  async function serve(req: Request, res: Response, target: RequestTarget, entry: CacheEntry | { response: OriginResponse; derived: Map<string, unknown> }, countable: boolean): Promise<void> {
+    const { response } = entry;
+    // A redirect, or an answer without a body, is passed on as it is (its Location rewritten).
+    if ((response.status >= 300 && response.status < 400) || response.status === 204) {
+      readerHeaders(res, response.headers, true);
+      res.status(response.status).end();
+      return;
+    }
+    const kind = kindOf(response.headers, response.body);
+    if (kind === 'html') {
+      const page = pageOf(entry, target.path);
+      if (isArticle(page, response.status)) return serveArticle(req, res, page, response, countable);
+      return serveOtherHtml(req, res, target, page, response);
+    }
+    if (kind === 'feed') return serveFeed(req, res, target, entry);
+    if (kind === 'json') return serveJson(req, res, response);
+    readerHeaders(res, response.headers, false);
+    res.removeHeader('content-encoding');
+    res.status(response.status);
+    if (req.method === 'HEAD') return void res.end();
+    res.set('Content-Length', String(response.body.length));
+    res.end(response.body);
+  }
+
+  /** A static file straight through; false when it turned out to be a page after all. */
+  async function streamStatic(req: Request, res: Response, target: RequestTarget): Promise<boolean> {
+    const reply = await passThrough(req, target, true, undefined);
+    if (kindOf(reply.headers) !== 'other') {
+      reply.body.destroy();
+      return false;
+    }
+    readerHeaders(res, reply.headers, false);
+    res.status(reply.status);
+    if (req.method === 'HEAD') {
+      reply.body.destroy();
+      res.end();
+      return true;
+    }
+    reply.body.pipe(res);
+    return true;
+  }
+
+  async function passThrough(req: Request, target: RequestTarget, keepConditionals: boolean, body: Readable | undefined) {
+    try {
+      return await client.passThrough({ method: req.method === 'HEAD' ? 'HEAD' : req.method, target: `${target.path}${target.search}`, headers: req.headers as Headers, clientAddress: clientAddress(req), body, keepConditionals });
+    } catch (error) {
+      if (error instanceof OriginUnavailable) throw new AppError(502, 'The site could not be reached just now. Please try again in a minute.');
+      throw error;
+    }
+  }
+
+  /** Any other method: the body streamed on (bounded); a page that comes back is never counted, and cut or scrubbed like any other. */
+  async function forward(req: Request, res: Response, target: RequestTarget): Promise<void> {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > config.maxBodyBytes) throw new AppError(413, 'That is more data than this site accepts.');
+    let seen = 0;
+    const bounded = req.pipe(
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          seen += chunk.length;
+          if (seen > config.maxBodyBytes) done(new AppError(413, 'That is more data than this site accepts.'));
+          else done(null, chunk);
+        },
+      }),
+    );
+    const reply = await passThrough(req, target, false, bounded);
+    if (kindOf(reply.headers) === 'other' && !mediaType(reply.headers).startsWith('text/')) {
+      readerHeaders(res, reply.headers, false);
+      res.status(reply.status);
+      reply.body.pipe(res);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of reply.body) chunks.push(chunk as Buffer);
+    const headers = { ...reply.headers };
+    const decoded = await decodeBody(Buffer.concat(chunks), headers['content-encoding']);
+    delete headers['content-encoding'];
+    await serve(req, res, target, { response: { status: reply.status, headers, body: decoded }, derived: new Map() }, false);
+  }
+
+  const handler: RequestHandler = async (req, res) => {
+    const target = readTarget(req.originalUrl);
+    if (target === undefined) throw new AppError(400, 'This address cannot be read.');
+    if (rules.isBlocked(target)) throw new AppError(404, 'There is no page at this address.');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return forward(req, res, target);
+    if (staticFile.test(target.path) && (await streamStatic(req, res, target))) return;
+    const entry = await cached(`${target.path}${target.search}`);
+    await serve(req, res, target, entry, true);
+  };
+
+  return {
+    handler,
+    async decisionAt(req, res, path) {
+      const target = readTarget(path);
+      if (target === undefined || rules.isBlocked(target)) return undefined;
+      const entry = await cached(target.path);
+      if (kindOf(entry.response.headers, entry.response.body) !== 'html') return undefined;
+      const page = pageOf(entry, target.path);
+      if (!isArticle(page, entry.response.status)) return undefined;
+      const article: GatedArticle = { slug: page.identity, section: page.section, access: page.access };
+      const visit = await deps.visitorOf(req, res, 'peek', article);
+      return deps.gate.decide(article, visit.reader, visit.mode);
+    },
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

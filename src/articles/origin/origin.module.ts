@@ -1,0 +1,75 @@
+import { Router, type Request, type RequestHandler } from 'express';
+import type Redis from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../../config/clock';
+import type { OriginConfig } from '../../config/config';
+import { AppError } from '../../http/app-error';
+import type { Database } from '../../store/schema';
+import type { ArticleGate, PlansForDisplay } from '../ports';
+import type { VisitorOf } from '../visitor';
+import { KnownArticles } from './known-articles';
+import { buildOriginChrome } from './origin-chrome';
+import { OriginClient } from './origin-client';
+import { OriginCache } from './origin-cache';
+import { originProxy } from './origin-proxy';
+import { buildOriginRules } from './origin-rules';
+import { RedisPurgeBus, SqlPurgeBus } from './purge-bus';
+
+export type PurgeRequest = { readonly paths: readonly string[] } | { readonly all: true };
+
+export interface OriginDeps {
+  readonly config: OriginConfig;
+  readonly publicUrl: URL;
+  readonly gate: ArticleGate;
+  readonly visitorOf: VisitorOf;
+  readonly plans: PlansForDisplay;
+  readonly billingConfigured: boolean;
+  readonly redis: Redis | undefined;
+  readonly keyPrefix: string;
+  readonly db: Kysely<Database>;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly csrfToken: (req: Request) => string;
+}
+
+export interface OriginModule {
+  /** Every request that is not one of Gatehouse's own: to the origin and back, cut. */
+  readonly proxy: RequestHandler;
+  /** `GET /api/access/*path`: the decision for the origin article at that path, counting nothing. */
+  readonly accessRoutes: Router;
+  /** Drops cached pages on every instance (`POST /admin/api/origin/purge`). */
+  purge(request: PurgeRequest): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function buildOrigin(deps: OriginDeps): OriginModule {
+  const { config } = deps;
+  const client = new OriginClient(config, deps.publicUrl);
+  const bus = deps.redis !== undefined ? new RedisPurgeBus(deps.redis, `${deps.keyPrefix}origin:purge`, deps.logger) : new SqlPurgeBus(deps.db, { clock: deps.clock, logger: deps.logger });
+  const cache = new OriginCache({ maxBytes: config.cacheBytes, redis: deps.redis, keyPrefix: deps.keyPrefix, clock: deps.clock, logger: deps.logger, bus });
+  const rules = buildOriginRules(config);
+  const known = new KnownArticles(deps.gate);
+  const chrome = buildOriginChrome({ csrfToken: deps.csrfToken, plans: deps.plans, billingConfigured: deps.billingConfigured });
+  const proxy = originProxy({ config, publicUrl: deps.publicUrl, client, cache, rules, known, gate: deps.gate, visitorOf: deps.visitorOf, chrome, logger: deps.logger });
+
+  const accessRoutes = Router();
+  accessRoutes.get('/api/access/*path', async (req, res) => {
+    // The origin path as the reader wrote it, after /api/access.
+    const path = req.originalUrl.slice('/api/access'.length).split('?')[0]!;
+    const decision = await proxy.decisionAt(req, res, path);
+    if (decision === undefined) throw new AppError(404, 'There is no article at this path.');
+    res.set('Cache-Control', 'private, no-store');
+    res.json({ decision: decision.decision, limit: decision.limit, remaining: decision.remaining });
+  });
+
+  return {
+    proxy: proxy.handler,
+    accessRoutes,
+    purge: (request) => cache.purge(request),
+    async close() {
+      await cache.close();
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { isDirective } from 'domhandler';
+import { PageEdits } from './page-edits';
+import { select, selectFirst, textOf, type SourceDom } from './source-dom';
+
+/** What Gatehouse adds to every origin page it renders, wherever the origin put things. */
+export interface FrameOptions {
+  readonly accountBarSelector: string | undefined;
+  readonly stylesheetHref: string;
+}
+
+/** Where content appended to `<head>` goes: before `</head>`, else after `<html>`, else after the doctype. */
+export function headEnd(dom: SourceDom): number {
+  const head = selectFirst('head', dom.root);
+  if (head !== undefined) return dom.closeStart(head);
+  const html = selectFirst('html', dom.root);
+  if (html !== undefined) return dom.openEnd(html);
+  const doctype = dom.root.children.find(isDirective);
+  return doctype === undefined ? 0 : doctype.endIndex! + 1;
+}
+
+/** A page's edits with Gatehouse's stylesheet linked and a slot for its account bar. */
+export function frameEdits(dom: SourceDom, options: FrameOptions): PageEdits {
+  const edits = new PageEdits(dom);
+  const href = options.stylesheetHref.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+  edits.insert(headEnd(dom), [`<link rel="stylesheet" href="${href}">`]);
+  const configured = options.accountBarSelector === undefined ? undefined : selectFirst(options.accountBarSelector, dom.root);
+  const target = configured ?? selectFirst('body', dom.root);
+  edits.insert(target === undefined ? headEnd(dom) : dom.openEnd(target), [{ slot: 'accountBar' }]);
+  return edits;
+}
+
+/** The page's `<meta>` contents by lower-cased name or property; the first of each wins. */
+export function metaOf(dom: SourceDom): ReadonlyMap<string, string> {
+  const meta = new Map<string, string>();
+  for (const element of select('meta', dom.root)) {
+    const key = (element.attribs.name ?? element.attribs.property ?? '').toLowerCase();
+    const content = element.attribs.content;
+    if (key !== '' && content !== undefined && !meta.has(key)) meta.set(key, content);
+  }
+  return meta;
+}
+
+/** Text with whitespace runs collapsed, as a title is shown. */
+export function collapsed(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+export function textOfFirst(selector: string, dom: SourceDom): string | undefined {
+  const element = selectFirst(selector, dom.root);
+  return element === undefined ? undefined : collapsed(textOf(element));
+}
+
+/** A host only ever written in this placeholder stands for "relative to the request". */
+const relativeHost = 'gatehouse.invalid';
+
+/**
+ * The path of a link when it points at this site (relative, or absolute on one of `hosts`),
+ * without query or fragment; undefined for links elsewhere.
+ */
+export function localPath(href: string, requestPath: string, hosts: readonly string[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(href.trim(), `http://${relativeHost}${requestPath.startsWith('/') ? requestPath : `/${requestPath}`}`);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  const host = url.host.toLowerCase();
+  return host === relativeHost || hosts.some((h) => h.toLowerCase() === host) ? url.pathname : undefined;
+}
