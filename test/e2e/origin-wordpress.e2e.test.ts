@@ -93,7 +93,7 @@ describeWithWordPress('in front of a real WordPress', () => {
             `/${year}/${month}/`,
             '/category/news/',
             '/author/admin/',
-            '/?s=gwp4x',
+            '/?s=gwp1x',
             `/?s=${slug}`,
             '/feed/',
             '/?feed=rss2',
@@ -126,7 +126,7 @@ describeWithWordPress('in front of a real WordPress', () => {
               const next = new URL(response.headers.location!, t.deps.config.publicUrl);
               response = await textOf(request(t.app).get(`${next.pathname}${next.search}`));
             }
-            expect(response.status).toBeLessThan(500);
+            if (response.status >= 500) seen.push(`${door} answered ${response.status}`);
             for (const m of [...gatedMarkers.slice(2), ...moreMarkers.slice(1)]) if (response.body.includes(m)) seen.push(`${door} (${response.status}) carries ${m}`);
           }
           expect(seen).toEqual([]);

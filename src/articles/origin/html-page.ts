@@ -103,7 +103,7 @@ class OriginArticlePage implements ArticlePage {
     const canonical = select('link[rel~="canonical" i][href]', dom.root)[0]?.attribs.href;
     this.identity = (canonical === undefined ? undefined : localPath(canonical, requestPath, options.canonicalHosts)) ?? requestPath;
     this.title = collapsed(meta.get('og:title') ?? '') || textOfFirst('title', dom) || textOfFirst('h1', dom) || '';
-    this.section = (meta.get('article:section') ?? '').trim().toLowerCase().replace(/\s+/g, '-');
+    this.section = (meta.get('article:section') ?? cmsSection(dom, body.element, options.cms, meta) ?? '').trim().toLowerCase().replace(/\s+/g, '-');
     const access = meta.get('gatehouse:access')?.trim().toLowerCase();
     this.access = accessLevels.find((level) => level === access);
     this.published = meta.get('article:published_time');
@@ -209,6 +209,19 @@ class OriginArticlePage implements ArticlePage {
       edits.insert(headEnd(this.dom), [`<script type="application/ld+json">${json}</script>`]);
     }
   }
+}
+
+/**
+ * A section where the page prints no `article:section` (a CMS without an SEO plugin): on
+ * WordPress the post's first `category-<slug>` class (on its `.hentry` element, the body's
+ * own or its ancestor's), on Ghost its first `article:tag`.
+ */
+function cmsSection(dom: SourceDom, body: Element, cms: PageAnalysisOptions['cms'], meta: ReadonlyMap<string, string>): string | undefined {
+  if (cms === 'ghost') return meta.get('article:tag');
+  if (cms !== 'wordpress') return undefined;
+  const posts = select('.hentry, .type-post', dom.root).filter((post) => post === body || isWithin(body, post));
+  const classes = (posts[0]?.attribs.class ?? '').split(/\s+/);
+  return classes.find((c) => c.startsWith('category-') && c.length > 'category-'.length)?.slice('category-'.length);
 }
 
 /** The class JSON-LD's hasPart points at, so the markup names an element the page really has. */
