@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { signUp } from '../support/http';
 import { meterSettingsOf } from '../support/meter-settings';
 import { startStaticOrigin, type StaticOrigin } from '../support/static-origin';
 import { markerParagraphs } from '../support/wordpress';
@@ -249,6 +250,38 @@ describe.each(modes)('in front of an origin (%s)', (mode) => {
       await request(t.app).get('/%6dembers-only/x').expect(404);
       await request(t.app).get('/a%00b').expect(400);
       expect(origin.requests.slice(before)).toEqual([]);
+    });
+
+    it('when a reader signs up from the gate, then they come back to the article, the registered allowance applies, and a subscriber reads premium articles and full listings', async () => {
+      await setMeter({ anonymousLimit: 1, registeredLimit: 2, teaserParagraphs: 2 });
+      origin.route('/s1/', { body: articleHtml('ta') });
+      origin.route('/s2/', { body: articleHtml('tb') });
+      origin.route('/s3/', { body: articleHtml('tc') });
+      origin.route('/s-premium/', { body: articleHtml('td', { access: 'premium' }) });
+      origin.route('/s-index/', { body: `<html><body><article><a href="/s3/">s3</a>${paragraphs('tc', 5).map((p) => `<p>${p}</p>`).join('')}</article><article><a href="/s1/">s1</a></article></body></html>` });
+      const anonymous = await request(t.app).get('/s1/').expect(200);
+      const wall = await request(t.app).get('/s2/').set('Cookie', readerCookie(anonymous)).expect(200);
+      expect(wall.headers['x-access-decision']).toBe('registration-wall');
+      const signUpLink = /href="(\/signup\?returnTo=[^"]+)"/.exec(wall.text)![1]!;
+      expect(decodeURIComponent(signUpLink.split('returnTo=')[1]!)).toBe('/s2/');
+      const { agent, email, response } = await signUp(t.app, undefined, undefined, '/s2/');
+      expect(response.headers.location).toBe('/s2/');
+      await agent.get('/s1/').expect(200);
+      const registered = await agent.get('/s2/').expect(200);
+      expect(registered.headers['x-access-decision']).toBe('metered');
+      expect(registered.text).toContain('Your account');
+      expect(registered.text).toContain('tbp5x');
+      const paywall = await agent.get('/s3/').expect(200);
+      expect(paywall.headers['x-access-decision']).toBe('paywall');
+      expect(paywall.text).not.toContain('tcp3x');
+      expect((await agent.get('/s-index/').expect(200)).text).not.toContain('tcp3x');
+      const account = await t.deps.auth.accountsRepository.findByEmail(email);
+      await t.deps.meter.entitlements.set(account!.id, 'subscriber', null);
+      await t.deps.meter.store.cacheEntitlement(account!.id, 'subscriber');
+      const premium = await agent.get('/s-premium/').expect(200);
+      expect(premium.headers['x-access-decision']).toBe('subscriber');
+      expect(premium.text).toContain('tdp5x');
+      expect((await agent.get('/s-index/').expect(200)).text).toContain('tcp5x');
     });
 
     it('when a reader posts a form to the origin, then the body arrives and the reader\'s cookies do not', async () => {

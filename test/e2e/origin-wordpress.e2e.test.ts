@@ -117,6 +117,16 @@ describeWithWordPress('in front of a real WordPress', () => {
           );
         });
 
+        it('when the same doors are tried on WordPress itself, then many give the whole post: they are real doors', async () => {
+          const open: string[] = [];
+          for (const door of doors) {
+            const response = await fetch(`${wp.url}${door}`, { redirect: 'follow' });
+            if ((await response.text()).includes('gwp6x')) open.push(door);
+          }
+          // Each of these hands the whole post to anyone straight from WordPress (Twenty Twenty-One shows full posts on listings).
+          for (const door of [gated.path, gated.path.toUpperCase(), '/', '/category/news/', `/?p=${gated.id}`, '/feed/', '/wp-json/wp/v2/posts', '/?rest_route=/wp/v2/posts']) expect(open).toContain(door);
+        });
+
         it('when any door of WordPress is tried, then no paragraph past the lead-in of a gated post comes back', async () => {
           const seen: string[] = [];
           for (const door of doors) {
