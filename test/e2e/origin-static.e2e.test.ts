@@ -34,8 +34,10 @@ describe.each(modes)('in front of an origin (%s)', (mode) => {
     let origin: StaticOrigin;
     let t: TestApp;
     let apiKey: string;
-    let now = Date.parse('2026-11-10T12:00:00Z');
-    const setMeter = meterSettingsOf(() => t, () => apiKey);
+    let now = Date.now();
+    // Every request here is a new reader from one address: the new-readers bound is off, so that it does not cap them.
+    const setSettings = meterSettingsOf(() => t, () => apiKey);
+    const setMeter = (patch: Parameters<typeof setSettings>[0]) => setSettings({ newReadersPerNetwork: 0, ...patch });
 
     beforeAll(async () => {
       origin = await startStaticOrigin();
@@ -50,7 +52,7 @@ describe.each(modes)('in front of an origin (%s)', (mode) => {
       await origin?.close();
     });
     beforeEach(async () => {
-      now += 40 * 24 * 60 * 60 * 1000; // a new period and an empty cache for every test
+      // An empty cache for every test.
       await request(t.app).post('/admin/api/origin/purge').set('Authorization', `Bearer ${apiKey}`).send({ all: true }).expect(200);
       await setMeter({ anonymousLimit: 1, teaserParagraphs: 2 });
     });

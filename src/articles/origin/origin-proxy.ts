@@ -256,7 +256,8 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
 
   async function serveJson(req: Request, res: Response, response: OriginResponse): Promise<void> {
     let body = response.body;
-    if (!(await readsEverything(req, res))) {
+    const everything = await readsEverything(req, res);
+    if (!everything) {
       try {
         body = Buffer.from(JSON.stringify(scrubJson(JSON.parse(textOf(response)), known.set)), 'utf8');
       } catch {
@@ -265,6 +266,9 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
       }
     }
     readerHeaders(res, response.headers, true);
+    // Unscrubbed for a subscriber: no shared cache may keep that copy for anyone else.
+    if (everything) res.set('Cache-Control', 'private, no-store');
+    res.vary('Cookie');
     res.status(response.status).set('Content-Type', 'application/json; charset=utf-8');
     if (req.method === 'HEAD') return void res.end();
     res.end(body);
