@@ -10,6 +10,9 @@ import { markerParagraphs } from '../support/wordpress';
 const googlebot = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 const googleByDns = '66.249.66.1';
 const googleByRange = '66.249.64.9';
+const bingByDns = '157.55.39.1';
+const lookAlike = '203.0.113.50';
+const bingbot = 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm) Chrome/116.0 Safari/537.36';
 const elsewhere = '192.0.2.77';
 
 function articleHtml(prefix: string, extra = ''): string {
@@ -40,6 +43,11 @@ describe.each(modes)('origin mode across instances and crawlers (%s)', (mode) =>
       dns = await startDnsServer();
       dns.set(ptrNameOf(googleByDns), [{ type: 'PTR', value: 'crawl-66-249-66-1.googlebot.com' }]);
       dns.set('crawl-66-249-66-1.googlebot.com', [{ type: 'A', value: googleByDns }]);
+      dns.set(ptrNameOf(bingByDns), [{ type: 'PTR', value: 'msnbot-157-55-39-1.search.msn.com' }]);
+      dns.set('msnbot-157-55-39-1.search.msn.com', [{ type: 'A', value: bingByDns }]);
+      // A name that only ends like Google's, whose forward lookup does give the address back.
+      dns.set(ptrNameOf(lookAlike), [{ type: 'PTR', value: 'crawl.evilgooglebot.com' }]);
+      dns.set('crawl.evilgooglebot.com', [{ type: 'A', value: lookAlike }]);
       rangesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-ranges-')), 'googlebot.json');
       fs.writeFileSync(rangesFile, JSON.stringify({ prefixes: [{ ipv4Prefix: '66.249.64.0/27' }] }));
       const env = { ORIGIN_URL: origin.url, CRAWLER_DNS_SERVERS: dns.address, CRAWLER_IP_RANGES: `googlebot=${rangesFile}` };
@@ -86,6 +94,19 @@ describe.each(modes)('origin mode across instances and crawlers (%s)', (mode) =>
       expect(pretender.text).not.toContain('wap3x');
     });
 
+    it('when Bingbot is verified by DNS, then it reads the origin article whole; a name that only ends like googlebot.com does not; each verification is counted', async () => {
+      origin.route('/bing/', { body: articleHtml('wb') });
+      const bing = await request(a.app).get('/bing/').set('User-Agent', bingbot).set('X-Forwarded-For', bingByDns).expect(200);
+      expect(bing.headers['x-access-decision']).toBe('crawler');
+      expect(bing.text).toContain('wbp5x');
+      const fake = await request(a.app).get('/bing/').set('User-Agent', googlebot).set('X-Forwarded-For', lookAlike).expect(200);
+      expect(fake.headers['x-access-decision']).toBe('registration-wall');
+      expect(fake.text).not.toContain('wbp3x');
+      const metrics = await request(a.app).get('/metrics').expect(200);
+      expect(metrics.text).toMatch(/gatehouse_crawler_verifications_total\{crawler="bingbot",result="verified"\} [1-9]/);
+      expect(metrics.text).toMatch(/gatehouse_access_decisions_total\{decision="crawler"\} [1-9]/);
+    });
+
     it('when a chat app previews a gated origin article, then it gets the lead-in, counting nothing', async () => {
       origin.route('/previewed/', { body: articleHtml('xa') });
       const preview = await request(a.app).get('/previewed/').set('User-Agent', 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)').expect(200);
@@ -107,6 +128,31 @@ describe.each(modes)('origin mode across instances and crawlers (%s)', (mode) =>
         await origin.start();
       }
       expect((await request(a.app).get('/after-outage/').expect(200)).text).toContain('ybp5x');
+    });
+  });
+});
+
+describe.each(modes)('origin mode when the crawler resolver never answers (%s)', (mode) => {
+  describeMode(mode)(`(${mode})`, () => {
+    let origin: StaticOrigin;
+    let dns: TestDnsServer;
+    let t: TestApp;
+    beforeAll(async () => {
+      origin = await startStaticOrigin();
+      dns = await startDnsServer({ silent: true });
+      t = await startTestApp(mode, { env: { ORIGIN_URL: origin.url, CRAWLER_DNS_SERVERS: dns.address } });
+    });
+    afterAll(async () => {
+      await t?.close();
+      await dns?.close();
+      await origin?.close();
+    });
+
+    it('when Googlebot claims a premium origin article and DNS times out, then it gets the paywall like any anonymous reader', async () => {
+      origin.route('/silent/', { body: articleHtml('za', '<meta name="gatehouse:access" content="premium">') });
+      const res = await request(t.app).get('/silent/').set('User-Agent', googlebot).set('X-Forwarded-For', googleByDns).expect(200);
+      expect(res.headers['x-access-decision']).toBe('paywall');
+      expect(res.text).not.toContain('zap3x');
     });
   });
 });

@@ -211,7 +211,7 @@ describe.each(modes)('in front of an origin (%s)', (mode) => {
       for (const m of markers('pp', 5)) expect(home.text).toContain(m);
     });
 
-    it('when the origin is down, then a cached page is served stale, and an uncached one is a readable 502 within the timeout', async () => {
+    it('when the origin is down, then a cached page is served stale, and an uncached one is a readable 502', async () => {
       origin.route('/stale/', { body: articleHtml('qq', { access: 'free' }), headers: { 'content-type': 'text/html', 'cache-control': 'max-age=1' } });
       await request(t.app).get('/stale/').expect(200);
       await origin.stop();
@@ -219,13 +219,18 @@ describe.each(modes)('in front of an origin (%s)', (mode) => {
         now += 5000;
         const stale = await request(t.app).get('/stale/').expect(200);
         expect(stale.text).toContain('qqp5x');
-        const started = Date.now();
         const down = await request(t.app).get('/never-seen/').expect(502);
-        expect(Date.now() - started).toBeLessThan(3000);
         expect(down.text).toContain('could not be reached');
       } finally {
         await origin.start();
       }
+    });
+
+    it('when the origin is slower than ORIGIN_TIMEOUT_MS, then the reader gets the 502 page, not the late answer', async () => {
+      origin.route('/slow/', { body: articleHtml('qr', { access: 'free' }), delayMs: 4000 });
+      const slow = await request(t.app).get('/slow/').expect(502);
+      expect(slow.text).toContain('could not be reached');
+      expect(slow.text).not.toContain('qrp1x');
     });
 
     it('when the publisher purges a path, then the next view fetches it again', async () => {
