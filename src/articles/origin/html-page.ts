@@ -1,4 +1,4 @@
-import type { Element } from 'domhandler';
+import { isTag, type Element, type ParentNode } from 'domhandler';
 import { accessLevels, type Access } from '../../meter/meter.module';
 import { paywalledClass } from '../article-page';
 import { leadInCount, leadInTexts, readBody, restTexts, type ArticleBody } from './article-body';
@@ -92,6 +92,8 @@ class OriginArticlePage implements ArticlePage {
   readonly #templates = new Map<string, Template>();
   readonly #cuts = new Map<number, Cut>();
   readonly #leadIns = new Map<number, string>();
+  /** The scrubbed frame per lead-in length: the walk of the whole page is done once for every view of that cut. */
+  readonly #scrubs = new Map<number, PageEdits>();
 
   constructor(
     private readonly dom: SourceDom,
@@ -100,16 +102,16 @@ class OriginArticlePage implements ArticlePage {
     private readonly options: PageAnalysisOptions,
   ) {
     const meta = metaOf(dom);
-    const canonical = select('link[rel~="canonical" i][href]', dom.root)[0]?.attribs.href;
+    const canonical = dom.elementsNamed('link').find((link) => link.attribs.href !== undefined && canonicalRel.test(link.attribs.rel ?? ''))?.attribs.href;
     this.identity = (canonical === undefined ? undefined : localPath(canonical, requestPath, options.canonicalHosts)) ?? requestPath;
     this.title = collapsed(meta.get('og:title') ?? '') || textOfFirst('title', dom) || textOfFirst('h1', dom) || '';
-    this.section = (meta.get('article:section') ?? cmsSection(dom, body.element, options.cms, meta) ?? '').trim().toLowerCase().replace(/\s+/g, '-');
+    this.section = (meta.get('article:section') ?? cmsSection(body.element, options.cms, meta) ?? '').trim().toLowerCase().replace(/\s+/g, '-');
     const access = meta.get('gatehouse:access')?.trim().toLowerCase();
     this.access = accessLevels.find((level) => level === access);
     this.published = meta.get('article:published_time');
     this.summary = meta.get('description') ?? meta.get('og:description');
     this.paragraphCount = body.paragraphs.length;
-    this.#jsonLd = select('script', dom.root).filter(isJsonLd).map(readJsonLd);
+    this.#jsonLd = dom.elementsNamed('script').filter(isJsonLd).map(readJsonLd);
   }
 
   render(view: ArticleView): string {
@@ -130,7 +132,7 @@ class OriginArticlePage implements ArticlePage {
     const count = leadInCount(this.body, teaserParagraphs);
     let html = this.#leadIns.get(count);
     if (html === undefined) {
-      html = this.#leadInPieces(this.#scrubbed(teaserParagraphs, false), teaserParagraphs).map((t) => plain(t)).join('');
+      html = this.#leadInPieces(this.#scrubbed(teaserParagraphs), teaserParagraphs).map((t) => plain(t)).join('');
       this.#leadIns.set(count, html);
     }
     return html;
@@ -153,12 +155,16 @@ class OriginArticlePage implements ArticlePage {
     return cut;
   }
 
-  /** The frame, with everything outside the body that carries the rest removed. */
-  #scrubbed(teaserParagraphs: number, paywalled: boolean): PageEdits {
-    const cut = this.#cut(teaserParagraphs);
-    const edits = frameEdits(this.dom, this.options);
-    if (paywalled) markPaywalled(edits, this.body.element);
-    scrubPage(edits, cut.rules, { opaque: this.body.element, sent: cut.leadIn, dropNoscript: true });
+  /** The frame, with everything outside the body that carries the rest removed; shared, so copy it before editing. */
+  #scrubbed(teaserParagraphs: number): PageEdits {
+    const count = leadInCount(this.body, teaserParagraphs);
+    let edits = this.#scrubs.get(count);
+    if (edits === undefined) {
+      const cut = this.#cut(teaserParagraphs);
+      edits = frameEdits(this.dom, this.options);
+      scrubPage(edits, cut.rules, { opaque: this.body.element, sent: cut.leadIn, dropNoscript: true });
+      this.#scrubs.set(count, edits);
+    }
     return edits;
   }
 
@@ -168,7 +174,8 @@ class OriginArticlePage implements ArticlePage {
 
   #cutTemplate(view: ArticleView): Template {
     const cut = this.#cut(view.teaserParagraphs);
-    const edits = this.#scrubbed(view.teaserParagraphs, view.paywalled);
+    const edits = this.#scrubbed(view.teaserParagraphs).copy();
+    if (view.paywalled) markPaywalled(edits, this.body.element);
     const lead = this.#leadInPieces(edits, view.teaserParagraphs).flat();
     edits.replaceChildren(this.body.element, [{ slot: 'notice' }, ...lead, { slot: 'gate' }]);
     // JSON-LD inside the body goes with the rest of the body's children.
@@ -211,16 +218,25 @@ class OriginArticlePage implements ArticlePage {
   }
 }
 
+/** What `link[rel~="canonical" i]` matches, as css-select tests it. */
+const canonicalRel = /(?:^|\s)canonical(?:$|\s)/i;
+/** What `.hentry, .type-post` matches (class names are case-sensitive). */
+const postClass = /(?:^|\s)(?:hentry|type-post)(?:$|\s)/;
+
 /**
  * A section where the page prints no `article:section` (a CMS without an SEO plugin): on
  * WordPress the post's first `category-<slug>` class (on its `.hentry` element, the body's
  * own or its ancestor's), on Ghost its first `article:tag`.
  */
-function cmsSection(dom: SourceDom, body: Element, cms: PageAnalysisOptions['cms'], meta: ReadonlyMap<string, string>): string | undefined {
+function cmsSection(body: Element, cms: PageAnalysisOptions['cms'], meta: ReadonlyMap<string, string>): string | undefined {
   if (cms === 'ghost') return meta.get('article:tag');
   if (cms !== 'wordpress') return undefined;
-  const posts = select('.hentry, .type-post', dom.root).filter((post) => post === body || isWithin(body, post));
-  const classes = (posts[0]?.attribs.class ?? '').split(/\s+/);
+  // The body or its outermost ancestor that is a post: the first of them in document order.
+  let post: Element | undefined;
+  for (let current: ParentNode | null = body; current !== null; current = current.parent) {
+    if (isTag(current) && postClass.test(current.attribs.class ?? '')) post = current;
+  }
+  const classes = (post?.attribs.class ?? '').split(/\s+/);
   return classes.find((c) => c.startsWith('category-') && c.length > 'category-'.length)?.slice('category-'.length);
 }
 

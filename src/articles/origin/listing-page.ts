@@ -75,7 +75,7 @@ class ListingPage implements OtherPage {
     if (this.#scrubbed?.set === set && this.#scrubbed.version === set.version) return this.#scrubbed.template;
     const edits = frameEdits(this.dom, this.options);
     scrubPage(edits, setLeakRules(set), { dropNoscript: false });
-    for (const script of select('script', this.dom.root).filter(isJsonLd)) {
+    for (const script of this.dom.elementsNamed('script').filter(isJsonLd)) {
       if (!scriptTexts(script).some((text) => matches(text, set))) continue;
       const { value } = readJsonLd(script);
       if (value === undefined) edits.remove(script);

@@ -26,6 +26,15 @@ export class PageEdits {
 
   constructor(readonly dom: SourceDom) {}
 
+  /** An independent copy, so edits made once (the scrub) can be the start of several templates. */
+  copy(): PageEdits {
+    const copy = new PageEdits(this.dom);
+    copy.#edits.push(...this.#edits);
+    for (const [element, attributes] of this.#attributes) copy.#attributes.set(element, { ...attributes });
+    for (const node of this.removed) copy.removed.add(node);
+    return copy;
+  }
+
   insert(at: number, pieces: readonly Piece[]): void {
     this.#push(at, at, pieces);
   }

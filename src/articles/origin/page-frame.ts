@@ -1,6 +1,6 @@
 import { isDirective } from 'domhandler';
 import { PageEdits } from './page-edits';
-import { select, selectFirst, textOf, type SourceDom } from './source-dom';
+import { selectFirst, textOf, type SourceDom } from './source-dom';
 
 /** What Gatehouse adds to every origin page it renders, wherever the origin put things. */
 export interface FrameOptions {
@@ -10,9 +10,9 @@ export interface FrameOptions {
 
 /** Where content appended to `<head>` goes: before `</head>`, else after `<html>`, else after the doctype. */
 export function headEnd(dom: SourceDom): number {
-  const head = selectFirst('head', dom.root);
+  const head = dom.elementsNamed('head')[0];
   if (head !== undefined) return dom.closeStart(head);
-  const html = selectFirst('html', dom.root);
+  const html = dom.elementsNamed('html')[0];
   if (html !== undefined) return dom.openEnd(html);
   const doctype = dom.root.children.find(isDirective);
   return doctype === undefined ? 0 : doctype.endIndex! + 1;
@@ -24,7 +24,7 @@ export function frameEdits(dom: SourceDom, options: FrameOptions): PageEdits {
   const href = options.stylesheetHref.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
   edits.insert(headEnd(dom), [`<link rel="stylesheet" href="${href}">`]);
   const configured = options.accountBarSelector === undefined ? undefined : selectFirst(options.accountBarSelector, dom.root);
-  const target = configured ?? selectFirst('body', dom.root);
+  const target = configured ?? dom.elementsNamed('body')[0];
   edits.insert(target === undefined ? headEnd(dom) : dom.openEnd(target), [{ slot: 'accountBar' }]);
   return edits;
 }
@@ -32,7 +32,7 @@ export function frameEdits(dom: SourceDom, options: FrameOptions): PageEdits {
 /** The page's `<meta>` contents by lower-cased name or property; the first of each wins. */
 export function metaOf(dom: SourceDom): ReadonlyMap<string, string> {
   const meta = new Map<string, string>();
-  for (const element of select('meta', dom.root)) {
+  for (const element of dom.elementsNamed('meta')) {
     const key = (element.attribs.name ?? element.attribs.property ?? '').toLowerCase();
     const content = element.attribs.content;
     if (key !== '' && content !== undefined && !meta.has(key)) meta.set(key, content);
@@ -45,8 +45,8 @@ export function collapsed(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-export function textOfFirst(selector: string, dom: SourceDom): string | undefined {
-  const element = selectFirst(selector, dom.root);
+export function textOfFirst(tagName: string, dom: SourceDom): string | undefined {
+  const element = dom.elementsNamed(tagName)[0];
   return element === undefined ? undefined : collapsed(textOf(element));
 }
 

@@ -1,5 +1,5 @@
 import { isComment, isTag, isText, type AnyNode, type Element, type ParentNode } from 'domhandler';
-import { matches, wordRuns, wordsOf, type FingerprintSet } from './fingerprints';
+import { hasPhrase, matches, phraseHashesOf, type FingerprintSet } from './fingerprints';
 import type { PageEdits } from './page-edits';
 import { blockRuns, htmlToText, type Skip } from './source-dom';
 
@@ -20,11 +20,10 @@ const phraseLength = 4;
  * written from the article's later paragraphs).
  */
 export function restLeakRules(rest: FingerprintSet, restTexts: readonly string[], leadInTexts: readonly string[]): LeakRules {
-  const phrases = (texts: readonly string[]) => new Set(texts.flatMap((t) => wordRuns(wordsOf(t), phraseLength)));
-  const restPhrases = phrases(restTexts);
-  const leadPhrases = phrases(leadInTexts);
+  const leadPhrases = phraseHashesOf(leadInTexts, phraseLength);
+  const restOnly = new Set([...phraseHashesOf(restTexts, phraseLength)].filter((p) => !leadPhrases.has(p)));
   const text = (t: string) => matches(t, rest);
-  const value = (t: string) => text(t) || wordRuns(wordsOf(t), phraseLength).some((p) => restPhrases.has(p) && !leadPhrases.has(p));
+  const value = (t: string) => text(t) || hasPhrase(t, phraseLength, restOnly);
   return { text, value };
 }
 
@@ -57,7 +56,9 @@ function isScript(node: AnyNode): node is Element {
 
 /** Removes from the page every element, comment, script and attribute that carries leaking text. */
 export function scrubPage(edits: PageEdits, rules: LeakRules, options: ScrubOptions): void {
-  const skip: Skip = (node) => node === options.opaque || edits.removed.has(node) || (isTag(node) && (node.name === 'script' || node.name === 'style'));
+  // A <noscript> the cut drops whole is not searched for smaller leaking parts: searching a full copy would walk it once per level.
+  const skip: Skip = (node) =>
+    node === options.opaque || edits.removed.has(node) || (isTag(node) && (node.name === 'script' || node.name === 'style' || (options.dropNoscript && node.name === 'noscript')));
   removeLeakingBlocks(edits, edits.dom.root, rules, options.opaque, skip);
   const visit = (node: AnyNode): void => {
     if (edits.removed.has(node)) return;
@@ -97,10 +98,10 @@ function scrubElement(edits: PageEdits, element: Element, rules: LeakRules, opti
 }
 
 function scrubAttributes(edits: PageEdits, element: Element, rules: LeakRules): void {
-  const leaking = Object.entries(element.attribs).filter(([name, value]) => !notProse.has(name) && value.includes(' ') && rules.value(value));
-  if (leaking.length > 0) {
-    const attributes = edits.attributesOf(element);
-    for (const [name] of leaking) delete attributes[name];
+  const { attribs } = element;
+  for (const name in attribs) {
+    const value = attribs[name]!;
+    if (!notProse.has(name) && value.includes(' ') && rules.value(value)) delete edits.attributesOf(element)[name];
   }
 }
 

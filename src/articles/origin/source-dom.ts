@@ -15,6 +15,8 @@ export interface SourceDom {
   openEnd(element: Element): number;
   /** Index of the element's end tag, or where it would be when the end tag is implied. */
   closeStart(element: Element): number;
+  /** Every element with this (lower-case) tag name, in document order: what `select(name)` finds, without searching. */
+  elementsNamed(name: string): readonly Element[];
 }
 
 interface Position {
@@ -33,7 +35,9 @@ interface TagBounds {
  * records the inner bounds and corrects the outer end of implied closes.
  */
 class BoundsHandler extends DomHandler {
-  readonly bounds = new WeakMap<Element, TagBounds>();
+  readonly bounds = new Map<Element, TagBounds>();
+  /** Elements by tag name in the order their start tags come, which is document order; collected while parsing, so the page's fixed look-ups need no walk of the tree. */
+  readonly byName = new Map<string, Element[]>();
   /** DomHandler keeps its parser private; positions are read from our own reference to it. */
   #at: Position = { startIndex: 0, endIndex: 0 };
 
@@ -47,6 +51,9 @@ class BoundsHandler extends DomHandler {
     super.onopentag(name, attribs);
     const element = this.tagStack[this.tagStack.length - 1] as Element;
     this.bounds.set(element, { openEnd, closeStart: openEnd });
+    const named = this.byName.get(element.name);
+    if (named === undefined) this.byName.set(element.name, [element]);
+    else named.push(element);
   }
 
   override onclosetag(_name?: string, isImplied?: boolean): void {
@@ -79,6 +86,7 @@ export function parseSource(source: string, options: { readonly xmlMode?: boolea
     root: handler.root,
     openEnd: (element) => boundsOf(element).openEnd,
     closeStart: (element) => boundsOf(element).closeStart,
+    elementsNamed: (name) => handler.byName.get(name) ?? [],
   };
 }
 
@@ -120,15 +128,15 @@ export function textOf(node: AnyNode, skip: Skip = () => false): string {
  */
 export function blockRuns(node: AnyNode, skip: Skip = () => false): string[] {
   const runs: string[] = [];
-  let current: string[] = [];
+  let current = '';
   const flush = (): void => {
-    const run = current.join('').trim();
+    const run = current.trim();
     if (run !== '') runs.push(run);
-    current = [];
+    current = '';
   };
   const visit = (n: AnyNode): void => {
     if (skip(n)) return;
-    if (isText(n)) current.push(n.data);
+    if (isText(n)) current += n.data;
     else if (isTag(n) || n.type === 'root' || n.type === 'cdata') {
       const block = isBlock(n);
       if (block) flush();
@@ -149,8 +157,12 @@ export function htmlToText(html: string): string {
 
 /** Every node under `node` in document order, `node` first. */
 export function* descendants(node: AnyNode): Generator<AnyNode> {
-  yield node;
-  if ('children' in node) for (const child of node.children) yield* descendants(child);
+  // A stack, not nested generators: with `yield*` every node would pass up through a generator per ancestor.
+  const stack: AnyNode[] = [node];
+  for (let current = stack.pop(); current !== undefined; current = stack.pop()) {
+    yield current;
+    if ('children' in current) for (let i = current.children.length - 1; i >= 0; i -= 1) stack.push(current.children[i]!);
+  }
 }
 
 /** True when `node` is `ancestor` or inside it. */
