@@ -11,6 +11,10 @@
  * inside the server), then the Redis memory of one anonymous reader after three reads, the
  * webhook's throughput for a burst of 1,000 signed events, and the memory of a consent
  * export of --consents records (default 1,000,000).
+ * The origin mode (SPEC section 11) has rows of its own in the same rounds: a second app child
+ * with ORIGIN_URL on a static origin child serving ~150 KB news pages (scripts/bench/origin.ts),
+ * each also against the Markdown anonymous view; then the cut of such a page timed alone, and
+ * the origin app's memory while 2,000 distinct pages go through its 16 MB cache.
  *
  * Options: --duration <s> per kind per round (default 5), --rounds <n> (default 3),
  * --connections <n> (default 32), --consents <n>, --json <file>;
@@ -23,31 +27,45 @@ import { readOptions, type BenchOptions } from './bench/options';
 import { roleOf, startChild, stopChild, type Served } from './bench/processes';
 import { serveApp } from './bench/server';
 import { serveBare } from './bench/baselines';
-import { bareExpress, measureViews } from './bench/views';
+import { bareExpress, markdownAnonymous, measureViews } from './bench/views';
 import { missesOf, printLayers, printTable, tableOf, writeJson } from './bench/report';
 import { webhookBurst } from './bench/webhooks';
 import { consentExport, describeExport } from './bench/consents';
 import { soak } from './bench/soak';
 import { crawlerVerificationCost } from './bench/crawlers';
+import { cutTimes, describeMemory, fillCache, originViews, versusMarkdown, type OriginViews } from './bench/origin';
+import { serveStaticOrigin } from './bench/origin-page';
 
 async function main(options: BenchOptions): Promise<void> {
   const fixtures = await createFixtures();
   let app: Served | undefined;
+  let origin: OriginViews | undefined;
   try {
     const execArgv = options.profile.cpuDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profile.cpuDir}`] : [];
-    app = await startChild(__filename, 'app', { env: { ...fixtures.env, BENCH_PROFILE_LAYERS: options.profile.layers ? '1' : '0' }, execArgv });
+    const serverEnv = { ...fixtures.env, BENCH_PROFILE_LAYERS: options.profile.layers ? '1' : '0' };
+    app = await startChild(__filename, 'app', { env: serverEnv, execArgv });
     await raiseNewReaderBound(app.base, fixtures.apiKey);
     const registered = await signUp(app.base);
     if (options.soak) return await soak(app.base, app.child, registered.cookie, options.soakSeconds);
 
-    const views = await measureViews(__filename, app, fixtures, registered.cookie, options);
+    origin = await originViews(__filename, fixtures, { env: serverEnv, execArgv });
+    const views = await measureViews(__filename, app, fixtures, registered.cookie, options, [origin]);
     const rows = tableOf(views.kinds, views.samples, views.perView, bareExpress);
     const misses = missesOf(views.kinds, rows, views.samples, bareExpress, views.bytesPerReader);
     const { connections, rounds, duration } = options;
     printTable(`Gatehouse bench: ${connections} connections, ${rounds} rounds of ${duration} s per kind (medians; ratio to bare Express per round), production mode (PostgreSQL + Redis), ${new Date().toISOString()}`, rows);
     console.log(`Page served by the bare servers: the anonymous view of the article, ${views.page.bodyBytes} bytes of body and about ${views.page.headerBytes} bytes of headers`);
     console.log(`Redis bytes per anonymous reader after 3 reads (MEMORY USAGE): ${views.bytesPerReader}`);
+    const versus = versusMarkdown(origin.kinds, views.samples, markdownAnonymous);
+    for (const v of versus) console.log(`${v.name} vs the Markdown anonymous view: ${v.ratio.toFixed(2)}x (rounds ${v.low.toFixed(2)}x-${v.high.toFixed(2)}x)`);
+    const cutView = versus.find((v) => v.name.includes('(cut)'))!;
+    if (cutView.ratio < 0.8) misses.push(`${cutView.name}: ${cutView.ratio.toFixed(2)}x of the Markdown view (target 0.8x)`);
     if (options.profile.layers) printLayers(views.perView);
+    const cut = cutTimes();
+    console.log(`Origin cut of a ${cut.pageBytes}-byte page (analysePage + one 'cut' render, fresh parse each, ${cut.runs} runs): median ${cut.medianMs} ms, p90 ${cut.p90Ms} ms (analysePage alone: median ${cut.parseMedianMs} ms)`);
+    if (cut.medianMs > 2) misses.push(`origin cut: median ${cut.medianMs} ms (target 2 ms)`);
+    const memory = await fillCache(origin.app, 2000, 500);
+    console.log(describeMemory(memory));
 
     const webhooks = await webhookBurst(app.base, fixtures.stripe, fixtures.handle, 1000, connections);
     console.log(`Webhook burst: ${webhooks.events} signed events, ${connections} at a time: ${Math.round(webhooks.perSecond)} events/s, p50 ${webhooks.p50} ms, p99 ${webhooks.p99} ms, ${webhooks.failures} failures`);
@@ -60,8 +78,9 @@ async function main(options: BenchOptions): Promise<void> {
     console.log(misses.length === 0 ? 'All targets met.' : `Targets missed:\n  ${misses.join('\n  ')}`);
     const samples = Object.fromEntries(views.samples);
     const perView = Object.fromEntries(views.perView);
-    writeJson(options.json, { options, rows, samples, perView, page: views.page, bytesPerReader: views.bytesPerReader, webhooks, crawlerCost, exported, misses });
+    writeJson(options.json, { options, rows, samples, perView, page: views.page, bytesPerReader: views.bytesPerReader, origin: { versus, cut, memory }, webhooks, crawlerCost, exported, misses });
   } finally {
+    await origin?.stop();
     await stopChild(app);
     await fixtures.tearDown();
   }
@@ -77,4 +96,5 @@ function run(work: () => Promise<void>, failure: string): void {
 const role = roleOf(process.argv);
 if (role === 'app') run(serveApp, 'bench server failed:');
 else if (role === 'bare-node' || role === 'bare-express') run(() => serveBare(role), `bench ${role} failed:`);
+else if (role === 'static-origin') run(serveStaticOrigin, 'bench origin failed:');
 else run(() => main(readOptions(process.argv, process.env)), 'bench failed:');

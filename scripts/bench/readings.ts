@@ -22,7 +22,7 @@ export interface Loop {
   readonly p99Ms: number;
 }
 
-type Reading = 'counters' | 'memory' | 'loop' | 'layers';
+type Reading = 'counters' | 'memory' | 'settledMemory' | 'loop' | 'layers';
 
 /** Asks the server child for one reading over IPC; it answers `message` with `{ [message]: value }`. */
 export function ask<T>(child: ChildProcess, message: Reading): Promise<T> {
@@ -39,6 +39,8 @@ export function ask<T>(child: ChildProcess, message: Reading): Promise<T> {
 }
 
 export const memoryOf = (child: ChildProcess) => ask<NodeJS.MemoryUsage>(child, 'memory');
+/** Memory after a full GC (only a server run with --expose-gc can force one; else as it is). */
+export const settledMemoryOf = (child: ChildProcess) => ask<NodeJS.MemoryUsage>(child, 'settledMemory');
 export const loopOf = (child: ChildProcess) => ask<Loop>(child, 'loop');
 export const countersOf = (child: ChildProcess) => ask<Counters>(child, 'counters');
 /** Per-layer costs since the last call (empty unless the server runs with BENCH_PROFILE). */

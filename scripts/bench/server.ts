@@ -67,6 +67,10 @@ export async function serveApp(): Promise<void> {
     }
     if (message === 'counters') process.send!({ counters });
     if (message === 'memory') process.send!({ memory: process.memoryUsage() });
+    if (message === 'settledMemory') {
+      globalThis.gc?.();
+      process.send!({ settledMemory: process.memoryUsage() });
+    }
     if (message === 'layers') process.send!({ layers: layers.take() });
     if (message === 'stop') server.close(() => deps.close().then(() => process.exit(0)));
   });

@@ -26,13 +26,6 @@ export function wordsOf(text: string): string[] {
   return normalised === '' ? [] : normalised.split(' ');
 }
 
-/** Every run of `length` consecutive words, joined by one space. */
-export function wordRuns(words: readonly string[], length: number): string[] {
-  const runs: string[] = [];
-  for (let i = 0; i + length <= words.length; i += 1) runs.push(words.slice(i, i + length).join(' '));
-  return runs;
-}
-
 const seed1 = 0xdeadbeef;
 const seed2 = 0x41c6ce57;
 
