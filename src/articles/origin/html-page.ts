@@ -6,7 +6,7 @@ import { fingerprintSetOf, fingerprintsOf, type FingerprintSet } from './fingerp
 import { paywallTarget, readJsonLd, scriptJson, standaloneArticle, withPaywall, withoutRest, type JsonLdScript } from './json-ld';
 import { listingPage } from './listing-page';
 import { frameEdits, headEnd, localPath, metaOf, collapsed, textOfFirst } from './page-frame';
-import { fill, plain, type PageEdits, type Template } from './page-edits';
+import { encoded, fillBytes, plain, type EncodedTemplate, type PageEdits, type Template } from './page-edits';
 import { isJsonLd, restLeakRules, scrubPage, type LeakRules } from './page-scrub';
 import { isWithin, parseSource, select, type SourceDom } from './source-dom';
 import type { OriginCms } from '../../config/config';
@@ -43,6 +43,8 @@ export interface ArticlePage {
   readonly summary: string | undefined;
   readonly paragraphCount: number;
   render(view: ArticleView): string;
+  /** The same page as UTF-8 bytes, from pre-encoded parts (what a view sends). */
+  renderBytes(view: ArticleView): Buffer;
   restFingerprints(teaserParagraphs: number): readonly string[];
   leadInHtml(teaserParagraphs: number): string;
 }
@@ -89,7 +91,7 @@ class OriginArticlePage implements ArticlePage {
   readonly summary: string | undefined;
   readonly paragraphCount: number;
   readonly #jsonLd: readonly JsonLdScript[];
-  readonly #templates = new Map<string, Template>();
+  readonly #templates = new Map<string, EncodedTemplate>();
   readonly #cuts = new Map<number, Cut>();
   readonly #leadIns = new Map<number, string>();
   /** The scrubbed frame per lead-in length: the walk of the whole page is done once for every view of that cut. */
@@ -115,13 +117,17 @@ class OriginArticlePage implements ArticlePage {
   }
 
   render(view: ArticleView): string {
+    return this.renderBytes(view).toString('utf8');
+  }
+
+  renderBytes(view: ArticleView): Buffer {
     const key = `${view.mode}:${view.paywalled}:${view.mode === 'cut' ? leadInCount(this.body, view.teaserParagraphs) : ''}`;
     let template = this.#templates.get(key);
     if (template === undefined) {
-      template = view.mode === 'cut' ? this.#cutTemplate(view) : this.#fullTemplate(view.paywalled);
+      template = encoded(view.mode === 'cut' ? this.#cutTemplate(view) : this.#fullTemplate(view.paywalled));
       this.#templates.set(key, template);
     }
-    return fill(template, { accountBar: view.accountBarHtml, notice: view.noticeHtml, gate: view.mode === 'cut' ? view.gateHtml : '' });
+    return fillBytes(template, { accountBar: view.accountBarHtml, notice: view.noticeHtml, gate: view.mode === 'cut' ? view.gateHtml : '' });
   }
 
   restFingerprints(teaserParagraphs: number): readonly string[] {

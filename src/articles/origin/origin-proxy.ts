@@ -180,14 +180,14 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     }
   }
 
-  function sendHtml(res: Response, status: number, html: string, head: boolean): void {
+  function sendHtml(res: Response, status: number, html: string | Buffer, head: boolean): void {
     res.status(status).type('text/html; charset=utf-8');
     res.vary('Cookie');
     if (head) {
       res.end();
       return;
     }
-    const body = Buffer.from(html, 'utf8');
+    const body = typeof html === 'string' ? Buffer.from(html, 'utf8') : html;
     res.set('Content-Length', String(body.length));
     res.end(body);
   }
@@ -211,7 +211,7 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     const [accountBarHtml, gateHtml] = await Promise.all([deps.chrome.accountBar(req, res), full ? '' : deps.chrome.gate(req, res, { result, access: page.access, returnTo })]);
     const notice = noticeFor(result);
     const noticeHtml = notice === undefined ? '' : `<p class="gatehouse-notice" role="status">${escapeHtml(notice)}</p>`;
-    sendHtml(res, 200, page.render({ mode: full ? 'full' : 'cut', paywalled: result.decision !== 'free', teaserParagraphs, accountBarHtml, noticeHtml, gateHtml }), false);
+    sendHtml(res, 200, page.renderBytes({ mode: full ? 'full' : 'cut', paywalled: result.decision !== 'free', teaserParagraphs, accountBarHtml, noticeHtml, gateHtml }), false);
   }
 
   async function serveOtherHtml(req: Request, res: Response, target: RequestTarget, page: OriginPage, response: OriginResponse): Promise<void> {

@@ -49,7 +49,8 @@ export function buildOrigin(deps: OriginDeps): OriginModule {
   const bus = deps.redis !== undefined ? new RedisPurgeBus(deps.redis, `${deps.keyPrefix}origin:purge`, deps.logger) : new SqlPurgeBus(deps.db, { clock: deps.clock, logger: deps.logger });
   const cache = new OriginCache({ maxBytes: config.cacheBytes, redis: deps.redis, keyPrefix: deps.keyPrefix, clock: deps.clock, logger: deps.logger, bus });
   const rules = buildOriginRules(config);
-  const known = new KnownArticles(deps.gate);
+  // About 100 bytes of heap per fingerprint: a quarter of the cache's budget again at most.
+  const known = new KnownArticles(deps.gate, Math.max(10_000, Math.floor(config.cacheBytes / 400)));
   const chrome = buildOriginChrome({ csrfToken: deps.csrfToken, plans: deps.plans, billingConfigured: deps.billingConfigured });
   const proxy = originProxy({ config, publicUrl: deps.publicUrl, client, cache, rules, known, gate: deps.gate, visitorOf: deps.visitorOf, chrome, logger: deps.logger });
 
