@@ -82,6 +82,9 @@ describe.each(modes)('in front of an origin (%s)', (mode) => {
       expect(ld.articleBody).toBeUndefined();
       expect(ld.hasPart).toMatchObject({ cssSelector: '.paywalled-content' });
       expect(second.text).toMatch(/class="[^"]*paywalled-content/);
+      // Link previews get Open Graph and Twitter tags the origin did not print (SPEC section 12).
+      expect(second.text).toContain(`<meta property="og:url" content="${new URL('/news/second/', t.deps.config.publicUrl).href}">`);
+      expect(second.text).toContain('<meta name="twitter:card" content="summary">');
     });
 
     it('when the same article is asked for with tracking parameters or through its canonical path, then it counts once', async () => {

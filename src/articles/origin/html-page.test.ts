@@ -102,7 +102,7 @@ describe('ArticlePage.render: the cut', () => {
     expect(html).toContain('<footer><p>© News</p></footer>');
     expect(html).toContain('<script>console.log("analytics")</script>');
     expect(html).toContain('<body class="single"><nav id="gh-bar">Sign in</nav>');
-    expect(html).toContain('<link rel="stylesheet" href="/gatehouse/origin.css"></head>');
+    expect(html).toContain('<link rel="stylesheet" href="/gatehouse/origin.css"><meta property="og:type" content="article">');
     expect(html).not.toContain('<noscript');
     expect(html).not.toContain('__NEXT_DATA__');
     expect(html).not.toContain('__STATE__');
@@ -171,14 +171,23 @@ describe('ArticlePage.render: the cut', () => {
 });
 
 describe('ArticlePage.render: full', () => {
-  it('when free, then the page is the origin byte for byte plus the stylesheet, account bar and notice', () => {
+  it('when free, then the page is the origin byte for byte plus the stylesheet, the Open Graph tags it lacked, account bar and notice', () => {
     const origin = leakyPage(4);
     const html = article(origin).render(full(false));
+    const openGraph = '<meta property="og:type" content="article"><meta property="og:title" content="Audit &amp; after"><meta name="twitter:card" content="summary"><meta name="twitter:title" content="Audit &amp; after">';
     const expected = origin
-      .replace('</head>', '<link rel="stylesheet" href="/gatehouse/origin.css"></head>')
+      .replace('</head>', `<link rel="stylesheet" href="/gatehouse/origin.css">${openGraph}</head>`)
       .replace('<body class="single">', '<body class="single"><nav id="gh-bar">Sign in</nav>')
       .replace('<article class="post" data-excerpt="' + sentence(4) + '">', `<article class="post" data-excerpt="${sentence(4)}"><p id="gh-notice">2 left</p>`);
     expect(html).toBe(expected);
+  });
+
+  it('when the page has its own Open Graph title, then it is kept and only the missing tags are added, with the URL on the public address', () => {
+    const page = analysePage('<html><head><meta property="og:title" content="Own title"></head><body><article><p>One two three four.</p><p>Five six seven.</p></article></body></html>', '/2025/04/a/', { ...options, publicOrigin: 'https://news.example' });
+    const html = (page as ArticlePage).render(full(false));
+    expect(html.match(/og:title/g)).toHaveLength(1);
+    expect(html).toContain('<meta property="og:url" content="https://news.example/2025/04/a/">');
+    expect(html).toContain('<meta name="twitter:title" content="Own title">');
   });
 
   it('when paywalled, then the body has the class and JSON-LD the paywall markup, and the text is all there', () => {

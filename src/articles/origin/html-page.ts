@@ -24,6 +24,8 @@ export interface PageAnalysisOptions {
   readonly canonicalHosts: readonly string[];
   /** Linked in <head> of every page Gatehouse renders. */
   readonly stylesheetHref: string;
+  /** PUBLIC_URL's origin, for the Open Graph URL of an article page that names none. */
+  readonly publicOrigin?: string;
 }
 
 export type OriginPage = ArticlePage | OtherPage;
@@ -183,6 +185,7 @@ class OriginArticlePage implements ArticlePage {
     const edits = this.#scrubbed(view.teaserParagraphs).copy();
     if (view.paywalled) markPaywalled(edits, this.body.element);
     const lead = this.#leadInPieces(edits, view.teaserParagraphs).flat();
+    this.#addOpenGraph(edits);
     edits.replaceChildren(this.body.element, [{ slot: 'notice' }, ...lead, { slot: 'gate' }]);
     // JSON-LD inside the body goes with the rest of the body's children.
     const scripts = this.#jsonLd.filter((s) => !isWithin(s.element, this.body.element));
@@ -192,12 +195,33 @@ class OriginArticlePage implements ArticlePage {
 
   #fullTemplate(paywalled: boolean): Template {
     const edits = frameEdits(this.dom, this.options);
+    this.#addOpenGraph(edits);
     edits.insert(this.dom.openEnd(this.body.element), [{ slot: 'notice' }]);
     if (paywalled) {
       markPaywalled(edits, this.body.element);
       this.#writeJsonLd(edits, this.#jsonLd, true, undefined);
     }
     return edits.template();
+  }
+
+  /**
+   * Link previews and social sites read Open Graph and Twitter card tags (SPEC section 12); a
+   * CMS without an SEO plugin prints none, so the title, type, URL and card are added where
+   * the page lacks them. No description is added: the origin's own, if any, stays (and is
+   * removed from a cut page when it carries the rest).
+   */
+  #addOpenGraph(edits: PageEdits): void {
+    const meta = metaOf(this.dom);
+    const url = this.options.publicOrigin === undefined ? undefined : new URL(this.identity, this.options.publicOrigin).href;
+    const wanted: [string, string, string | undefined][] = [
+      ['property', 'og:type', 'article'],
+      ['property', 'og:title', this.title || undefined],
+      ['property', 'og:url', url],
+      ['name', 'twitter:card', 'summary'],
+      ['name', 'twitter:title', this.title || undefined],
+    ];
+    const tags = wanted.filter(([, key, value]) => value !== undefined && !meta.has(key)).map(([kind, key, value]) => `<meta ${kind}="${key}" content="${escapeAttribute(value!)}">`);
+    if (tags.length > 0) edits.insert(headEnd(this.dom), [tags.join('')]);
   }
 
   /**
@@ -251,4 +275,8 @@ function markPaywalled(edits: PageEdits, element: Element): void {
   const attributes = edits.attributesOf(element);
   const classes = (attributes.class ?? '').split(/\s+/).filter((c) => c !== '');
   if (!classes.includes(paywalledClass)) attributes.class = [...classes, paywalledClass].join(' ');
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }

@@ -92,6 +92,7 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     accountBarSelector: config.accountBarSelector,
     canonicalHosts: [...hosts],
     stylesheetHref: '/gatehouse/origin.css',
+    publicOrigin: deps.publicUrl.origin,
   };
 
   /** The parsed page of a cached response, parsed once per instance and entry. */
