@@ -63,8 +63,13 @@ describeWithWordPress('in front of a real WordPress', () => {
 
       describe('a reader at the wall', () => {
         const doors: string[] = [];
+        // An instance of its own that has read nothing yet: what it blocks or removes, it must
+        // know without a reader having opened the post first.
+        let w: TestApp;
         beforeAll(async () => {
-          await setMeter({ anonymousLimit: 0, teaserParagraphs: 2, sections: { notices: 'free' } });
+          w = await startTestApp(mode, { env: { ORIGIN_URL: wp.url, ORIGIN_CMS: 'wordpress', ORIGIN_ARTICLE_SELECTOR: '.entry-content', ORIGIN_ARTICLE_PATHS: '/:year/:month/:slug/' } });
+          const key = (await w.deps.admin.apiKeys.create('wordpress wall')).key;
+          await meterSettingsOf(() => w, () => key)({ anonymousLimit: 0, teaserParagraphs: 2, sections: { notices: 'free' } });
           const slug = gated.path.split('/').filter(Boolean).pop()!;
           const [year, month] = gated.path.split('/').filter(Boolean);
           doors.push(
@@ -107,6 +112,13 @@ describeWithWordPress('in front of a real WordPress', () => {
             '/%77p-json/wp/v2/posts',
             '/?rest_route=/wp/v2/posts',
             `/index.php?rest_route=/wp/v2/posts/${gated.id}`,
+            '/?rest.route=/wp/v2/posts',
+            '/?rest+route=/wp/v2/posts',
+            '/?rest[route=/wp/v2/posts',
+            '/?rest_route=/wp/v2/posts&_jsonp=cb',
+            '/index.php/wp-json/wp/v2/posts',
+            '/index.php/wp-json/wp/v2/posts?_jsonp=cb',
+            `/index.php/wp-json/wp/v2/posts/${gated.id}`,
             `/wp-json/oembed/1.0/embed?url=${encodeURIComponent(wp.url + gated.path)}`,
             '/wp-json/wp/v2/search?search=gwp4x',
             '/wp-sitemap.xml',
@@ -116,6 +128,9 @@ describeWithWordPress('in front of a real WordPress', () => {
             `/wp-admin/post.php?post=${gated.id}&action=edit`,
           );
         });
+        afterAll(async () => {
+          await w?.close();
+        });
 
         it('when the same doors are tried on WordPress itself, then many give the whole post: they are real doors', async () => {
           const open: string[] = [];
@@ -124,26 +139,26 @@ describeWithWordPress('in front of a real WordPress', () => {
             if ((await response.text()).includes('gwp6x')) open.push(door);
           }
           // Each of these hands the whole post to anyone straight from WordPress (Twenty Twenty-One shows full posts on listings).
-          for (const door of [gated.path, gated.path.toUpperCase(), '/', '/category/news/', `/?p=${gated.id}`, '/feed/', '/wp-json/wp/v2/posts', '/?rest_route=/wp/v2/posts']) expect(open).toContain(door);
+          for (const door of [gated.path, gated.path.toUpperCase(), '/', '/category/news/', `/?p=${gated.id}`, '/feed/', '/wp-json/wp/v2/posts', '/?rest_route=/wp/v2/posts', '/?rest.route=/wp/v2/posts', '/index.php/wp-json/wp/v2/posts']) expect(open).toContain(door);
         });
 
-        it('when any door of WordPress is tried, then no paragraph past the lead-in of a gated post comes back', async () => {
+        it('when any door of WordPress is tried, with GET or POST, then no paragraph past the lead-in of a gated post comes back', async () => {
           const seen: string[] = [];
-          for (const door of doors) {
-            let response = await textOf(request(t.app).get(door));
+          for (const [method, door] of [...doors.map((d) => ['get', d] as const), ...doors.map((d) => ['post', d] as const)]) {
+            let response = await textOf(request(w.app)[method](door));
             // A redirect is followed through Gatehouse, as a browser would.
             for (let hops = 0; hops < 3 && response.status >= 300 && response.status < 400; hops += 1) {
-              const next = new URL(response.headers.location!, t.deps.config.publicUrl);
-              response = await textOf(request(t.app).get(`${next.pathname}${next.search}`));
+              const next = new URL(response.headers.location!, w.deps.config.publicUrl);
+              response = await textOf(request(w.app).get(`${next.pathname}${next.search}`));
             }
             if (response.status >= 500) seen.push(`${door} answered ${response.status}`);
-            for (const m of [...gatedMarkers.slice(2), ...moreMarkers.slice(1)]) if (response.body.includes(m)) seen.push(`${door} (${response.status}) carries ${m}`);
+            for (const m of [...gatedMarkers.slice(2), ...moreMarkers.slice(1)]) if (response.body.includes(m)) seen.push(`${method.toUpperCase()} ${door} (${response.status}) carries ${m}`);
           }
           expect(seen).toEqual([]);
         });
 
         it('when the post is opened, then the lead-in, the gate and WordPress\'s own page are there', async () => {
-          const page = await request(t.app).get(gated.path).expect(200);
+          const page = await request(w.app).get(gated.path).expect(200);
           expect(page.headers['x-access-decision']).toBe('registration-wall');
           expect(page.text).toContain('gwp1x');
           expect(page.text).toContain('gwp2x');
@@ -152,13 +167,13 @@ describeWithWordPress('in front of a real WordPress', () => {
         });
 
         it('when a post has a more tag, then it is cut there', async () => {
-          const page = await request(t.app).get(moreCut.path).expect(200);
+          const page = await request(w.app).get(moreCut.path).expect(200);
           expect(page.text).toContain('mrp1x');
           expect(page.text).not.toContain('mrp2x');
         });
 
         it('when the feed is read, then each gated item carries its lead-in only and the free one is whole', async () => {
-          const feed = await textOf(request(t.app).get('/feed/'));
+          const feed = await textOf(request(w.app).get('/feed/'));
           expect(feed.status).toBe(200);
           expect(feed.body).toContain('gwp1x');
           expect(feed.body).not.toContain('gwp3x');

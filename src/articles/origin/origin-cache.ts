@@ -146,7 +146,10 @@ export class OriginCache {
       return { entry: { response, storedAt, freshUntil: storedAt, staleUntil: storedAt, derived: new Map() }, state: 'uncacheable' };
     }
     const entry: CacheEntry = { response, storedAt, freshUntil: lifetime.freshUntil, staleUntil: lifetime.staleUntil, derived: new Map() };
-    if (this.keep(key, entry, purgesAtStart)) await this.store?.write(key, entry, redisPurges, storedAt);
+    // Redis is shared and holds meters and sessions too: only a page at its own address goes
+    // there. Anyone can make up query strings and missing paths; those stay in the bounded memory.
+    const shareable = response.status === 200 && !key.includes('?');
+    if (this.keep(key, entry, purgesAtStart) && shareable) await this.store?.write(key, entry, redisPurges, storedAt);
     return { entry, state: 'miss' };
   }
 

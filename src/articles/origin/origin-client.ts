@@ -10,8 +10,12 @@ export type Headers = Readonly<Record<string, string | readonly string[]>>;
 /** Headers of one connection, never of the message (RFC 9110 section 7.6.1). */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
-/** What of a reader's request never reaches the origin: credentials, and what Gatehouse sets itself. */
-const neverForwarded = new Set([...hopByHop, 'host', 'cookie', 'authorization', 'x-gatehouse-origin-secret', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'expect']);
+/**
+ * What of a reader's request reaches the origin: an allow-list, so that no credential, client
+ * address a plugin might trust (True-Client-IP, X-Client-IP), rewrite or override header
+ * (X-Original-URL, X-HTTP-Method-Override) gets through; Gatehouse sets the forwarding ones.
+ */
+const forwarded = new Set(['accept', 'accept-language', 'content-type', 'content-length', 'user-agent', 'referer', 'origin', 'cache-control', 'pragma', 'dnt', 'x-requested-with']);
 
 /** Conditional and partial requests could revive or slice a full copy of an article: only static files keep them. */
 const conditional = new Set(['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range']);
@@ -68,7 +72,7 @@ export async function decodeBody(body: Buffer, contentEncoding: string | readonl
   return decoded;
 }
 
-async function readBounded(body: Readable, limit: number): Promise<Buffer> {
+export async function readBounded(body: Readable, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -168,7 +172,20 @@ export class OriginClient {
       throw new OriginUnavailable((error as Error).message);
     }
     const headers = endToEnd(reply.headers as Headers);
-    const body = await decodeBody(raw, headers['content-encoding']);
+    // One copy serves every reader: an origin cookie in it would be everyone's. Only cookies
+    // the publisher passes survive, and an answer with one is kept by no cache.
+    const cookies = headerList(headers['set-cookie']).filter((cookie) => this.config.passCookies.includes(cookie.split('=')[0]!.trim()));
+    delete headers['set-cookie'];
+    if (cookies.length > 0) {
+      headers['set-cookie'] = cookies;
+      headers['cache-control'] = 'private, no-store';
+    }
+    let body: Buffer;
+    try {
+      body = await decodeBody(raw, headers['content-encoding']);
+    } catch (error) {
+      throw error instanceof OriginUnavailable ? error : new OriginUnavailable(`a body that does not decode: ${(error as Error).message}`);
+    }
     delete headers['content-encoding'];
     delete headers['content-length'];
     return { status: reply.statusCode, headers, body };
@@ -179,10 +196,13 @@ export class OriginClient {
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       const lower = name.toLowerCase();
-      if (neverForwarded.has(lower) || (!request.keepConditionals && conditional.has(lower))) continue;
+      if (!forwarded.has(lower) && !(request.keepConditionals && (conditional.has(lower) || lower === 'accept-encoding'))) continue;
       headers[lower] = typeof value === 'string' ? value : [...value];
     }
     Object.assign(headers, this.baseHeaders(request.clientAddress));
+    // A file streams to the reader as the origin encoded it, for what the reader accepts; any
+    // other answer is read to be cut, in an encoding Gatehouse decodes.
+    if (!request.keepConditionals) headers['accept-encoding'] = 'gzip, deflate, br';
     const reply = await this.send({ method: request.method as Dispatcher.HttpMethod, path: request.target, headers, body: request.body ?? null }, false);
     return { status: reply.statusCode, headers: endToEnd(reply.headers as Headers), body: reply.body };
   }

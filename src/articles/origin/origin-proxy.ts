@@ -13,7 +13,9 @@ import { cutFeed, feedItemLinks } from './feed';
 import { analysePage, type ArticlePage, type OriginPage, type PageAnalysisOptions } from './html-page';
 import { scrubJson } from './json-scrub';
 import type { KnownArticles } from './known-articles';
-import { decodeBody, OriginBodyTooLarge, OriginUnavailable, type Headers, type OriginClient } from './origin-client';
+import { decodeBody, OriginBodyTooLarge, OriginUnavailable, readBounded, type Headers, type OriginClient } from './origin-client';
+import { matches } from './fingerprints';
+import { htmlToText } from './source-dom';
 import type { CacheEntry, OriginCache, OriginResponse } from './origin-cache';
 import { readTarget, type OriginRules, type RequestTarget } from './origin-rules';
 
@@ -36,7 +38,10 @@ export interface OriginProxyDeps {
   readonly logger: Logger;
 }
 
-type Kind = 'html' | 'feed' | 'json' | 'other';
+type Kind = 'html' | 'feed' | 'json' | 'text' | 'other';
+
+/** The most of a passed-on answer (a POST's) that is read to be cut or scrubbed. */
+const readLimit = 32 * 1024 * 1024;
 
 /** Files that are never an article's text: passed straight through, conditionals and ranges kept. */
 const staticFile = /\.(?:css|js|mjs|map|png|jpe?g|gif|webp|avif|svg|ico|woff2?|ttf|otf|eot|mp4|webm|mp3|ogg|wav|pdf|zip|gz|txt)$/i;
@@ -56,9 +61,11 @@ function kindOf(headers: Headers, body?: Buffer): Kind {
   if (type === 'application/xml' || type === 'text/xml') {
     // WordPress serves its feeds as application/rss+xml, others as plain XML: look at the root.
     const head = body?.subarray(0, 512).toString('latin1') ?? '';
-    return /<(rss|feed|rdf:RDF)[\s>]/.test(head) ? 'feed' : 'other';
+    return /<(rss|feed|rdf:RDF)[\s>]/.test(head) ? 'feed' : 'text';
   }
   if (type === 'application/json' || type.endsWith('+json')) return 'json';
+  // Anything else that may carry an article's words (JSONP, plain text, XML): checked whole.
+  if ((type.startsWith('text/') && type !== 'text/css') || type.endsWith('javascript') || type.endsWith('+xml') || type === '') return 'text';
   return 'other';
 }
 
@@ -161,6 +168,8 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     for (const [name, value] of Object.entries(headers)) {
       if (transformed ? replacedHeaders.includes(name) : name === 'set-cookie') continue;
       if (name === 'location') res.set('Location', rewriteLocation(String(value)));
+      // Express takes one Content-Type (and would add a charset to a text one): set it as sent.
+      else if (name === 'content-type') res.setHeader('Content-Type', typeof value === 'string' ? value : (value[0] ?? 'application/octet-stream'));
       else res.set(name, value as string | string[]);
     }
     const cookies = headers['set-cookie'];
@@ -205,7 +214,9 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     setDecisionHeaders(res, result);
     // Only a free article to an anonymous reader may sit in a shared cache, under the origin's rule.
     if (result.decision === 'free' && req.user === undefined && response.headers['cache-control'] !== undefined) res.set('Cache-Control', response.headers['cache-control'] as string);
-    const full = isFullAccess(result.decision);
+    // A view the meter does not count (a POST's answer) is whole only where the meter is not
+    // involved: otherwise any other method would read metered articles for nothing.
+    const full = isFullAccess(result.decision) && (countable || result.decision !== 'metered');
     const teaserParagraphs = standing.teaserParagraphs;
     if (req.method === 'HEAD') return sendHtml(res, 200, '', true);
     const returnTo = `${readTarget(req.originalUrl)?.path ?? '/'}`;
@@ -255,16 +266,26 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     res.end(Buffer.from(cut, 'utf8'));
   }
 
-  async function serveJson(req: Request, res: Response, response: OriginResponse): Promise<void> {
+  /** The articles of this site a text names by absolute URL (a CMS API's `link` fields, a JSONP payload). */
+  function linkedPaths(text: string): string[] {
+    const urls = text.replace(/\\\//g, '/').match(/https?:\/\/[^\s"'<>\\]+/g) ?? [];
+    return [...new Set(urls.map((url) => localPath(url, '/')).filter((p): p is string => p !== undefined))];
+  }
+
+  async function serveJson(req: Request, res: Response, target: RequestTarget, response: OriginResponse): Promise<void> {
     let body = response.body;
     const everything = await readsEverything(req, res);
     if (!everything) {
+      let value: unknown;
       try {
-        body = Buffer.from(JSON.stringify(scrubJson(JSON.parse(textOf(response)), known.set)), 'utf8');
+        value = JSON.parse(textOf(response));
       } catch {
         // Not JSON after all: nothing of it is passed on.
         throw new AppError(502, 'The site answered with something we could not read.');
       }
+      // The articles it names are learnt first, so their text is known when it is scrubbed.
+      await pagesAt(linkedPaths(textOf(response)).filter((path) => path !== target.path));
+      body = Buffer.from(JSON.stringify(scrubJson(value, known.set)), 'utf8');
     }
     readerHeaders(res, response.headers, true);
     // Unscrubbed for a subscriber: no shared cache may keep that copy for anyone else.
@@ -291,7 +312,13 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
       return serveOtherHtml(req, res, target, page, response);
     }
     if (kind === 'feed') return serveFeed(req, res, target, entry);
-    if (kind === 'json') return serveJson(req, res, response);
+    if (kind === 'json') return serveJson(req, res, target, response);
+    if (kind === 'text' && !(await readsEverything(req, res))) {
+      // Text Gatehouse cannot cut paragraph by paragraph: refused whole when it carries a gated article's words.
+      const text = textOf(response);
+      await pagesAt(linkedPaths(text).filter((path) => path !== target.path));
+      if (matches(htmlToText(text), known.set)) throw new AppError(404, 'There is no page at this address.');
+    }
     readerHeaders(res, response.headers, false);
     res.removeHeader('content-encoding');
     res.status(response.status);
@@ -342,16 +369,20 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
       }),
     );
     const reply = await passThrough(req, target, false, bounded);
-    if (kindOf(reply.headers) === 'other' && !mediaType(reply.headers).startsWith('text/')) {
+    if (kindOf(reply.headers) === 'other') {
       readerHeaders(res, reply.headers, false);
       res.status(reply.status);
       reply.body.pipe(res);
       return;
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of reply.body) chunks.push(chunk as Buffer);
     const headers = { ...reply.headers };
-    const decoded = await decodeBody(Buffer.concat(chunks), headers['content-encoding']);
+    let decoded: Buffer;
+    try {
+      decoded = await decodeBody(await readBounded(reply.body, readLimit), headers['content-encoding']);
+    } catch (error) {
+      if (error instanceof OriginBodyTooLarge) throw new AppError(502, 'This page is larger than we can show.');
+      throw new AppError(502, 'The site answered with something we could not read.');
+    }
     delete headers['content-encoding'];
     await serve(req, res, target, { response: { status: reply.status, headers, body: decoded }, derived: new Map() }, false);
   }
@@ -360,6 +391,8 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     const target = readTarget(req.originalUrl);
     if (target === undefined) throw new AppError(400, 'This address cannot be read.');
     if (rules.isBlocked(target)) throw new AppError(404, 'There is no page at this address.');
+    // TRACE would echo the origin secret back; CONNECT is no request for a page.
+    if (req.method === 'TRACE' || req.method === 'CONNECT') throw new AppError(405, 'This method is not allowed here.', { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
     if (req.method !== 'GET' && req.method !== 'HEAD') return forward(req, res, target);
     if (staticFile.test(target.path) && (await streamStatic(req, res, target))) return;
     const entry = await cached(`${target.path}${target.search}`);

@@ -25,7 +25,7 @@ describe('readTarget', () => {
 
   it('refuses what is not an origin-form path, control characters and broken encodings', () => {
     expect(target('//evil.example/x').path).toBe('/evil.example/x');
-    for (const url of ['http://evil.example/', '*', '/a%00b', '/a%0d%0aSet-Cookie:x', '/%E0%A4%A', '/%zz']) expect(readTarget(url)).toBeUndefined();
+    for (const url of ['http://evil.example/', '*', '/?rest_route%00=/', '/?a=%0d%0a', '/a%00b', '/a%0d%0aSet-Cookie:x', '/%E0%A4%A', '/%zz']) expect(readTarget(url)).toBeUndefined();
   });
 });
 
@@ -43,6 +43,16 @@ describe('the WordPress rule set', () => {
       '/wp-json/oembed/1.0/embed?url=x',
       '/?rest_route=/wp/v2/posts',
       '/index.php?rest_route=/wp/v2/posts/1',
+      '/?rest.route=/wp/v2/posts',
+      '/?rest+route=/wp/v2/posts',
+      '/?rest[route=/wp/v2/posts',
+      '/?REST_ROUTE=/wp/v2/posts',
+      '/index.php/wp-json/wp/v2/posts',
+      '/index.php/2025/04/slug/embed/',
+      '/2025/04/slug/?_jsonp=cb',
+      '/2025/04/slug/embed;x',
+      '/wp-json;x/wp/v2/posts',
+      '/?p=1&preview.id=1',
       '/?p=12&preview=true',
       '/2025/04/slug/?preview=true',
       '/2025/04/slug/embed/',

@@ -67,9 +67,19 @@ export function readTarget(url: string): RequestTarget | undefined {
     .split('/')
     .map((segment) => encodeURIComponent(segment).replace(/%(?:40|3A|2C|3B|3D|2B|24|21|7E|2A|27|28|29)/gi, (m) => decodeURIComponent(m)))
     .join('/');
+  // A NUL or control character in the query is refused like one in the path.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(decodeUntilStable(search) ?? '\u0000')) return undefined;
   const queryNames = new Set<string>();
-  for (const name of new URLSearchParams(search).keys()) queryNames.add((decodeUntilStable(name) ?? name).toLowerCase());
-  return { path, search, matchPath: tidy(decoded.replace(/\\/g, '/')).toLowerCase(), queryNames };
+  for (const name of new URLSearchParams(search).keys()) {
+    const lower = (decodeUntilStable(name) ?? name).toLowerCase();
+    queryNames.add(lower);
+    // PHP reads `rest.route`, `rest route` and `rest[route` all as `rest_route`.
+    queryNames.add(lower.replace(/[. []/g, '_').replace(/\].*$/, ''));
+  }
+  // `;` parameters (`/a;x/b`) name the same resource on many servers: matched without them.
+  const matchPath = tidy(decoded.replace(/\\/g, '/').replace(/;[^/]*/g, '')).toLowerCase();
+  return { path, search, matchPath, queryNames };
 }
 
 type PathMatcher = MatchFunction<Partial<Record<string, string | string[]>>>;
@@ -83,13 +93,15 @@ function matchers(patterns: readonly string[]): PathMatcher[] {
  * APIs, previews, embeds, AMP and print views. Feeds, search and archives stay open: they are
  * cut (feeds to each item's lead-in) or scrubbed (the second line of defence) instead.
  */
-const cmsRules: Record<OriginCms, { readonly paths: readonly string[]; readonly queryNames: readonly string[] }> = {
+const cmsRules: Record<OriginCms, { readonly paths: readonly string[]; readonly queryNames: readonly string[]; readonly pathInfoPrefix?: string }> = {
   generic: { paths: [], queryNames: [] },
   wordpress: {
     paths: ['/wp-json', '/wp-json/*', '/xmlrpc.php', '/wp-admin', '/wp-admin/*', '/wp-login.php', '/*/embed', '/*/amp', '/amp/*', '/*/print', '/print/*', '/*/trackback', '/wp-content/uploads/*.php'],
+    // WordPress also routes `/index.php/<path>` (PATH_INFO) as `<path>`: every rule applies there too.
+    pathInfoPrefix: '/index.php',
     // rest_route is the REST API without pretty permalinks; preview and friends show drafts
     // and revisions; embed, amp and print are other renderings of the same post.
-    queryNames: ['rest_route', 'preview', 'preview_id', 'preview_nonce', '_thumbnail_id', 'embed', 'amp', 'print', 'oembed'],
+    queryNames: ['rest_route', '_jsonp', 'preview', 'preview_id', 'preview_nonce', '_thumbnail_id', 'embed', 'amp', 'print', 'oembed'],
   },
   ghost: {
     // The Content and Admin APIs, the members API, previews of drafts, emails' web copies.
@@ -112,7 +124,9 @@ export function buildOriginRules(options: { readonly cms: OriginCms; readonly bl
   return {
     isBlocked(target) {
       if (rules.queryNames.some((name) => target.queryNames.has(name))) return true;
-      return blocked.some((m) => m(target.matchPath) !== false);
+      const prefix = rules.pathInfoPrefix;
+      const paths = prefix !== undefined && target.matchPath.startsWith(`${prefix}/`) ? [target.matchPath, target.matchPath.slice(prefix.length)] : [target.matchPath];
+      return paths.some((path) => blocked.some((m) => m(path) !== false));
     },
     isArticlePath(path) {
       if (articles === undefined) return true;

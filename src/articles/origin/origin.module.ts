@@ -13,7 +13,7 @@ import { buildOriginChrome } from './origin-chrome';
 import { OriginClient } from './origin-client';
 import { OriginCache } from './origin-cache';
 import { originProxy } from './origin-proxy';
-import { buildOriginRules } from './origin-rules';
+import { buildOriginRules, readTarget } from './origin-rules';
 import { RedisPurgeBus, SqlPurgeBus } from './purge-bus';
 
 export type PurgeRequest = { readonly paths: readonly string[] } | { readonly all: true };
@@ -67,7 +67,14 @@ export function buildOrigin(deps: OriginDeps): OriginModule {
   return {
     proxy: proxy.handler,
     accessRoutes,
-    purge: (request) => cache.purge(request),
+    // Keys are tidied request paths (origin-rules' readTarget): a purge path is read the same
+    // way, so WordPress's `caf%c3%a9` finds `caf%C3%A9`.
+    purge: (request) => {
+      if ('all' in request) return cache.purge(request);
+      const paths = request.paths.map((path) => readTarget(path.split('?')[0]!)?.path);
+      if (paths.some((path) => path === undefined)) throw new AppError(400, 'A purge path cannot be read as an address.');
+      return cache.purge({ paths: paths as string[] });
+    },
     async close() {
       await cache.close();
       await client.close();
