@@ -172,6 +172,19 @@ describeWithWordPress('in front of a real WordPress', () => {
           expect(page.text).not.toContain('mrp2x');
         });
 
+        it('when WordPress stops and starts again, then pages already read are served from the cache, others are a readable 502, and all is back after', async () => {
+          await request(w.app).get(freePost.path).expect(200);
+          await wp.stop();
+          try {
+            const cached = await request(w.app).get(freePost.path).expect(200);
+            expect(cached.text).toContain('frp3x');
+            expect((await request(w.app).get('/category/notices/').expect(502)).text).toContain('could not be reached');
+          } finally {
+            await wp.start();
+          }
+          expect((await request(w.app).get('/category/notices/').expect(200)).text).toContain('A free notice');
+        });
+
         it('when the feed is read, then each gated item carries its lead-in only and the free one is whole', async () => {
           const feed = await textOf(request(w.app).get('/feed/'));
           expect(feed.status).toBe(200);
