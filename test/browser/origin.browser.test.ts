@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { startTestApp } from '../support/test-app';
 import { describeWithBrowser } from '../support/services';
-import { screenshot, startBrowserHarness, type BrowserHarness } from '../support/browser';
+import { freePort, screenshot, startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { auditPage, blocking, describeViolations, type AxeViolation } from '../support/axe';
 import { meterSettingsOf } from '../support/meter-settings';
 import { goodPassword, newEmail } from '../support/http';
@@ -60,10 +60,12 @@ describeWithBrowser('a reader of a real WordPress through Gatehouse, in a real b
       wp = await startWordPress({ title: siteTitle });
       first = await wp.insertPost({ title: 'The council budget story', paragraphs: markerParagraphs('oa', 5), date: '2025-04-10 09:00:00' });
       second = await wp.insertPost({ title: 'The river contract inquiry', paragraphs: markerParagraphs('ob', 6), date: '2025-04-11 09:00:00' });
+      // Gatehouse rewrites WordPress's links to its own address, so it must know the real one.
+      const port = await freePort();
       const t = await startTestApp('embedded', {
-        env: { ORIGIN_URL: wp.url, ORIGIN_CMS: 'wordpress', ORIGIN_ARTICLE_SELECTOR: '.entry-content', ORIGIN_ARTICLE_PATHS: '/:year/:month/:slug/' },
+        env: { ORIGIN_URL: wp.url, ORIGIN_CMS: 'wordpress', ORIGIN_ARTICLE_SELECTOR: '.entry-content', ORIGIN_ARTICLE_PATHS: '/:year/:month/:slug/', PUBLIC_URL: `http://127.0.0.1:${port}` },
       });
-      h = await startBrowserHarness(t);
+      h = await startBrowserHarness(t, port);
       apiKey = (await t.deps.admin.apiKeys.create('origin browser tests')).key;
       await setMeter({ anonymousLimit: 1, teaserParagraphs: 2 });
     }, 60_000);

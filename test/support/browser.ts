@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
@@ -12,9 +13,9 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** Listens on an ephemeral port; the browser needs a real socket. */
-export function listen(app: Express): Promise<{ baseUrl: string; close: () => Promise<void> }> {
+export function listen(app: Express, port = 0): Promise<{ baseUrl: string; close: () => Promise<void> }> {
   return new Promise((resolve) => {
-    const server: Server = app.listen(0, '127.0.0.1', () => {
+    const server: Server = app.listen(port, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
       resolve({
         baseUrl: `http://127.0.0.1:${port}`,
@@ -32,8 +33,8 @@ export interface BrowserHarness {
 }
 
 /** The app on a real socket plus a Chromium, for one browser test file. */
-export async function startBrowserHarness(t: import('./test-app').TestApp): Promise<BrowserHarness> {
-  const server = await listen(t.app);
+export async function startBrowserHarness(t: import('./test-app').TestApp, port = 0): Promise<BrowserHarness> {
+  const server = await listen(t.app, port);
   const browser = await launchChromium();
   return {
     t,
@@ -55,4 +56,16 @@ export async function screenshot(page: import('playwright-core').Page, name: str
   const path = await import('node:path');
   fs.mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
+
+/** A port free now, for an app that must know its own address (PUBLIC_URL) before it listens. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -182,6 +182,17 @@ describe('ArticlePage.render: full', () => {
     expect(html).toBe(expected);
   });
 
+  it('when the CMS writes links to its own address, then they point at the public address (absolute, protocol-relative, srcset), and look-alike ports are left alone', () => {
+    const html = `<html><head><link rel="stylesheet" href="http://cms.internal:8081/wp-content/style.css"></head><body><a href="http://cms.internal:8081/2025/04/b/">b</a><a href="//cms.internal:8081/c/">c</a><a href="http://cms.internal:80812/x">x</a><img srcset="http://cms.internal:8081/a.jpg 1x, http://cms.internal:8081/b.jpg 2x"><article><p>One two three four five.</p><p>Six seven eight nine.</p></article></body></html>`;
+    const page = analysePage(html, '/2025/04/a/', { ...options, linkOrigins: { from: 'http://cms.internal:8081', to: 'https://news.example' } }) as ArticlePage;
+    const out = page.render(full(false));
+    expect(out).toContain('href="https://news.example/wp-content/style.css"');
+    expect(out).toContain('href="https://news.example/2025/04/b/"');
+    expect(out).toContain('href="https://news.example/c/"');
+    expect(out).toContain('srcset="https://news.example/a.jpg 1x, https://news.example/b.jpg 2x"');
+    expect(out).toContain('href="http://cms.internal:80812/x"');
+  });
+
   it('when the page has its own Open Graph title, then it is kept and only the missing tags are added, with the URL on the public address', () => {
     const page = analysePage('<html><head><meta property="og:title" content="Own title"></head><body><article><p>One two three four.</p><p>Five six seven.</p></article></body></html>', '/2025/04/a/', { ...options, publicOrigin: 'https://news.example' });
     const html = (page as ArticlePage).render(full(false));

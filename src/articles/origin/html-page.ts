@@ -26,6 +26,8 @@ export interface PageAnalysisOptions {
   readonly stylesheetHref: string;
   /** PUBLIC_URL's origin, for the Open Graph URL of an article page that names none. */
   readonly publicOrigin?: string;
+  /** ORIGIN_URL's and PUBLIC_URL's origins: links to the CMS's own address are rewritten to the public one. */
+  readonly linkOrigins?: { readonly from: string; readonly to: string };
 }
 
 export type OriginPage = ArticlePage | OtherPage;

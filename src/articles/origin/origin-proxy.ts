@@ -100,6 +100,7 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     canonicalHosts: [...hosts],
     stylesheetHref: '/gatehouse/origin.css',
     publicOrigin: deps.publicUrl.origin,
+    linkOrigins: { from: config.url.origin, to: deps.publicUrl.origin },
   };
 
   /** The parsed page of a cached response, parsed once per instance and entry. */

@@ -6,6 +6,45 @@ import { selectFirst, textOf, type SourceDom } from './source-dom';
 export interface FrameOptions {
   readonly accountBarSelector: string | undefined;
   readonly stylesheetHref: string;
+  /** ORIGIN_URL's and PUBLIC_URL's origins: links the CMS writes to its own address go to the public one. */
+  readonly linkOrigins?: { readonly from: string; readonly to: string };
+}
+
+/** Elements and attributes that hold a URL a reader follows or loads. */
+const linkAttributes: Readonly<Record<string, readonly string[]>> = {
+  a: ['href'],
+  area: ['href'],
+  link: ['href'],
+  form: ['action'],
+  img: ['src', 'srcset', 'data-src', 'data-srcset'],
+  source: ['src', 'srcset'],
+  script: ['src'],
+  iframe: ['src'],
+  video: ['src', 'poster'],
+  audio: ['src'],
+  meta: ['content'],
+};
+
+/**
+ * A CMS whose address is still its internal one (WordPress's "Site Address") writes every link
+ * to that address; a reader who followed one would leave Gatehouse, and its gate, behind. They
+ * are rewritten to PUBLIC_URL (absolute and protocol-relative forms).
+ */
+function rewriteLinks(dom: SourceDom, edits: PageEdits, origins: { readonly from: string; readonly to: string }): void {
+  const from = new URL(origins.from);
+  const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`(?:${escaped(from.protocol)})?//${escaped(from.host)}(?=[/?#"'\\s,]|$)`, 'gi');
+  const to = origins.to.replace(/\/$/, '');
+  for (const [name, attributes] of Object.entries(linkAttributes)) {
+    for (const element of dom.elementsNamed(name)) {
+      for (const attribute of attributes) {
+        const value = element.attribs[attribute];
+        if (value === undefined || !value.toLowerCase().includes(from.host.toLowerCase())) continue;
+        pattern.lastIndex = 0;
+        edits.attributesOf(element)[attribute] = value.replace(pattern, to);
+      }
+    }
+  }
 }
 
 /** Where content appended to `<head>` goes: before `</head>`, else after `<html>`, else after the doctype. */
@@ -26,6 +65,7 @@ export function frameEdits(dom: SourceDom, options: FrameOptions): PageEdits {
   const configured = options.accountBarSelector === undefined ? undefined : selectFirst(options.accountBarSelector, dom.root);
   const target = configured ?? dom.elementsNamed('body')[0];
   edits.insert(target === undefined ? headEnd(dom) : dom.openEnd(target), [{ slot: 'accountBar' }]);
+  if (options.linkOrigins !== undefined && options.linkOrigins.from !== options.linkOrigins.to) rewriteLinks(dom, edits, options.linkOrigins);
   return edits;
 }
 
