@@ -42,16 +42,47 @@ describe('MarkdownArticleSource', () => {
   });
 
   it.each([
-    ['missing title', '---\npublished: 2026-01-01\n---\nBody', /bad\.md: title/],
-    ['bad access', '---\ntitle: T\naccess: secret\npublished: 2026-01-01\n---\nBody', /bad\.md: access/],
-    ['bad date', '---\ntitle: T\npublished: someday\n---\nBody', /bad\.md: published is not a date/],
-    ['broken YAML', '---\ntitle: a: b\npublished: 2026-01-01\n---\nBody', /bad\.md: front matter is not valid YAML/],
-  ])('when a file has %s, then loading fails naming the file', async (_case, text, message) => {
-    await expect(MarkdownArticleSource.load(folderWith({ 'bad.md': text }))).rejects.toThrow(message);
+    ['missing title', '---\npublished: 2026-01-01\n---\nBody', /^title/],
+    ['bad access', '---\ntitle: T\naccess: secret\npublished: 2026-01-01\n---\nBody', /^access/],
+    ['bad date', '---\ntitle: T\npublished: someday\n---\nBody', /^published is not a date/],
+    ['no date', '---\ntitle: T\n---\nBody', /^published/],
+    ['broken YAML', '---\ntitle: a: b\npublished: 2026-01-01\n---\nBody', /^front matter is not valid YAML/],
+  ])('when a file has %s, then it is skipped and reported by name, and the other articles are served', async (_case, text, reason) => {
+    const warnings: { file: string; reason: string }[] = [];
+    const log = { warn: (details: { file: string; reason: string }) => warnings.push(details), info: () => undefined };
+    const source = await MarkdownArticleSource.load(folderWith({ 'bad.md': text, 'good.md': '---\ntitle: Good\npublished: 2026-01-01\n---\nBody' }), { log });
+    expect((await source.list()).map((a) => a.slug)).toEqual(['good']);
+    expect(source.problems).toEqual([{ file: 'bad.md', reason: expect.stringMatching(reason) }]);
+    expect(warnings).toEqual([{ file: 'bad.md', reason: expect.stringMatching(reason) }]);
   });
 
-  it('when two files claim one slug, then loading fails', async () => {
-    const text = '---\ntitle: T\nslug: same\npublished: 2026-01-01\n---\nBody';
-    await expect(MarkdownArticleSource.load(folderWith({ 'a.md': text, 'b.md': text }))).rejects.toThrow(/slug "same"/);
+  it('when two files claim one slug, then the first (by file name) is served and the second reported', async () => {
+    const text = (title: string) => `---\ntitle: ${title}\nslug: same\npublished: 2026-01-01\n---\nBody`;
+    const source = await MarkdownArticleSource.load(folderWith({ 'a.md': text('First'), 'b.md': text('Second') }));
+    expect((await source.get('same'))?.title).toBe('First');
+    expect(source.problems).toEqual([{ file: 'b.md', reason: 'slug "same" is used by another article' }]);
+  });
+
+  it('when the folder is watched and an article is added, changed, broken or removed, then the source follows without a restart', async () => {
+    const dir = folderWith({ 'one.md': '---\ntitle: One\npublished: 2026-01-01\n---\nFirst.' });
+    const source = await MarkdownArticleSource.load(dir, { watch: true });
+    const until = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 200 && !(await check()); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+      return check();
+    };
+    try {
+      fs.writeFileSync(path.join(dir, 'two.md'), '---\ntitle: Two\npublished: 2026-01-02\n---\nSecond.');
+      expect(await until(async () => (await source.get('two')) !== undefined)).toBe(true);
+      fs.writeFileSync(path.join(dir, 'one.md'), '---\ntitle: One, corrected\npublished: 2026-01-01\n---\nFirst.');
+      expect(await until(async () => (await source.get('one'))?.title === 'One, corrected')).toBe(true);
+      fs.writeFileSync(path.join(dir, 'two.md'), '---\ntitle: [broken\n---\n');
+      expect(await until(async () => (await source.get('two')) === undefined)).toBe(true);
+      expect((await source.get('one'))?.title).toBe('One, corrected');
+      fs.rmSync(path.join(dir, 'one.md'));
+      expect(await until(async () => (await source.list()).length === 0)).toBe(true);
+    } finally {
+      source.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { watch, type FSWatcher } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import matter from 'gray-matter';
@@ -30,7 +31,10 @@ const frontMatterSchema = z.object({
 });
 
 export class ArticleFileError extends Error {
-  constructor(file: string, reason: string) {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
     super(`${file}: ${reason}`);
     this.name = 'ArticleFileError';
   }
@@ -53,61 +57,149 @@ function renderBlocks(markdown: MarkdownIt.MarkdownIt, body: string): ArticleBlo
   return blocks;
 }
 
+/** A file that could not be read as an article, as the log and `problems` report it. */
+export interface ArticleFileProblem {
+  readonly file: string;
+  readonly reason: string;
+}
+
+interface Loaded {
+  readonly bySlug: ReadonlyMap<string, Article>;
+  readonly summaries: readonly ArticleSummary[];
+  readonly problems: readonly ArticleFileProblem[];
+}
+
+// Raw HTML in Markdown is escaped: article files cannot inject scripts into pages.
+const markdown = new MarkdownIt({ html: false, linkify: true, typographer: true });
+
+/** One file as an article, or the reason it is not one. */
+async function readArticle(directory: string, file: string): Promise<Article> {
+  let parsed: matter.GrayMatterFile<string>;
+  try {
+    // An empty options object keeps gray-matter from caching by content across sources.
+    parsed = matter(await fs.readFile(path.join(directory, file), 'utf8'), {});
+  } catch (error) {
+    throw new ArticleFileError(file, `front matter is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const result = frontMatterSchema.safeParse(parsed.data);
+  if (!result.success) {
+    const reasons = result.error.issues.map((i) => `${i.path.join('.') || 'front matter'} ${i.message}`);
+    throw new ArticleFileError(file, reasons.join('; '));
+  }
+  const meta = result.data;
+  const slug = meta.slug ?? path.basename(file, '.md');
+  if (!slugPattern.test(slug)) throw new ArticleFileError(file, `file name is not a valid slug; set "slug"`);
+  return {
+    slug,
+    title: meta.title,
+    section: meta.section,
+    access: meta.access,
+    published: meta.published,
+    author: meta.author,
+    summary: meta.summary,
+    ...(meta.image === undefined ? {} : { image: meta.image }),
+    blocks: renderBlocks(markdown, parsed.content),
+  };
+}
+
+/** Every readable article of the folder; each file that is not one is a problem, not a failure. */
+async function loadFolder(directory: string): Promise<Loaded> {
+  const files = (await fs.readdir(directory)).filter((f) => f.endsWith('.md') && !f.startsWith('.')).sort();
+  const bySlug = new Map<string, Article>();
+  const problems: ArticleFileProblem[] = [];
+  for (const file of files) {
+    try {
+      const article = await readArticle(directory, file);
+      if (bySlug.has(article.slug)) throw new ArticleFileError(file, `slug "${article.slug}" is used by another article`);
+      bySlug.set(article.slug, article);
+    } catch (error) {
+      // A file deleted between the listing and the read is simply gone.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      problems.push({ file, reason: error instanceof ArticleFileError ? error.reason : (error as Error).message });
+    }
+  }
+  const summaries = [...bySlug.values()]
+    .map(({ blocks: _blocks, ...summary }) => summary)
+    .sort((a, b) => b.published.localeCompare(a.published) || a.slug.localeCompare(b.slug));
+  return { bySlug, summaries, problems };
+}
+
+/** What the source tells about its folder: each file skipped, and each reload. */
+export interface ContentLog {
+  warn(details: { file: string; reason: string }, message: string): void;
+  info(details: { articles: number; skipped: number }, message: string): void;
+}
+
 /**
- * Reads `*.md` files with YAML front matter from a folder once, at start. A bad file stops
- * the start with its name, rather than leaving an article silently missing.
+ * The `*.md` files of a folder, with YAML front matter. A file that is not a valid article is
+ * reported and skipped, never stopping the site. With `watch`, the folder is read again
+ * whenever a file in it changes (a new article is published without a restart); readers keep
+ * the previous set until the new one is complete.
  */
 export class MarkdownArticleSource implements ArticleSource {
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> = Promise.resolve();
+
   private constructor(
-    private readonly bySlug: ReadonlyMap<string, Article>,
-    private readonly summaries: readonly ArticleSummary[],
+    private readonly directory: string,
+    private loaded: Loaded,
+    private readonly log: ContentLog | undefined,
   ) {}
 
-  static async load(directory: string): Promise<MarkdownArticleSource> {
-    // Raw HTML in Markdown is escaped: article files cannot inject scripts into pages.
-    const markdown = new MarkdownIt({ html: false, linkify: true, typographer: true });
-    const files = (await fs.readdir(directory)).filter((f) => f.endsWith('.md')).sort();
-    const bySlug = new Map<string, Article>();
-    for (const file of files) {
-      let parsed: matter.GrayMatterFile<string>;
-      try {
-        // An empty options object keeps gray-matter from caching by content across sources.
-        parsed = matter(await fs.readFile(path.join(directory, file), 'utf8'), {});
-      } catch (error) {
-        throw new ArticleFileError(file, `front matter is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-      }
-      const result = frontMatterSchema.safeParse(parsed.data);
-      if (!result.success) {
-        const reasons = result.error.issues.map((i) => `${i.path.join('.') || 'front matter'} ${i.message}`);
-        throw new ArticleFileError(file, reasons.join('; '));
-      }
-      const meta = result.data;
-      const slug = meta.slug ?? path.basename(file, '.md');
-      if (!slugPattern.test(slug)) throw new ArticleFileError(file, `file name is not a valid slug; set "slug"`);
-      if (bySlug.has(slug)) throw new ArticleFileError(file, `slug "${slug}" is used by another article`);
-      bySlug.set(slug, {
-        slug,
-        title: meta.title,
-        section: meta.section,
-        access: meta.access,
-        published: meta.published,
-        author: meta.author,
-        summary: meta.summary,
-        ...(meta.image === undefined ? {} : { image: meta.image }),
-        blocks: renderBlocks(markdown, parsed.content),
-      });
-    }
-    const summaries = [...bySlug.values()]
-      .map(({ blocks: _blocks, ...summary }) => summary)
-      .sort((a, b) => b.published.localeCompare(a.published) || a.slug.localeCompare(b.slug));
-    return new MarkdownArticleSource(bySlug, summaries);
+  static async load(directory: string, options: { readonly log?: ContentLog; readonly watch?: boolean } = {}): Promise<MarkdownArticleSource> {
+    const source = new MarkdownArticleSource(directory, await loadFolder(directory), options.log);
+    source.report();
+    if (options.watch) source.watch();
+    return source;
+  }
+
+  /** The files skipped at the last read, with why. */
+  get problems(): readonly ArticleFileProblem[] {
+    return this.loaded.problems;
   }
 
   async list(): Promise<readonly ArticleSummary[]> {
-    return this.summaries;
+    return this.loaded.summaries;
   }
 
   async get(slug: string): Promise<Article | undefined> {
-    return this.bySlug.get(slug);
+    return this.loaded.bySlug.get(slug);
+  }
+
+  /** Reads the folder again now (the watcher calls it; tests may too). */
+  reload(): Promise<void> {
+    this.reloading = this.reloading.then(async () => {
+      try {
+        this.loaded = await loadFolder(this.directory);
+        this.log?.info({ articles: this.loaded.bySlug.size, skipped: this.loaded.problems.length }, 'articles reloaded');
+        this.report();
+      } catch (error) {
+        // The folder itself unreadable for a moment (moved, remounted): the last set stays.
+        this.log?.warn({ file: this.directory, reason: (error as Error).message }, 'could not read the articles folder; keeping the articles already loaded');
+      }
+    });
+    return this.reloading;
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    clearTimeout(this.timer);
+  }
+
+  private report(): void {
+    for (const problem of this.loaded.problems) this.log?.warn(problem, 'article file skipped');
+  }
+
+  private watch(): void {
+    // Editors write a file in several steps (and often through a temporary file): one read
+    // after the changes settle, not one per event.
+    this.watcher = watch(this.directory, () => {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => void this.reload(), 150);
+    });
+    this.watcher.on('error', (error) => this.log?.warn({ file: this.directory, reason: error.message }, 'stopped watching the articles folder'));
+    this.watcher.unref();
   }
 }
