@@ -91,7 +91,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
     const sessions = buildSessions(config, database, modulesRedis, clock, logger);
     closers.push(sessions.stop);
     const csrf = buildCsrf({ secure: config.publicUrl.protocol === 'https:' });
-    const mailer = buildMailer({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox'), from: `${config.siteName} <no-reply@${config.publicUrl.hostname}>`, logger, clock });
+    const mailer = buildMailer({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox'), from: config.mailFrom ?? `${config.siteName} <no-reply@${config.publicUrl.hostname}>`, logger, clock });
     const shared = { redis: modulesRedis, keyPrefix: config.redisKeyPrefix, secret: config.sessionSecret, logger, clock };
 
     // Product modules, each from the ones below it.

@@ -130,3 +130,13 @@ describe('parseConfig', () => {
     expect(problemsOf({ REDIS_SENTINELS: 'a:26379' })).toEqual([expect.stringMatching(/^REDIS_URL is required with REDIS_SENTINELS/)]);
   });
 });
+
+describe('MAIL_FROM', () => {
+  it('when set, then mail comes from it; when unset, from the site name at the public host; a bad one is refused', () => {
+    expect(parseConfig({ MAIL_FROM: 'The Ledger <news@ledger.example>' }).mailFrom).toBe('The Ledger <news@ledger.example>');
+    expect(parseConfig({ MAIL_FROM: 'news@ledger.example' }).mailFrom).toBe('news@ledger.example');
+    expect(parseConfig({}).mailFrom).toBeUndefined();
+    expect(problemsOf({ MAIL_FROM: 'not an address' })).toEqual([expect.stringMatching(/^MAIL_FROM must be an address/)]);
+    expect(problemsOf({ MAIL_FROM: 'a@b.example\r\nBcc: x@y.example' })).toEqual([expect.stringMatching(/^MAIL_FROM must be an address/)]);
+  });
+});

@@ -141,6 +141,10 @@ const environmentSchema = z
     STRIPE_WEBHOOK_SECRET: optionalString,
     STRIPE_API_URL: urlWithProtocols(['http:', 'https:']),
     SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']),
+    // `news@example.com` or `The Ledger <news@example.com>`; no line breaks (a header's value).
+    MAIL_FROM: optionalString.refine((value) => value === undefined || /^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(value), {
+      message: 'must be an address (news@example.com) or a name and address (The Ledger <news@example.com>)',
+    }),
     TRUST_PROXY: trustProxy,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(7),
@@ -232,6 +236,8 @@ export interface Config {
     readonly pastDueGraceDays: number;
   };
   readonly smtpUrl: string | undefined;
+  /** The From of every mail; undefined: `SITE_NAME <no-reply@PUBLIC_URL's host>`. */
+  readonly mailFrom: string | undefined;
   readonly trustProxy: boolean | number | string;
   readonly logLevel: string;
   readonly passwordMinLength: number;
@@ -319,6 +325,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       pastDueGraceDays: e.PAST_DUE_GRACE_DAYS,
     }),
     smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     passwordMinLength: e.PASSWORD_MIN_LENGTH,
