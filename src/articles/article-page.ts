@@ -11,6 +11,8 @@ export interface ArticlePageModel {
   readonly restBlocks: readonly ArticleBlock[];
   readonly gate: Decision | undefined;
   readonly notice: string | undefined;
+  /** The registration wall's promise (the registered allowance and its period). */
+  readonly accountOffer: string;
   readonly jsonLd: string;
   readonly openGraph: OpenGraph;
 }
@@ -35,12 +37,29 @@ function openGraphFor(article: Article, url: string): OpenGraph {
   };
 }
 
-/** The meter's line above an article it granted: how many free articles are left. */
+const articles = (n: number) => `${n} free article${n === 1 ? '' : 's'}`;
+
+/**
+ * The meter's line above an article it granted: how many free articles are left. A rolling
+ * window has no "this month": the line says how many come in any N days instead.
+ */
 export function noticeFor(result: GateResult): string | undefined {
   if (result.decision !== 'metered' || result.remaining === null) return undefined;
-  const period = result.settings.period.kind === 'calendar-month' ? 'this month' : `in ${result.settings.period.days} days`;
-  if (result.remaining === 0) return `This is your last free article ${period}.`;
-  return `${result.remaining} free article${result.remaining === 1 ? '' : 's'} left ${period}.`;
+  const { period } = result.settings;
+  if (period.kind === 'calendar-month') {
+    if (result.remaining === 0) return 'This is your last free article this month.';
+    return `${articles(result.remaining)} left this month.`;
+  }
+  const allowance = result.limit === null ? '' : ` (${articles(result.limit)} in any ${period.days} days)`;
+  if (result.remaining === 0) return `This is your last free article for now${allowance}.`;
+  return `${articles(result.remaining)} left${allowance}.`;
+}
+
+/** What the registration wall promises: the registered allowance, in the period's own words. */
+export function accountOfferFor(settings: GateResult['settings']): string {
+  if (settings.registeredLimit === 0) return 'With a free account you can subscribe, and keep your place across devices.';
+  const period = settings.period.kind === 'calendar-month' ? 'a month' : `in any ${settings.period.days} days`;
+  return `A free account gives you ${articles(settings.registeredLimit)} ${period}.`;
 }
 
 /** Structured data as Google asks of paywalled pages; it never carries the article's text. */
@@ -72,6 +91,7 @@ export function articlePage(article: Article, result: GateResult, url: string): 
     restBlocks: full ? article.blocks.slice(end) : [],
     gate: full ? undefined : result.decision,
     notice: noticeFor(result),
+    accountOffer: accountOfferFor(result.settings),
     jsonLd: jsonLdFor(article, paywalled, url),
     openGraph: openGraphFor(article, url),
   };

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { OriginChrome } from './origin-proxy';
 import type { PlansForDisplay } from '../ports';
+import { accountOfferFor } from '../article-page';
 
 /** A template of Gatehouse's views rendered to a string (the app's view engine). */
 function renderView(req: Request, view: string, model: object): Promise<string> {
@@ -34,6 +35,7 @@ export function buildOriginChrome(deps: { readonly csrfToken: (req: Request) => 
         account,
         csrfToken: account === undefined ? undefined : deps.csrfToken(req),
         returnTo: model.returnTo,
+        accountOffer: accountOfferFor(model.result.settings),
       });
       return `<div class="gatehouse">${html}</div>`;
     },
