@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../config/clock';
 import { isUniqueViolation, type Db, type Dialect } from '../store/database';
 import { sql } from 'kysely';
@@ -7,10 +6,6 @@ import { entitlementOfAccount, type EntitlementGrant } from './subscription-enti
 
 /** The class half of the account lock's advisory key, apart from the subscription lock's. */
 const accountLockClass = 0x47484143; // "GHAC"
-
-function lockKeyOf(id: string): number {
-  return createHash('sha256').update(id).digest().readInt32BE(0);
-}
 
 export interface SubscriptionRecord {
   readonly id: string;
@@ -47,6 +42,8 @@ export type ApplyOutcome = 'applied' | 'duplicate' | 'unknown-customer' | 'accou
 export interface ApplyResult {
   readonly outcome: ApplyOutcome;
   readonly accountId: string | undefined;
+  /** Whether the stored entitlement changed (and so the cached one was dropped before commit). */
+  readonly entitlementChanged: boolean;
 }
 
 export class BillingRepository {
@@ -103,20 +100,20 @@ export class BillingRepository {
     const { snapshot, event } = input;
     const now = new Date(this.clock());
     return transact(async (trx) => {
-      const owner = await trx.selectFrom('billing_customers').select('account_id').where('customer_id', '=', snapshot.customerId).executeTakeFirst();
-      const accountId = owner?.account_id ?? input.accountHint;
-      const refusal = accountId === undefined ? 'unknown-customer' : (await this.accountExists(trx, accountId)) ? undefined : 'account-gone';
-      if (event && !(await this.insertEvent(trx, event, refusal ?? 'applied', now))) return { outcome: 'duplicate', accountId };
-      if (refusal !== undefined || accountId === undefined) return { outcome: refusal ?? 'unknown-customer', accountId };
+      const { owner, account } = await this.accountOf(trx, snapshot.customerId, input.accountHint);
+      const accountId = owner ?? input.accountHint;
+      const refusal = accountId === undefined ? 'unknown-customer' : account !== undefined ? undefined : 'account-gone';
+      // The event's own insert answers whether it was seen before (a redelivery, or the same event racing).
+      if (event && !(await this.insertEvent(trx, event, refusal ?? 'applied', now))) return { outcome: 'duplicate', accountId, entitlementChanged: false };
+      if (refusal !== undefined || accountId === undefined) return { outcome: refusal ?? 'unknown-customer', accountId, entitlementChanged: false };
       if (owner === undefined) {
         // An account keeps its first customer; a second one (made by hand at Stripe) is not stored.
         await trx.insertInto('billing_customers').values({ account_id: accountId, customer_id: snapshot.customerId, created_at: now.toISOString() }).onConflict((oc) => oc.doNothing()).execute();
       }
-      await this.lockAccount(trx, accountId);
       await this.upsertSubscription(trx, accountId, snapshot, now);
-      const grant = await this.recomputeEntitlement(trx, accountId, input, now);
-      await beforeCommit(accountId, grant);
-      return { outcome: 'applied', accountId };
+      const { grant, changed } = await this.recomputeEntitlement(trx, accountId, input, now);
+      if (changed) await beforeCommit(accountId, grant);
+      return { outcome: 'applied', accountId, entitlementChanged: changed };
     });
   }
 
@@ -132,6 +129,7 @@ export class BillingRepository {
     }
   }
 
+  /** Whether the event has been recorded (processing itself relies on the insert's conflict instead). */
   async hasEvent(id: string): Promise<boolean> {
     return (await this.db.selectFrom('stripe_events').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
   }
@@ -151,25 +149,31 @@ export class BillingRepository {
   }
 
   /**
-   * On PostgreSQL the row is share-locked until commit: an account deletion running now
-   * either waits for this write (and then erases it too) or has committed (and the row is gone).
+   * In one statement: the customer's owner, and whether the account it belongs to (the
+   * owner, else the hint) exists. On PostgreSQL the account row is share-locked until
+   * commit: an account deletion running now either waits for this write (and then erases
+   * it too) or has committed (and the row is gone).
+   *
+   * The same statement takes the account's lock there. The entitlement is worked out from
+   * all of the account's subscriptions, while the caller holds only one subscription's lock:
+   * two of an account's subscriptions changing at once (under READ COMMITTED) could each
+   * read the other as it was and leave a canceled account a subscriber. One
+   * transaction-scoped lock per account makes the second wait for the first's commit; it is
+   * always taken after the subscription's, so no two wait on each other, and before any read
+   * of the account's subscriptions (a later statement, so that read sees the first's commit).
+   * (SQLite runs one write transaction at a time.)
    */
-  /**
-   * The entitlement is worked out from all of the account's subscriptions, while the caller
-   * holds only one subscription's lock: two of an account's subscriptions changing at once
-   * (under READ COMMITTED) could each read the other as it was and leave a canceled account
-   * a subscriber. One transaction-scoped lock per account makes the second wait for the
-   * first's commit; it is always taken last, after the subscription's, so no two wait on
-   * each other. (SQLite runs one write transaction at a time.)
-   */
-  private async lockAccount(trx: Trx, accountId: string): Promise<void> {
-    if (this.dialect !== 'postgres') return;
-    await sql`select pg_advisory_xact_lock(${accountLockClass}::int4, ${lockKeyOf(accountId)}::int4)`.execute(trx);
-  }
-
-  private async accountExists(trx: Trx, accountId: string): Promise<boolean> {
-    const query = trx.selectFrom('accounts').select('id').where('id', '=', accountId);
-    return (await (this.dialect === 'postgres' ? query.forShare() : query).executeTakeFirst()) !== undefined;
+  private async accountOf(trx: Trx, customerId: string, hint: string | undefined): Promise<{ owner: string | undefined; account: string | undefined }> {
+    const postgres = this.dialect === 'postgres';
+    const row = await trx
+      .selectNoFrom((eb) => {
+        const owner = eb.selectFrom('billing_customers').select('account_id').where('customer_id', '=', customerId);
+        const accountId = eb.fn.coalesce(owner, eb.val(hint ?? null));
+        const account = eb.selectFrom('accounts').select('id').where('id', '=', accountId);
+        return [owner.as('owner'), (postgres ? account.forShare() : account).as('account'), ...(postgres ? [sql<unknown>`pg_advisory_xact_lock(${accountLockClass}::int4, hashtext(${accountId}))`.as('locked')] : [])];
+      })
+      .executeTakeFirstOrThrow();
+    return { owner: row.owner ?? undefined, account: row.account ?? undefined };
   }
 
   private async upsertSubscription(trx: Trx, accountId: string, s: SubscriptionSnapshot, now: Date): Promise<void> {
@@ -196,11 +200,26 @@ export class BillingRepository {
       .execute();
   }
 
-  private async recomputeEntitlement(trx: Trx, accountId: string, input: { graceDays: number; offered: ReadonlySet<string> }, now: Date): Promise<EntitlementGrant> {
-    const rows = await trx.selectFrom('subscriptions').select(['status', 'status_since', 'price_id']).where('account_id', '=', accountId).execute();
+  /**
+   * The account's entitlement from all of its subscriptions, written only when it differs
+   * from the stored one (`changed`): a redelivered or unchanged state leaves the row and
+   * the meter's cached copy of it alone.
+   */
+  private async recomputeEntitlement(trx: Trx, accountId: string, input: { graceDays: number; offered: ReadonlySet<string> }, now: Date): Promise<{ grant: EntitlementGrant; changed: boolean }> {
+    const rows = await trx
+      .selectFrom('subscriptions')
+      .select((eb) => {
+        const held = eb.selectFrom('entitlements').where('account_id', '=', accountId);
+        return ['status', 'status_since', 'price_id', held.select('status').as('held_status'), held.select('valid_until').as('held_until')];
+      })
+      .where('account_id', '=', accountId)
+      .execute();
     const grant = entitlementOfAccount(rows.map((r) => ({ status: r.status, statusSince: r.status_since, priceId: r.price_id })), now, input.graceDays, input.offered);
     const values = { status: grant.entitlement, valid_until: grant.validUntil?.toISOString() ?? null, updated_at: now.toISOString() };
+    // The upsert just before makes at least one row; the stored entitlement rides on each.
+    const held = rows[0];
+    if (held !== undefined && held.held_status === values.status && (held.held_until ?? null) === values.valid_until) return { grant, changed: false };
     await trx.insertInto('entitlements').values({ account_id: accountId, ...values }).onConflict((oc) => oc.column('account_id').doUpdateSet(values)).execute();
-    return grant;
+    return { grant, changed: true };
   }
 }

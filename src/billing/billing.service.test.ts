@@ -85,11 +85,11 @@ function fakeRepository() {
       return transact(async () => {
         const owner = [...customers].find(([, c]) => c === input.snapshot.customerId)?.[0];
         const accountId = owner ?? input.accountHint;
-        if (accountId === undefined) return { outcome: 'unknown-customer', accountId };
-        if (!accounts.has(accountId)) return { outcome: 'account-gone', accountId };
+        if (accountId === undefined) return { outcome: 'unknown-customer', accountId, entitlementChanged: false };
+        if (!accounts.has(accountId)) return { outcome: 'account-gone', accountId, entitlementChanged: false };
         applied.push(input);
         await beforeCommit(accountId, { entitlement: 'subscriber', validUntil: null });
-        return { outcome: 'applied', accountId };
+        return { outcome: 'applied', accountId, entitlementChanged: true };
       });
     },
   };
@@ -117,7 +117,7 @@ function build(options: { stripe?: Stripe | undefined; plans?: (typeof plan)[] }
   const service = new BillingService({
     stripe: 'stripe' in options ? options.stripe : stripe.client,
     repository,
-    plans: { list: async () => plans, find: async (priceId: string) => plans.find((p) => p.priceId === priceId) },
+    plans: { list: async () => plans, listRecent: async () => plans, find: async (priceId: string) => plans.find((p) => p.priceId === priceId) },
     accounts: { findById: async (id: string) => (id === reader.id ? reader : undefined) },
     entitlementCache: {
       forgetEntitlement: async (accountId: string) => {

@@ -31,7 +31,7 @@ export class BillingNotConfigured extends AppError {
 export interface BillingServiceDeps {
   readonly stripe: Stripe | undefined;
   readonly repository: Pick<BillingRepository, 'customerOf' | 'keepCustomer' | 'subscriptionsOf' | 'applySubscription'>;
-  readonly plans: Pick<PlansService, 'list' | 'find'>;
+  readonly plans: Pick<PlansService, 'list' | 'listRecent' | 'find'>;
   readonly accounts: AccountLookup;
   readonly entitlementCache: EntitlementCache;
   readonly lock: SubscriptionLock;
@@ -208,7 +208,8 @@ export class BillingService {
   async syncSubscription(subscriptionId: string, accountHint: string | undefined, event: { id: string; type: string } | undefined): Promise<ApplyOutcome> {
     const stripe = this.client();
     // Read before the lock: on PostgreSQL the lock holds a connection while Stripe answers.
-    const offered = new Set((await this.deps.plans.list()).map((p) => p.priceId));
+    // A copy a few seconds old (a burst of events costs one query, not one each).
+    const offered = new Set((await this.deps.plans.listRecent()).map((p) => p.priceId));
     const cache = this.deps.entitlementCache;
     const result = await this.deps.lock.withSubscriptionLock(subscriptionId, async (transact) => {
       const subscription = await stripe.subscriptions.retrieve(subscriptionId);
@@ -223,7 +224,8 @@ export class BillingService {
     });
     const accountId = result.accountId;
     if (result.outcome !== 'applied' || accountId === undefined) return result.outcome;
-    await cache.forgetEntitlement(accountId).catch((error: unknown) => this.deps.logger.warn({ err: error, accountId }, 'could not drop the cached entitlement'));
+    // An unchanged entitlement was not dropped before the commit either: no old value to re-cache.
+    if (result.entitlementChanged) await cache.forgetEntitlement(accountId).catch((error: unknown) => this.deps.logger.warn({ err: error, accountId }, 'could not drop the cached entitlement'));
     // A finished Checkout, told by the webhook or by the reader's return (event undefined).
     if (event === undefined || event.type === 'checkout.session.completed') this.deps.funnel.record('subscribed', readerKeyOf({ accountId }));
     return 'applied';

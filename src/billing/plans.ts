@@ -19,8 +19,13 @@ export const plansSchema = z.array(planSchema, { error: 'must be a list of plans
 export type Plan = z.infer<typeof planSchema>;
 
 const displayCacheMs = 30_000;
+/**
+ * How old a copy the webhooks may apply entitlements with. Short: another instance's change
+ * of plans reaches this one within it (this instance's own change clears the copy at once).
+ */
+const recentCacheMs = 5_000;
 
-/** The publisher's plans, kept as a settings document (read per request: plans pages are rare). */
+/** The publisher's plans, kept as a settings document. */
 export class PlansService {
   private cache: { plans: Plan[]; at: number } | undefined;
 
@@ -33,9 +38,18 @@ export class PlansService {
    * The plans as shown on the paywall: kept up to 30 s, so that a wall view costs no query.
    * Checkout always checks against list(), never this copy.
    */
-  async listForDisplay(): Promise<Plan[]> {
+  listForDisplay(): Promise<Plan[]> {
+    return this.listKept(displayCacheMs);
+  }
+
+  /** The plans as the webhooks apply them: kept up to 5 s, so that a burst of events costs one query. */
+  listRecent(): Promise<Plan[]> {
+    return this.listKept(recentCacheMs);
+  }
+
+  private async listKept(maxAgeMs: number): Promise<Plan[]> {
     const now = this.clock();
-    if (this.cache !== undefined && now - this.cache.at < displayCacheMs) return this.cache.plans;
+    if (this.cache !== undefined && now - this.cache.at < maxAgeMs) return this.cache.plans;
     const plans = await this.list();
     this.cache = { plans, at: now };
     return plans;
