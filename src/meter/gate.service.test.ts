@@ -118,6 +118,58 @@ describe('GateService.decide', () => {
     expect(queries[0]?.mode).toBe('check');
   });
 
+  describe('a new reader (no cookie yet) on a counted view', () => {
+    const newReader = () => {
+      const issue = jest.fn<void, [boolean]>();
+      return { reader: { anonymousId: 'fresh1', newReader: { networkKey: 'net1', expireAtMs: now + 3_600_000, issue } }, issue };
+    };
+
+    it('when the store counts them within the bound, then the same call meters them and they get an uncapped id', async () => {
+      const { reader, issue } = newReader();
+      const { store, queries } = fakeStore({ kind: 'ok', entitlement: 'none', meter: meter(1), capped: false });
+      const result = await gateWith({ store, settings: fakeSettings({ newReadersPerNetwork: 7 }) }).gate.decide(metered, reader, 'count');
+      expect(result).toMatchObject({ decision: 'metered', limit: 3, remaining: 2 });
+      expect(queries).toHaveLength(1);
+      expect(queries[0]).toMatchObject({ mode: 'count', readerKey: 'a:fresh1', limit: 3, newReader: { networkKey: 'net1', bound: 7, expireAtMs: now + 3_600_000 } });
+      expect(issue.mock.calls).toEqual([[false]]);
+    });
+
+    it('when the store answers them past the bound, then they meet the registration wall with an allowance of 0 and get a capped id', async () => {
+      const { reader, issue } = newReader();
+      const { store } = fakeStore({ kind: 'ok', entitlement: 'none', meter: meter(0, false), capped: true });
+      const result = await gateWith({ store }).gate.decide(metered, reader, 'count');
+      expect(result).toMatchObject({ decision: 'registration-wall', limit: 0, remaining: 0 });
+      expect(issue.mock.calls).toEqual([[true]]);
+    });
+
+    it('when settings are stale first, then the retry carries the new reader and they are issued once', async () => {
+      const { reader, issue } = newReader();
+      const settings = fakeSettings({}, 1);
+      settings.storedVersion = 2;
+      const { store, queries } = fakeStore({ kind: 'stale-settings' }, { kind: 'ok', entitlement: 'none', meter: meter(1), capped: false });
+      await gateWith({ store, settings }).gate.decide(metered, reader, 'count');
+      expect(queries.map((q) => q.newReader?.networkKey)).toEqual(['net1', 'net1']);
+      expect(issue).toHaveBeenCalledTimes(1);
+    });
+
+    it('when the store is down, then the policy decides and they get an uncapped id', async () => {
+      const { reader, issue } = newReader();
+      const { store } = fakeStore(new MeterStoreUnavailable(new Error('down')));
+      const result = await gateWith({ store }).gate.decide(metered, reader, 'count');
+      expect(result).toMatchObject({ decision: 'metered', storeUnavailable: true });
+      expect(issue.mock.calls).toEqual([[false]]);
+    });
+
+    it('when the article turns out not to meter, then nothing is counted against the network and no id is issued', async () => {
+      const { reader, issue } = newReader();
+      const { store, queries } = fakeStore(ok(undefined));
+      const result = await gateWith({ store, settings: fakeSettings({ sections: { news: 'free' } }) }).gate.decide(metered, reader, 'count');
+      expect(result.decision).toBe('free');
+      expect(queries[0]).toMatchObject({ mode: 'check', newReader: undefined });
+      expect(issue).not.toHaveBeenCalled();
+    });
+  });
+
   it('when the store says the settings are stale, then they are reloaded and the view retried with the new version', async () => {
     const settings = fakeSettings({}, 1);
     settings.storedVersion = 2;

@@ -5,11 +5,11 @@ import { isStoreOutage } from '../store/store-errors';
 import type { Access, GatedArticle } from './access';
 import { decideAccess, effectiveAccess, meterLimitFor, needsMeter, type Decision, type Entitlement, type MeterOutcome, type ReaderStatus } from './access-decision';
 import { meterArticleId } from './article-id';
-import { readerKeyOf, type GateMode, type GateResult, type Reader, type ReaderMeter } from './gate';
+import { readerKeyOf, type GateMode, type GateResult, type NewReader, type Reader, type ReaderMeter } from './gate';
 import type { EntitlementLookup } from './entitlements.repository';
 import type { MeterSettings } from './meter-settings';
 import type { MeterSettingsSource } from './meter-settings.service';
-import { MeterStoreUnavailable, type MeterState, type MeterStore, type ViewAnswer, type ViewQuery } from './meter-store';
+import { MeterStoreUnavailable, type MeterState, type MeterStore, type NewReaderQuery, type ViewAnswer, type ViewQuery } from './meter-store';
 import { meterWindow, periodEndsAt } from './period';
 
 /** The funnel stage a counted page view reaches, by its decision. */
@@ -36,7 +36,7 @@ export interface GateServiceDeps {
   readonly funnel: FunnelSink;
 }
 
-type Answered = { readonly settings: MeterSettings; readonly entitlement: Entitlement; readonly meter: MeterState | undefined };
+type Answered = { readonly settings: MeterSettings; readonly entitlement: Entitlement; readonly meter: MeterState | undefined; readonly capped?: boolean };
 
 const attempts = 3;
 // A reader with no id yet (an API peek before any view) is asked about as an empty meter.
@@ -46,8 +46,9 @@ const isOutage = (error: unknown) => error instanceof MeterStoreUnavailable || i
 
 /**
  * Decides each article view: effective access from the settings, one call to the meter
- * store (which also checks the settings version and reads the entitlement), then the pure
- * decision. Never sees a request; never throws for a store outage.
+ * store (which also checks the settings version, reads the entitlement and counts a new
+ * reader against their network's bound), then the pure decision. Never sees a request;
+ * never throws for a store outage.
  */
 export class GateService {
   constructor(private readonly deps: GateServiceDeps) {}
@@ -115,30 +116,34 @@ export class GateService {
     const nowMs = this.deps.clock();
     const signedIn = reader.accountId !== undefined;
     const crawler = reader.crawler === true;
-    const status = { signedIn, capped: reader.capped === true };
     const articleId = meterArticleId(article.slug);
-    const termsOf = (settings: MeterSettings) => {
+    const termsOf = (settings: MeterSettings, capped: boolean) => {
       const access = effectiveAccess(article, settings.sections);
-      const limit = meterLimitFor(status, settings);
+      const limit = meterLimitFor({ signedIn, capped }, settings);
       return { access, limit, window: meterWindow(settings.period, nowMs) };
     };
     let answered: Answered;
     try {
       answered = await this.ask(reader, nowMs, (settings, version) => {
-        const { access, limit, window } = termsOf(settings);
+        const { access, limit, window } = termsOf(settings, reader.capped === true);
         // Not metered: only the settings version and entitlement.
         const metered = needsMeter(access, { signedIn, entitlement: 'none', crawler }, limit);
         const storeMode = !metered ? 'check' : readerKey === undefined || mode !== 'count' ? 'peek' : 'count';
-        return { settingsVersion: version, readerKey: readerKey ?? noReaderKey, accountId: reader.accountId, mode: storeMode, articleId, limit, window, nowMs };
+        const newReader = storeMode === 'count' ? newReaderQuery(reader.newReader, settings) : undefined;
+        return { settingsVersion: version, readerKey: readerKey ?? noReaderKey, accountId: reader.accountId, mode: storeMode, articleId, limit, window, nowMs, newReader };
       });
     } catch (error) {
       // The meter store, or the database while (re)loading settings: either way the
       // publisher's failure policy decides, with the settings this instance has.
       if (!isOutage(error)) throw error;
+      // As when the bound alone cannot be reached: the new reader is not capped.
+      if (mode === 'count') reader.newReader?.issue(false);
       return this.whenStoreUnavailable(article, reader, nowMs, error);
     }
     const { settings, entitlement } = answered;
-    const { access, limit, window } = termsOf(settings);
+    // A new reader is given an id only by a view that counted them.
+    if (answered.capped !== undefined) reader.newReader?.issue(answered.capped);
+    const { access, limit, window } = termsOf(settings, reader.capped === true || answered.capped === true);
     const readerStatus = { signedIn, entitlement, crawler };
     const outcome: MeterOutcome | undefined = needsMeter(access, readerStatus, limit) && answered.meter ? (answered.meter.granted ? 'granted' : 'refused') : undefined;
     const decision = decideAccess({ access, reader: readerStatus, limit, meter: outcome, onStoreFailure: settings.onStoreFailure });
@@ -153,7 +158,7 @@ export class GateService {
     for (let attempt = 1; ; attempt += 1) {
       const { value: settings, version } = await this.deps.settings.current();
       const answer: ViewAnswer = await this.deps.store.view(queryFor(settings, version));
-      if (answer.kind === 'ok') return { settings, entitlement: answer.entitlement, meter: answer.meter };
+      if (answer.kind === 'ok') return { settings, entitlement: answer.entitlement, meter: answer.meter, capped: answer.capped };
       if (attempt >= attempts) throw new MeterStoreUnavailable(new Error(`the meter store kept answering ${answer.kind}`));
       if (answer.kind === 'stale-settings') await this.deps.settings.reload();
       else if (reader.accountId !== undefined) {
@@ -191,6 +196,12 @@ export class GateService {
     const remaining = limit === null || storeUnavailable ? null : Math.max(0, limit - used);
     return { decision, settings: answered.settings, entitlement: answered.entitlement, limit, remaining, used, periodEndsAt: endsAt, storeUnavailable };
   }
+}
+
+/** A new reader is counted against their network's bound by the view's own store call. */
+function newReaderQuery(newReader: NewReader | undefined, settings: MeterSettings): NewReaderQuery | undefined {
+  if (newReader === undefined) return undefined;
+  return { networkKey: newReader.networkKey, bound: settings.newReadersPerNetwork, expireAtMs: newReader.expireAtMs };
 }
 
 /** Whether the meter's limit is this reader's to see: not for subscribers or crawlers. */

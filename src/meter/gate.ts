@@ -10,6 +10,21 @@ export interface Reader {
   readonly capped?: boolean;
   /** A search-engine crawler the publisher allows, verified by its address: no id, never counted. */
   readonly crawler?: boolean;
+  /** Set with a fresh `anonymousId` when the reader had none: admitted by the view that counts them. */
+  readonly newReader?: NewReader;
+}
+
+/**
+ * A reader without a cookie, on a view that meters. The gate counts them against their
+ * network's new-reader bound in the meter store's own call, so a first view costs no more
+ * round trips than any other, and then gives them their cookie, capped or not.
+ */
+export interface NewReader {
+  /** Their network's keyed hash for the day, and when its count is forgotten. */
+  readonly networkKey: string;
+  readonly expireAtMs: number;
+  /** Gives the reader their id; `capped`: issued past the bound. Called at most once. */
+  issue(capped: boolean): void;
 }
 
 /**

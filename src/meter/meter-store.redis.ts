@@ -5,13 +5,17 @@ import type { MeterWindow } from './period';
 import { readerKeyOf } from './gate';
 
 // KEYS: 1 the reader's meter (sorted set: article id -> first read, in seconds), 2 the
-//       account's entitlement (only for signed-in readers), last the settings version
-//       (only when ARGV[8] is '1').
+//       account's entitlement (only for signed-in readers), then a new reader's network
+//       count (only when ARGV[9] is above 0), last the settings version (only when ARGV[8]
+//       is '1').
 // ARGV: 1 known settings version, 2 mode, 3 article id, 4 limit, 5 window start (s),
-//       6 now (s), 7 expire at (s), 8 '1' when the script checks the settings version.
-// One call decides atomically: expired reads are dropped, a re-read is granted free, a new
-// article is added only while fewer than `limit` are counted. On a Cluster the settings
-// version lives in another slot, so the caller checks it first and ARGV[8] is '0'.
+//       6 now (s), 7 expire at (s), 8 '1' when the script checks the settings version,
+//       9 the new-reader bound ('0': no new reader to count), 10 the count's expiry (s).
+// One call decides atomically: a new reader is counted against their network, and past the
+// bound metered with a limit of 0; expired reads are dropped, a re-read is granted free, a
+// new article is added only while fewer than `limit` are counted. On a Cluster the settings
+// version and the network's count live in other slots, so the caller handles them first and
+// ARGV[8] and ARGV[9] are '0'.
 const viewScript = `
 local n = #KEYS
 if ARGV[8] == '1' then
@@ -19,19 +23,35 @@ if ARGV[8] == '1' then
   if version ~= ARGV[1] then return {'stale'} end
   n = n - 1
 end
+local network = nil
+if tonumber(ARGV[9]) > 0 then
+  network = KEYS[n]
+  n = n - 1
+end
 local entitlement = 'none'
 if n == 2 then
   entitlement = redis.call('GET', KEYS[2])
   if not entitlement then return {'miss'} end
 end
-if entitlement == 'subscriber' or ARGV[2] == 'check' then return {'ok', entitlement} end
+-- Counted only once nothing can send the caller back to retry.
+local limit = tonumber(ARGV[4])
+local capped = 0
+if network then
+  local readers = redis.call('INCR', network)
+  redis.call('EXPIREAT', network, ARGV[10])
+  if readers > tonumber(ARGV[9]) then
+    capped = 1
+    limit = 0
+  end
+end
+if entitlement == 'subscriber' or ARGV[2] == 'check' then return {'ok', entitlement, capped} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[5])
 local counted = redis.call('ZSCORE', KEYS[1], ARGV[3])
 local used = redis.call('ZCARD', KEYS[1])
 local granted = 0
 if counted then
   granted = 1
-elseif used < tonumber(ARGV[4]) then
+elseif used < limit then
   granted = 1
   if ARGV[2] == 'count' then
     redis.call('ZADD', KEYS[1], ARGV[6], ARGV[3])
@@ -40,7 +60,7 @@ elseif used < tonumber(ARGV[4]) then
   end
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {'ok', entitlement, granted, used, counted and 1 or 0, oldest[2] or ''}
+return {'ok', entitlement, capped, granted, used, counted and 1 or 0, oldest[2] or ''}
 `;
 
 // KEYS: 1 from, 2 to. ARGV: 1 window start (s), 2 expire at (s).
@@ -104,26 +124,37 @@ export class RedisMeterStore implements MeterStore {
   }
 
   async view(query: ViewQuery): Promise<ViewAnswer> {
+    const { newReader, window } = query;
+    const counting = newReader !== undefined && newReader.bound > 0;
     const keys = [this.meterKey(query.readerKey)];
     if (query.accountId !== undefined) keys.push(this.entitlementKey(query.accountId));
+    if (counting && !this.cluster) keys.push(this.newReadersKey(newReader.networkKey));
     const versionKey = this.key('settings', 'version');
     if (!this.cluster) keys.push(versionKey);
-    const window = query.window;
+    let clusterCapped = false;
     let reply: (string | number)[];
     try {
-      // A single-key step before the script, which then counts under settings still current.
-      if (this.cluster && ((await this.redis.get(versionKey)) ?? '0') !== String(query.settingsVersion)) return { kind: 'stale-settings' };
+      if (this.cluster) {
+        // Single-key steps before the script, which then counts under settings still current:
+        // the version, then a new reader's network. Its slot is not the reader's, so on a
+        // Cluster a new reader's first view stays a trip more than a returning reader's (3, not
+        // 1 as on one server or Sentinel).
+        if (((await this.redis.get(versionKey)) ?? '0') !== String(query.settingsVersion)) return { kind: 'stale-settings' };
+        if (counting) clusterCapped = (await this.countNewReader(newReader.networkKey, newReader.expireAtMs)) > newReader.bound;
+      }
       reply = await this.redis.gatehouseView(
         keys.length,
         ...keys,
         String(query.settingsVersion),
         query.mode,
         query.articleId ?? '',
-        query.limit ?? 0,
+        clusterCapped ? 0 : (query.limit ?? 0),
         window ? seconds(window.startMs) : 0,
         seconds(query.nowMs),
         window ? seconds(window.expireAtMs) : 0,
         this.cluster ? '0' : '1',
+        counting && !this.cluster ? newReader.bound : 0,
+        counting ? seconds(newReader.expireAtMs) : 0,
       );
     } catch (error) {
       throw new MeterStoreUnavailable(error);
@@ -131,12 +162,14 @@ export class RedisMeterStore implements MeterStore {
     if (reply[0] === 'stale') return { kind: 'stale-settings' };
     if (reply[0] === 'miss') return { kind: 'entitlement-unknown' };
     const entitlement: Entitlement = reply[1] === 'subscriber' ? 'subscriber' : 'none';
-    if (reply.length < 3) return { kind: 'ok', entitlement, meter: undefined };
-    const oldest = reply[5] === '' || reply[5] === undefined ? undefined : Number(reply[5]) * 1000;
+    const capped = newReader === undefined ? undefined : clusterCapped || reply[2] === 1;
+    if (reply.length < 4) return { kind: 'ok', entitlement, meter: undefined, capped };
+    const oldest = reply[6] === '' || reply[6] === undefined ? undefined : Number(reply[6]) * 1000;
     return {
       kind: 'ok',
       entitlement,
-      meter: { granted: reply[2] === 1, used: Number(reply[3]), alreadyCounted: reply[4] === 1, oldestReadAtMs: oldest },
+      meter: { granted: reply[3] === 1, used: Number(reply[4]), alreadyCounted: reply[5] === 1, oldestReadAtMs: oldest },
+      capped,
     };
   }
 
@@ -162,16 +195,25 @@ export class RedisMeterStore implements MeterStore {
   }
 
   async newReaders(networkKey: string, mode: 'count' | 'peek', expireAtMs: number): Promise<number> {
-    const key = this.key('nr', networkKey);
     try {
-      if (mode === 'peek') return Number((await this.redis.get(key)) ?? 0);
-      const replies = await this.redis.multi().incr(key).expireat(key, seconds(expireAtMs)).exec();
-      const [error, count] = replies?.[0] ?? [new Error('the transaction was discarded'), 0];
-      if (error) throw error;
-      return Number(count);
+      if (mode === 'peek') return Number((await this.redis.get(this.newReadersKey(networkKey))) ?? 0);
+      return await this.countNewReader(networkKey, expireAtMs);
     } catch (error) {
       throw new MeterStoreUnavailable(error);
     }
+  }
+
+  private newReadersKey(networkKey: string): string {
+    return this.key('nr', networkKey);
+  }
+
+  /** Adds a new reader to the network's count and answers the count with it. */
+  private async countNewReader(networkKey: string, expireAtMs: number): Promise<number> {
+    const key = this.newReadersKey(networkKey);
+    const replies = await this.redis.multi().incr(key).expireat(key, seconds(expireAtMs)).exec();
+    const [error, count] = replies?.[0] ?? [new Error('the transaction was discarded'), 0];
+    if (error) throw error;
+    return Number(count);
   }
 
   async prune(): Promise<void> {

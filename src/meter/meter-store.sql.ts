@@ -29,8 +29,13 @@ export class SqlMeterStore implements MeterStore {
     const settings = await this.db.selectFrom('settings').select('version').where('name', '=', 'meter').executeTakeFirst();
     if (Number(settings?.version ?? 0) !== query.settingsVersion) return { kind: 'stale-settings' };
     const entitlement = query.accountId === undefined ? 'none' : await this.entitlements.entitlementOf(query.accountId, new Date(query.nowMs));
-    if (entitlement === 'subscriber' || query.mode === 'check') return { kind: 'ok', entitlement, meter: undefined };
-    const { readerKey, articleId = '', limit = 0, window } = query;
+    const { newReader } = query;
+    // Its own statement before the meter's transaction, as on a Redis Cluster: the network's
+    // count is atomic by itself, and a new reader has no reads for another view to race.
+    const capped = newReader === undefined ? undefined : newReader.bound > 0 && (await this.countNewReader(newReader.networkKey, newReader.expireAtMs)) > newReader.bound;
+    if (entitlement === 'subscriber' || query.mode === 'check') return { kind: 'ok', entitlement, meter: undefined, capped };
+    const { readerKey, articleId = '', window } = query;
+    const limit = capped === true ? 0 : (query.limit ?? 0);
     const windowStart = window?.startMs ?? 0;
 
     return this.db.transaction().execute(async (trx) => {
@@ -51,7 +56,7 @@ export class SqlMeterStore implements MeterStore {
           oldest = Math.min(oldest ?? query.nowMs, query.nowMs);
         }
       }
-      return { kind: 'ok' as const, entitlement, meter: { granted, used, alreadyCounted, oldestReadAtMs: oldest } };
+      return { kind: 'ok' as const, entitlement, meter: { granted, used, alreadyCounted, oldestReadAtMs: oldest }, capped };
     });
   }
 
@@ -76,21 +81,23 @@ export class SqlMeterStore implements MeterStore {
 
   async newReaders(networkKey: string, mode: 'count' | 'peek', expireAtMs: number): Promise<number> {
     try {
-      if (mode === 'peek') {
-        const row = await this.db.selectFrom('meter_new_readers').select(['readers', 'expires_at']).where('network', '=', networkKey).executeTakeFirst();
-        return row === undefined ? 0 : Number(row.readers);
-      }
-      // One upsert: concurrent new readers of one network each get their own count.
-      const row = await this.db
-        .insertInto('meter_new_readers')
-        .values({ network: networkKey, readers: 1, expires_at: expireAtMs })
-        .onConflict((oc) => oc.column('network').doUpdateSet({ readers: sql<number>`meter_new_readers.readers + 1` }))
-        .returning('readers')
-        .executeTakeFirstOrThrow();
-      return Number(row.readers);
+      if (mode === 'count') return await this.countNewReader(networkKey, expireAtMs);
+      const row = await this.db.selectFrom('meter_new_readers').select(['readers', 'expires_at']).where('network', '=', networkKey).executeTakeFirst();
+      return row === undefined ? 0 : Number(row.readers);
     } catch (error) {
       throw new MeterStoreUnavailable(error);
     }
+  }
+
+  /** One upsert: concurrent new readers of one network each get their own count. */
+  private async countNewReader(networkKey: string, expireAtMs: number): Promise<number> {
+    const row = await this.db
+      .insertInto('meter_new_readers')
+      .values({ network: networkKey, readers: 1, expires_at: expireAtMs })
+      .onConflict((oc) => oc.column('network').doUpdateSet({ readers: sql<number>`meter_new_readers.readers + 1` }))
+      .returning('readers')
+      .executeTakeFirstOrThrow();
+    return Number(row.readers);
   }
 
   async prune(readsBeforeMs: number, nowMs: number): Promise<void> {

@@ -22,6 +22,20 @@ export interface ViewQuery {
   readonly limit?: number;
   readonly window?: MeterWindow;
   readonly nowMs: number;
+  /**
+   * A reader without an id yet, on a counted view: the same call counts them against their
+   * network's new-reader bound, and past it meters them with an allowance of 0.
+   */
+  readonly newReader?: NewReaderQuery;
+}
+
+export interface NewReaderQuery {
+  /** The network's keyed hash for the day. */
+  readonly networkKey: string;
+  /** `newReadersPerNetwork`; 0 counts nothing and caps no one. */
+  readonly bound: number;
+  /** When the network's count is forgotten. */
+  readonly expireAtMs: number;
 }
 
 export interface MeterState {
@@ -36,7 +50,13 @@ export interface MeterState {
 export type ViewAnswer =
   | { readonly kind: 'stale-settings' }
   | { readonly kind: 'entitlement-unknown' }
-  | { readonly kind: 'ok'; readonly entitlement: Entitlement; readonly meter: MeterState | undefined };
+  | {
+      readonly kind: 'ok';
+      readonly entitlement: Entitlement;
+      readonly meter: MeterState | undefined;
+      /** Set when the query carried a new reader: past the bound, so metered with an allowance of 0. */
+      readonly capped?: boolean;
+    };
 
 export interface MeterStore {
   view(query: ViewQuery): Promise<ViewAnswer>;

@@ -16,11 +16,13 @@ export interface NewReaderBoundDeps {
   readonly logger: Logger;
 }
 
-export interface Admission {
-  /** Past the bound: this new reader's anonymous allowance is 0. */
-  readonly capped: boolean;
-  /** The UTC day the answer holds for. */
+/** A network as the bound keeps it on one UTC day. */
+export interface NetworkToday {
+  /** The keyed hash of the network under the day's key. */
+  readonly key: string;
   readonly day: number;
+  /** The end of the day: the count is forgotten then. */
+  readonly expireAtMs: number;
 }
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -30,7 +32,9 @@ const dayMs = 24 * 60 * 60 * 1000;
  * so that clearing cookies does not reset the meter. A network is stored only as an HMAC
  * under a key derived from the secret and the day: yesterday's hashes cannot be linked to
  * today's, and no address is kept or logged. Nothing about the browser is read (no
- * fingerprinting). When the store fails, the reader is not capped, and never kept waiting.
+ * fingerprinting). A new reader on a view is counted by the meter store in the view's own
+ * call (the gate asks it with `networkToday`); this class answers peeks. When the store
+ * fails, the reader is not capped, and never kept waiting.
  *
  * Every address counts, private and loopback ones included: behind a proxy, TRUST_PROXY must
  * name it, or every reader shares the proxy's address and one bound.
@@ -38,20 +42,24 @@ const dayMs = 24 * 60 * 60 * 1000;
 export class NewReaderBound {
   constructor(private readonly deps: NewReaderBoundDeps) {}
 
-  /** `count`: a new reader id is being issued now. `peek`: what a new reader would get (HEAD). */
-  async admit(address: string, mode: 'count' | 'peek'): Promise<Admission> {
-    const nowMs = this.deps.clock();
-    const day = utcDayOf(nowMs);
+  /** Where a new reader from this address is counted now. */
+  networkToday(address: string): NetworkToday {
+    const day = utcDayOf(this.deps.clock());
+    return { key: this.networkKey(address, day), day, expireAtMs: (day + 1) * dayMs };
+  }
+
+  /** Whether a new reader from this address would be capped now, counting nothing (HEAD, the JSON API). */
+  async peek(address: string): Promise<boolean> {
     try {
       const { value: settings } = await this.deps.settings.current();
       const bound = settings.newReadersPerNetwork;
-      if (bound === 0) return { capped: false, day };
-      const readers = await this.deps.store.newReaders(this.networkKey(address, day), mode, (day + 1) * dayMs);
-      return { capped: mode === 'count' ? readers > bound : readers >= bound, day };
+      if (bound === 0) return false;
+      const network = this.networkToday(address);
+      return (await this.deps.store.newReaders(network.key, 'peek', network.expireAtMs)) >= bound;
     } catch (error) {
       if (!(error instanceof MeterStoreUnavailable) && !isStoreOutage(error)) throw error;
       this.deps.logger.warn({ err: error }, 'new-reader bound unavailable; the new reader is not capped');
-      return { capped: false, day };
+      return false;
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { anonymousIdOf, anonymousReaderOf, issueAnonymousId, readerCookieName, utcDayOf } from './reader-cookie';
+import { anonymousIdOf, anonymousReaderOf, issueAnonymousId, newAnonymousId, readerCookieName, utcDayOf } from './reader-cookie';
 
 const day = 86_400_000;
 const now = Date.UTC(2027, 0, 5, 15);
@@ -8,7 +8,7 @@ const requestWith = (value: unknown) => ({ signedCookies: { [readerCookieName]: 
 function issued(cappedOnDay?: number): string {
   let value = '';
   const res = { cookie: (_name: string, v: string) => (value = v) } as unknown as Response;
-  issueAnonymousId(res, true, cappedOnDay);
+  issueAnonymousId(res, true, newAnonymousId(), cappedOnDay);
   return value;
 }
 

@@ -41,14 +41,17 @@ export function anonymousReaderOf(req: Request, nowMs: number): AnonymousReader 
   return Number(match[2]) === utcDayOf(nowMs) ? { anonymousId: match[1]!, capped: true } : undefined;
 }
 
+/** A new anonymous reader id: 96 random bits. */
+export function newAnonymousId(): string {
+  return randomBytes(12).toString('base64url');
+}
+
 /**
- * Gives the reader an id (96 random bits) in a long-lived, signed, HttpOnly cookie. A capped
- * reader's cookie says so (signed, so it cannot be edited away); clearing it only gives a
- * new id, which the bound caps again.
+ * Gives the reader their id in a long-lived, signed, HttpOnly cookie. A capped reader's
+ * cookie says so (signed, so it cannot be edited away); clearing it only gives a new id,
+ * which the bound caps again.
  */
-export function issueAnonymousId(res: Response, secure: boolean, cappedOnDay?: number): string {
-  const id = randomBytes(12).toString('base64url');
+export function issueAnonymousId(res: Response, secure: boolean, id: string, cappedOnDay?: number): void {
   const value = cappedOnDay === undefined ? id : `${id}.c${cappedOnDay}`;
   res.cookie(cookieNameFor(readerCookieName, secure), value, { signed: true, httpOnly: true, sameSite: 'lax', secure, maxAge: maxAgeMs, path: '/' });
-  return id;
 }

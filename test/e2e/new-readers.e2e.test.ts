@@ -129,15 +129,22 @@ for (const mode of modes) {
     it('when the new-reader count cannot be reached, then new readers are not capped and still get their page', async () => {
       await settings({ newReadersPerNetwork: 1 });
       const address = newAddress();
-      const down = jest.spyOn(t.deps.meter.store, 'newReaders').mockRejectedValue(new MeterStoreUnavailable(new Error('down')));
+      // A new reader is counted in the view's own store call: that call fails as a whole.
+      const down = jest.spyOn(t.deps.meter.store, 'view').mockRejectedValue(new MeterStoreUnavailable(new Error('down')));
+      const cookies: string[] = [];
       try {
         for (let i = 0; i < 3; i += 1) {
           const view = await request(t.app).get(`/articles/${fresh()}`).set('X-Forwarded-For', address).expect(200);
           expect(view.headers['x-access-decision']).toBe('metered');
+          cookies.push(readerCookieOf(view)!.split(';')[0]!);
         }
         expect(down).toHaveBeenCalledTimes(3);
       } finally {
         down.mockRestore();
+      }
+      // None was capped: each cookie keeps its allowance once the store is back.
+      for (const cookie of cookies) {
+        expect((await request(t.app).get(`/articles/${fresh()}`).set('Cookie', cookie).set('X-Forwarded-For', address)).headers['x-access-decision']).toBe('metered');
       }
     });
 

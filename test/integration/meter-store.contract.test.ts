@@ -232,6 +232,49 @@ function contract(make: () => Promise<Subject>) {
     const answer = await subject.store.view({ settingsVersion: version, readerKey: `u:${accountId}`, accountId, mode: 'count', articleId: 'x', limit: 3, window, nowMs: now });
     expect(answer).toEqual({ kind: 'ok', entitlement: 'subscriber', meter: undefined });
   });
+
+  describe('a new reader counted in the view\'s own call', () => {
+    // After the stale-settings cases above: the store is at version 3 from here on.
+    const version = 3;
+    beforeAll(() => subject.setSettingsVersion(version));
+    const firstView = (readerKey: string, networkKey: string, bound: number, settingsVersion = version) =>
+      subject.store.view({ settingsVersion, readerKey, mode: 'count', articleId: 'nr1', limit: 3, window, nowMs: now, newReader: { networkKey, bound, expireAtMs: now + 86_400_000 } });
+    const peekMeter = (readerKey: string) => subject.store.view({ settingsVersion: version, readerKey, mode: 'peek', articleId: 'other', limit: 3, window, nowMs: now });
+
+    it('when more new readers than the bound come from one network, then the later ones are capped: an allowance of 0, nothing recorded', async () => {
+      const network = `net-${uniqueName('nv')}`;
+      const readers = [newReader(), newReader(), newReader()];
+      const answers = [];
+      for (const reader of readers) answers.push(await firstView(reader, network, 2));
+      expect(answers.map((a) => a.kind === 'ok' && a.capped)).toEqual([false, false, true]);
+      expect(answers.map((a) => a.kind === 'ok' && a.meter?.granted)).toEqual([true, true, false]);
+      expect(answers[2]).toMatchObject({ meter: { used: 0 } });
+      expect(await peekMeter(readers[0]!)).toMatchObject({ meter: { used: 1 } });
+      expect(await peekMeter(readers[2]!)).toMatchObject({ meter: { used: 0 } });
+      expect(await subject.store.newReaders(network, 'peek', now + 86_400_000)).toBe(3);
+    });
+
+    it('when many new readers of one network come at once, then exactly `bound` are metered', async () => {
+      const network = `net-${uniqueName('nb')}`;
+      const answers = await Promise.all(Array.from({ length: 10 }, () => firstView(newReader(), network, 4)));
+      expect(answers.filter((a) => a.kind === 'ok' && a.capped === false && a.meter?.granted)).toHaveLength(4);
+      expect(answers.filter((a) => a.kind === 'ok' && a.capped === true && a.meter?.granted === false)).toHaveLength(6);
+    });
+
+    it('when the bound is 0, then nothing is counted and no one is capped', async () => {
+      const network = `net-${uniqueName('n0')}`;
+      expect(await firstView(newReader(), network, 0)).toMatchObject({ kind: 'ok', capped: false, meter: { granted: true, used: 1 } });
+      expect(await subject.store.newReaders(network, 'peek', now + 86_400_000)).toBe(0);
+    });
+
+    it('when the settings version the caller used is old, then the new reader is not counted', async () => {
+      const network = `net-${uniqueName('ns')}`;
+      expect(await firstView(newReader(), network, 5, version - 1)).toEqual({ kind: 'stale-settings' });
+      expect(await subject.store.newReaders(network, 'peek', now + 86_400_000)).toBe(0);
+      expect(await firstView(newReader(), network, 5)).toMatchObject({ kind: 'ok', capped: false });
+      expect(await subject.store.newReaders(network, 'peek', now + 86_400_000)).toBe(1);
+    });
+  });
 }
 
 describe('meter store contract: SQL on SQLite', () => contract(() => sqlSubject('sqlite')));
@@ -295,6 +338,26 @@ describeWithServices('Redis meter store specifics', () => {
     await subject.store.cacheEntitlement('nobody', 'none');
     expect(await subject.store.view({ settingsVersion: 0, readerKey: 'u:nobody', accountId: 'nobody', mode: 'count', articleId: 'x', limit: 3, window, nowMs: now })).toMatchObject({ kind: 'ok', entitlement: 'none', meter: { used: 1 } });
     await subject.close();
+  });
+});
+
+describeWithServices('Redis meter store round trips', () => {
+  it('when a new reader\'s first view is counted on one server, then it is one command: the network\'s count and the meter in one script', async () => {
+    const redis: Redis = openRedis(testRedisUrl, { commandTimeoutMs: 5_000 });
+    await redis.connect();
+    const keyPrefix = `${uniqueName('ghtest')}:`;
+    try {
+      const store = new RedisMeterStore(redis, { keyPrefix });
+      const sent = jest.spyOn(redis, 'sendCommand');
+      const answer = await store.view({ settingsVersion: 0, readerKey: 'a:first', mode: 'count', articleId: 'x', limit: 3, window, nowMs: now, newReader: { networkKey: 'net', bound: 5, expireAtMs: now + 86_400_000 } });
+      expect(answer).toMatchObject({ kind: 'ok', capped: false, meter: { granted: true, used: 1 } });
+      expect(sent).toHaveBeenCalledTimes(1);
+      expect(await store.newReaders('net', 'peek', now + 86_400_000)).toBe(1);
+    } finally {
+      const keys = await redis.keys(`${keyPrefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
   });
 });
 
