@@ -185,6 +185,16 @@ describe.each(modes)('in front of an origin (%s)', (mode) => {
       expect(image.headers['cache-control']).toBe('public, max-age=600');
     });
 
+    it('when a script file turns out to be text Gatehouse checks, then the streamed copy is dropped without harm and the checked one is served', async () => {
+      origin.route('/theme/app.js', { body: 'console.log("theme");', headers: { 'content-type': 'application/javascript' } });
+      origin.route('/theme/style.css', { body: 'body { color: red }', headers: { 'content-type': 'text/css' } });
+      for (let i = 0; i < 3; i += 1) {
+        expect((await request(t.app).get('/theme/app.js').expect(200)).text).toBe('console.log("theme");');
+        await request(t.app).head('/theme/app.js').expect(200);
+      }
+      expect((await request(t.app).get('/theme/style.css').expect(200)).text).toBe('body { color: red }');
+    });
+
     it('when a feed carries a gated article in full, then its item is cut to the lead-in, whoever asks', async () => {
       origin.route('/feed-article/', { body: articleHtml('nn') });
       const full = paragraphs('nn', 5).map((p) => `<p>${p}</p>`).join('');

@@ -78,6 +78,8 @@ export async function readBounded(body: Readable, limit: number): Promise<Buffer
   for await (const chunk of body) {
     size += (chunk as Buffer).length;
     if (size > limit) {
+      // undici reports the destroyed body as an 'error' event: heard here, not uncaught.
+      body.on('error', () => undefined);
       body.destroy();
       throw new OriginBodyTooLarge();
     }

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { Transform, type Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { OriginConfig } from '../../config/config';
 import { AppError } from '../../http/app-error';
@@ -332,17 +332,17 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
   async function streamStatic(req: Request, res: Response, target: RequestTarget): Promise<boolean> {
     const reply = await passThrough(req, target, true, undefined);
     if (kindOf(reply.headers) !== 'other') {
-      reply.body.destroy();
+      discard(reply.body);
       return false;
     }
     readerHeaders(res, reply.headers, false);
     res.status(reply.status);
     if (req.method === 'HEAD') {
-      reply.body.destroy();
+      discard(reply.body);
       res.end();
       return true;
     }
-    reply.body.pipe(res);
+    streamTo(reply.body, res);
     return true;
   }
 
@@ -373,7 +373,7 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     if (kindOf(reply.headers) === 'other') {
       readerHeaders(res, reply.headers, false);
       res.status(reply.status);
-      reply.body.pipe(res);
+      streamTo(reply.body, res);
       return;
     }
     const headers = { ...reply.headers };
@@ -414,6 +414,25 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
       return deps.gate.decide(article, visit.reader, visit.mode);
     },
   };
+}
+
+/**
+ * Drops an origin body Gatehouse will not send. undici reports a destroyed body as an
+ * 'error' event: without a listener that would be an uncaught error, and the process's end.
+ */
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/**
+ * Streams an origin body to the reader; either side failing (the origin's connection dropping,
+ * the reader going away) ends both, never the process.
+ */
+function streamTo(body: Readable, res: Response): void {
+  pipeline(body, res, (error) => {
+    if (error !== undefined && error !== null && !res.headersSent) res.status(502).end();
+  });
 }
 
 function escapeHtml(text: string): string {
