@@ -360,16 +360,20 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > config.maxBodyBytes) throw new AppError(413, 'That is more data than this site accepts.');
     let seen = 0;
+    const tooLarge = () => new AppError(413, 'That is more data than this site accepts.');
     const bounded = req.pipe(
       new Transform({
         transform(chunk: Buffer, _encoding, done) {
           seen += chunk.length;
-          if (seen > config.maxBodyBytes) done(new AppError(413, 'That is more data than this site accepts.'));
+          if (seen > config.maxBodyBytes) done(tooLarge());
           else done(null, chunk);
         },
       }),
     );
-    const reply = await passThrough(req, target, false, bounded);
+    // A body past the bound without a Content-Length is cut off mid-stream: the reader hears 413.
+    const reply = await passThrough(req, target, false, bounded).catch((error: unknown) => {
+      throw seen > config.maxBodyBytes ? tooLarge() : error;
+    });
     if (kindOf(reply.headers) === 'other') {
       readerHeaders(res, reply.headers, false);
       res.status(reply.status);
