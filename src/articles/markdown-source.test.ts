@@ -63,6 +63,45 @@ describe('MarkdownArticleSource', () => {
     expect(source.problems).toEqual([{ file: 'b.md', reason: 'slug "same" is used by another article' }]);
   });
 
+  it('when a file cannot be read (a folder named like an article), then it is reported as unreadable, not as bad YAML', async () => {
+    const dir = folderWith({ 'good.md': '---\ntitle: Good\npublished: 2026-01-01\n---\nBody' });
+    fs.mkdirSync(path.join(dir, 'odd.md'));
+    const source = await MarkdownArticleSource.load(dir);
+    expect(source.problems).toEqual([{ file: 'odd.md', reason: expect.stringMatching(/EISDIR/) }]);
+    expect(source.problems[0]!.reason).not.toMatch(/YAML/);
+  });
+
+  it('when the watched folder is deleted and made again, or a symlink to it is swapped, then the source follows the new folder', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-articles-'));
+    const article = (title: string) => `---\ntitle: ${title}\npublished: 2026-01-01\n---\nBody`;
+    fs.mkdirSync(path.join(root, 'v1'));
+    fs.writeFileSync(path.join(root, 'v1', 'a.md'), article('A'));
+    fs.mkdirSync(path.join(root, 'v2'));
+    fs.writeFileSync(path.join(root, 'v2', 'b.md'), article('B'));
+    fs.symlinkSync(path.join(root, 'v1'), path.join(root, 'current'));
+    const source = await MarkdownArticleSource.load(path.join(root, 'current'), { watch: true });
+    const until = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 400 && !(await check()); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+      return check();
+    };
+    try {
+      expect((await source.list()).map((a) => a.slug)).toEqual(['a']);
+      // A deploy's atomic switch: a new symlink renamed over the old one.
+      fs.symlinkSync(path.join(root, 'v2'), path.join(root, 'next'));
+      fs.renameSync(path.join(root, 'next'), path.join(root, 'current'));
+      expect(await until(async () => (await source.get('b')) !== undefined)).toBe(true);
+      // The folder itself removed and made again: still followed.
+      fs.rmSync(path.join(root, 'v2'), { recursive: true });
+      fs.mkdirSync(path.join(root, 'v2'));
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      fs.writeFileSync(path.join(root, 'v2', 'c.md'), article('C'));
+      expect(await until(async () => (await source.get('c')) !== undefined)).toBe(true);
+    } finally {
+      source.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it('when the folder is watched and an article is added, changed, broken or removed, then the source follows without a restart', async () => {
     const dir = folderWith({ 'one.md': '---\ntitle: One\npublished: 2026-01-01\n---\nFirst.' });
     const source = await MarkdownArticleSource.load(dir, { watch: true });

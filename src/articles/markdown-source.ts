@@ -74,10 +74,12 @@ const markdown = new MarkdownIt({ html: false, linkify: true, typographer: true 
 
 /** One file as an article, or the reason it is not one. */
 async function readArticle(directory: string, file: string): Promise<Article> {
+  // A read error (the file gone mid-save, a folder named *.md) is itself, not bad YAML.
+  const text = await fs.readFile(path.join(directory, file), 'utf8');
   let parsed: matter.GrayMatterFile<string>;
   try {
     // An empty options object keeps gray-matter from caching by content across sources.
-    parsed = matter(await fs.readFile(path.join(directory, file), 'utf8'), {});
+    parsed = matter(text, {});
   } catch (error) {
     throw new ArticleFileError(file, `front matter is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -138,7 +140,10 @@ export interface ContentLog {
  */
 export class MarkdownArticleSource implements ArticleSource {
   private watcher: FSWatcher | undefined;
+  /** The folder the watcher is on (device and inode of its real path): a folder replaced or a symlink swapped is another. */
+  private watched: string | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -150,7 +155,7 @@ export class MarkdownArticleSource implements ArticleSource {
   static async load(directory: string, options: { readonly log?: ContentLog; readonly watch?: boolean } = {}): Promise<MarkdownArticleSource> {
     const source = new MarkdownArticleSource(directory, await loadFolder(directory), options.log);
     source.report();
-    if (options.watch) source.watch();
+    if (options.watch) await source.watch();
     return source;
   }
 
@@ -186,20 +191,64 @@ export class MarkdownArticleSource implements ArticleSource {
     this.watcher?.close();
     this.watcher = undefined;
     clearTimeout(this.timer);
+    clearInterval(this.poll);
   }
 
   private report(): void {
     for (const problem of this.loaded.problems) this.log?.warn(problem, 'article file skipped');
   }
 
-  private watch(): void {
-    // Editors write a file in several steps (and often through a temporary file): one read
-    // after the changes settle, not one per event.
-    this.watcher = watch(this.directory, () => {
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => void this.reload(), 150);
-    });
-    this.watcher.on('error', (error) => this.log?.warn({ file: this.directory, reason: error.message }, 'stopped watching the articles folder'));
-    this.watcher.unref();
+  /**
+   * A watcher follows one folder: if CONTENT_DIR is deleted and made again, or is a symlink a
+   * deploy swaps, it would go quiet. A check every two seconds of which folder the path names
+   * moves the watcher (and reads the folder) when it changed.
+   */
+  private async watch(): Promise<void> {
+    await this.follow();
+    this.poll = setInterval(() => void this.follow(), 2000);
+    this.poll.unref();
+  }
+
+  private async follow(): Promise<void> {
+    let identity: string | undefined;
+    let real = this.directory;
+    try {
+      real = await fs.realpath(this.directory);
+      const stat = await fs.stat(real);
+      // A folder made again often gets the inode number back: its birth time tells them apart.
+      identity = `${stat.dev}:${stat.ino}:${stat.birthtimeMs}`;
+    } catch {
+      identity = undefined;
+    }
+    if (identity === this.watched) return;
+    const first = this.watched === undefined && this.watcher === undefined;
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.watched = identity;
+    if (identity === undefined) {
+      this.log?.warn({ file: this.directory, reason: 'the folder is gone' }, 'not watching the articles folder until it is back; the articles already loaded stay');
+      return;
+    }
+    try {
+      // Editors write a file in several steps (and often through a temporary file): one read
+      // after the changes settle, not one per event.
+      this.watcher = watch(real, (event) => {
+        clearTimeout(this.timer);
+        // A rename may be the folder itself going: look again at which folder the path names.
+        this.timer = setTimeout(() => void (event === 'rename' ? this.follow() : Promise.resolve()).then(() => this.reload()), 150);
+      });
+      this.watcher.on('error', (error) => {
+        this.log?.warn({ file: this.directory, reason: error.message }, 'stopped watching the articles folder; trying again');
+        this.watcher?.close();
+        this.watcher = undefined;
+        this.watched = undefined;
+      });
+      this.watcher.unref();
+    } catch (error) {
+      this.watched = undefined;
+      this.log?.warn({ file: this.directory, reason: (error as Error).message }, 'could not watch the articles folder; trying again');
+      return;
+    }
+    if (!first) await this.reload();
   }
 }

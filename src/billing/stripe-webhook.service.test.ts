@@ -24,6 +24,7 @@ function build(options: { outcome?: ApplyOutcome; failure?: Error } = {}) {
       },
     },
     repository: {
+      hasEvent: async (id) => seen.has(id),
       recordEvent: async (event, outcome) => {
         if (seen.has(event.id)) return false;
         seen.add(event.id);
@@ -89,11 +90,12 @@ describe('StripeWebhookService', () => {
     expect(counted).toEqual([{ type: 'customer.created', outcome: 'ignored' }]);
   });
 
-  it("when an event comes again, then the sync's answer makes it a duplicate", async () => {
-    const { service, counted } = build();
+  it('when an event comes again, then it is a duplicate at once and nothing is synced (or asked of Stripe) twice', async () => {
+    const { service, synced, counted } = build();
     const event = eventOf('customer.subscription.updated', { id: 'sub_1', metadata: {} });
     await service.handle(event);
     await expect(service.handle(event)).resolves.toBe('duplicate');
+    expect(synced).toHaveLength(1);
     const ignored = eventOf('customer.created', {}, 'evt_9');
     await service.handle(ignored);
     await expect(service.handle(ignored)).resolves.toBe('duplicate');

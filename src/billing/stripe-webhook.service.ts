@@ -7,7 +7,7 @@ import type { Metrics } from '../http/metrics';
 
 export interface StripeWebhookDeps {
   readonly billing: Pick<BillingService, 'syncSubscription'>;
-  readonly repository: Pick<BillingRepository, 'recordEvent'>;
+  readonly repository: Pick<BillingRepository, 'hasEvent' | 'recordEvent'>;
   readonly logger: Logger;
   readonly metrics: Pick<Metrics, 'webhookEvents'>;
 }
@@ -64,9 +64,11 @@ export class StripeWebhookService {
   }
 
   private async apply(event: Stripe.Event): Promise<WebhookOutcome> {
-    // No look-up first: the event's insert, in the same transaction as what it changes, answers
-    // whether it was seen before (a redelivery then costs a Stripe read, and changes nothing).
+    // A redelivery of an applied event is answered at once, without asking Stripe (which may be
+    // the reason Stripe is redelivering). The guard is the event's insert, in the same
+    // transaction as what it changes: two deliveries racing past this look-up still apply once.
     const ref = { id: event.id, type: event.type };
+    if (await this.deps.repository.hasEvent(event.id)) return 'duplicate';
     const handler = handlers[event.type];
     const target = handler?.(event);
     if (target?.subscriptionId === undefined) {

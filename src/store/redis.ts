@@ -42,6 +42,9 @@ function failFast(options: RedisConnectOptions) {
   return {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
+    // A command whose connection dropped after Redis ran it (before the reply) is not sent
+    // again on reconnect: a view script would count a new reader twice. It fails as an outage.
+    autoResendUnfulfilledCommands: false,
     connectTimeout: options.connectTimeoutMs ?? 2_000,
     commandTimeout: options.commandTimeoutMs ?? 500,
   } satisfies RedisOptions;
