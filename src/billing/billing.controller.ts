@@ -28,6 +28,8 @@ export function billingRoutes(deps: { billing: BillingService; csrf: Csrf }): Ro
     if (!input.success || !input.data.priceId) throw new AppError(400, 'Choose a plan to subscribe to.');
     const { priceId } = input.data;
     const returnTo = safeReturnTo(input.data.returnTo);
+    // Should Stripe fail, the error page leads back to the article, not only to the front page.
+    res.locals.backTo = returnTo;
     if (req.user === undefined) {
       // Refused here already when the plan cannot be bought: no sign-up for nothing.
       await billing.offeredPlan(priceId);

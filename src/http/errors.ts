@@ -14,7 +14,9 @@ function send(req: Request, res: Response, status: number, title: string, messag
     res.json({ error: message });
     return;
   }
-  res.render('error', { title, message, status });
+  // A route that knows where the reader came from (a checkout started from an article) sets
+  // `res.locals.backTo`, already checked as a local path: the page leads back there.
+  res.render('error', { title, message, status, backTo: typeof res.locals.backTo === 'string' ? res.locals.backTo : undefined });
 }
 
 export const notFound: RequestHandler = (req, res) => {
