@@ -38,4 +38,13 @@ describe('OtherPage', () => {
     if (restOfB.kind === 'article') changing.add('/b/', restOfB.restFingerprints(1));
     expect(page.render({ accountBarHtml: '', scrub: changing })).not.toContain('bp2x');
   });
+
+  it('when an index has more tag and category links than the bound, then each post\'s own link is still among the candidates', () => {
+    const tags = Array.from({ length: 60 }, (_, i) => `<a href="/tag/t${i}/">t${i}</a>`).join('');
+    const posts = Array.from({ length: 10 }, (_, i) => `<article class="post hentry"><footer>${tags}</footer><h2><a rel="bookmark" href="/2025/04/post-${i}/">post ${i}</a></h2><p>Text.</p></article>`).join('');
+    const crowded = analysePage(`<html><body><main>${posts}</main></body></html>`, '/', options) as OtherPage;
+    for (let i = 0; i < 10; i += 1) expect(crowded.candidateArticleLinks).toContain(`/2025/04/post-${i}/`);
+    expect(crowded.candidateArticleLinks.length).toBeLessThanOrEqual(50);
+  });
 });
+

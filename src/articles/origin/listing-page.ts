@@ -17,10 +17,15 @@ const postContainers = 'article, .post, .hentry';
 export function listingPage(dom: SourceDom, matched: readonly Element[], requestPath: string, options: PageAnalysisOptions): OtherPage {
   const containers = [...(matched.length >= 2 ? matched : []), ...(options.cms === 'generic' ? [] : select(postContainers, dom.root))];
   const links = new Set<string>();
-  for (const container of containers) {
-    for (const a of select('a[href]', container)) {
-      const path = localPath(a.attribs.href!, requestPath, options.canonicalHosts);
-      if (path !== undefined && links.size < maxCandidates) links.add(path);
+  // Each post's own link first (its permalink: rel=bookmark, or the link in its heading), then
+  // the rest (tags, categories, authors), so that an index with many of those still learns
+  // every post it shows before the bound is reached.
+  for (const selector of ['a[rel~="bookmark" i][href], h1 a[href], h2 a[href], h3 a[href]', 'a[href]']) {
+    for (const container of containers) {
+      for (const a of select(selector, container)) {
+        const path = localPath(a.attribs.href!, requestPath, options.canonicalHosts);
+        if (path !== undefined && links.size < maxCandidates) links.add(path);
+      }
     }
   }
   return new ListingPage(dom, [...links], options);
