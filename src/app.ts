@@ -63,7 +63,7 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
     toOrigin.use(readerCookies, ...sessions, gatehouse.consent.reacceptGate, origin.proxy);
     app.use((req, res, next) => (ownPaths.test(req.path) ? next() : toOrigin(req, res, next)));
   }
-  app.use(securityHeaders({ https, formTargets: stripeHosts }));
+  app.use(securityHeaders({ https, formTargets: stripeHosts, imageSources: config.imageSources }));
   const staticFiles = express.static(publicDir, { maxAge: config.nodeEnv === 'production' ? '1d' : 0 });
   app.use('/gatehouse', staticFiles);
   if (origin === undefined) app.use('/static', staticFiles);

@@ -134,7 +134,7 @@ export class PasswordsService {
     const link = new URL(`/password/reset/${token}`, this.options.publicUrl).href;
     await this.mailer.send({
       to: account.email,
-      subject: `Reset your ${this.options.siteName} password`,
+      subject: `Reset your password for ${this.options.siteName}`,
       text: `Someone asked to reset the password of your ${this.options.siteName} account.\n\nTo choose a new password, open this link within 30 minutes:\n\n${link}\n\nIf it was not you, ignore this mail: your password stays as it is.\n`,
     });
   }

@@ -140,3 +140,13 @@ describe('MAIL_FROM', () => {
     expect(problemsOf({ MAIL_FROM: 'a@b.example\r\nBcc: x@y.example' })).toEqual([expect.stringMatching(/^MAIL_FROM must be an address/)]);
   });
 });
+
+describe('IMG_SRC', () => {
+  it('when set, then its origins are allowed for pictures; a path, a bad scheme or junk is refused', () => {
+    expect(parseConfig({ IMG_SRC: 'https://img.example.com, https://cdn.example:8443' }).imageSources).toEqual(['https://img.example.com', 'https://cdn.example:8443']);
+    expect(parseConfig({}).imageSources).toEqual([]);
+    expect(problemsOf({ IMG_SRC: 'https://img.example.com/pictures' })).toEqual([expect.stringMatching(/^IMG_SRC must be a comma-separated list of origins/)]);
+    expect(problemsOf({ IMG_SRC: "javascript:alert(1)" })).toEqual([expect.stringMatching(/^IMG_SRC/)]);
+    expect(problemsOf({ IMG_SRC: "https://a.example 'unsafe-inline'" })).toEqual([expect.stringMatching(/^IMG_SRC/)]);
+  });
+});

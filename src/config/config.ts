@@ -141,6 +141,18 @@ const environmentSchema = z
     STRIPE_WEBHOOK_SECRET: optionalString,
     STRIPE_API_URL: urlWithProtocols(['http:', 'https:']),
     SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']),
+    // Origins pictures may come from (an image CDN): `https://img.example.com,https://cdn.example`.
+    IMG_SRC: optionalString.transform((value, ctx) => {
+      if (value === undefined) return [];
+      const sources = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+      for (const source of sources) {
+        if (!URL.canParse(source) || !['https:', 'http:'].includes(new URL(source).protocol) || new URL(source).origin !== source.replace(/\/$/, '')) {
+          ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of origins such as https://img.example.com (got "${source}")` });
+          return z.NEVER;
+        }
+      }
+      return sources.map((source) => new URL(source).origin);
+    }),
     // `news@example.com` or `The Ledger <news@example.com>`; no line breaks (a header's value).
     MAIL_FROM: optionalString.refine((value) => value === undefined || /^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(value), {
       message: 'must be an address (news@example.com) or a name and address (The Ledger <news@example.com>)',
@@ -236,6 +248,8 @@ export interface Config {
     readonly pastDueGraceDays: number;
   };
   readonly smtpUrl: string | undefined;
+  /** Origins the pages may load pictures from (IMG_SRC), beside their own. */
+  readonly imageSources: readonly string[];
   /** The From of every mail; undefined: `SITE_NAME <no-reply@PUBLIC_URL's host>`. */
   readonly mailFrom: string | undefined;
   readonly trustProxy: boolean | number | string;
@@ -326,6 +340,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     }),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    imageSources: e.IMG_SRC,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     passwordMinLength: e.PASSWORD_MIN_LENGTH,

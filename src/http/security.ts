@@ -2,7 +2,7 @@ import helmet from 'helmet';
 import type { RequestHandler } from 'express';
 
 /** A strict CSP: nothing inline, everything from this origin. Pages work without scripts. */
-export function securityHeaders(options: { https: boolean; formTargets?: string[] }): RequestHandler {
+export function securityHeaders(options: { https: boolean; formTargets?: string[]; imageSources?: readonly string[] }): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: true,
@@ -10,7 +10,8 @@ export function securityHeaders(options: { https: boolean; formTargets?: string[
         'default-src': ["'self'"],
         'script-src': ["'self'"],
         'style-src': ["'self'"],
-        'img-src': ["'self'", 'data:'],
+        // The publisher's image CDN, when IMG_SRC names it.
+        'img-src': ["'self'", 'data:', ...(options.imageSources ?? [])],
         'font-src': ["'self'"],
         // Forms post here, then redirect to Stripe's Checkout and billing portal, which
         // browsers check against form-action too.

@@ -199,7 +199,7 @@ for (const mode of modes) {
       const { email } = await signUp(t.app);
       await submitForm(request.agent(t.app), '/password/forgot', '/password/forgot', { email }, { 'X-Forwarded-For': '192.0.2.90' });
       const mail = await resetMailTo(t.deps.config.dataDir, email);
-      expect(mail).toMatch(/^Subject: Reset your The Harbour Ledger password/m);
+      expect(mail).toMatch(/^Subject: Reset your password for The Harbour Ledger/m);
       expect(fs.readdirSync(path.join(t.deps.config.dataDir, 'outbox')).every((f) => f.endsWith('.eml'))).toBe(true);
     });
   });
