@@ -203,7 +203,7 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     res.end(body);
   }
 
-  async function serveArticle(req: Request, res: Response, page: ArticlePage, response: OriginResponse, countable: boolean): Promise<void> {
+  async function serveArticle(req: Request, res: Response, target: RequestTarget, page: ArticlePage, response: OriginResponse, countable: boolean): Promise<void> {
     const article: GatedArticle = { slug: page.identity, section: page.section, access: page.access };
     const peek = req.method === 'HEAD' || !countable;
     const visit = await deps.visitorOf(req, res, peek ? (req.method === 'HEAD' ? 'preview' : 'peek') : 'count', article);
@@ -220,8 +220,7 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     const full = isFullAccess(result.decision) && (countable || result.decision !== 'metered');
     const teaserParagraphs = standing.teaserParagraphs;
     if (req.method === 'HEAD') return sendHtml(res, 200, '', true);
-    const returnTo = `${readTarget(req.originalUrl)?.path ?? '/'}`;
-    const [accountBarHtml, gateHtml] = await Promise.all([deps.chrome.accountBar(req, res), full ? '' : deps.chrome.gate(req, res, { result, access: page.access, returnTo })]);
+    const [accountBarHtml, gateHtml] = await Promise.all([deps.chrome.accountBar(req, res), full ? '' : deps.chrome.gate(req, res, { result, access: page.access, returnTo: target.path })]);
     const notice = noticeFor(result);
     const noticeHtml = notice === undefined ? '' : `<p class="gatehouse-notice" role="status">${escapeHtml(notice)}</p>`;
     sendHtml(res, 200, page.renderBytes({ mode: full ? 'full' : 'cut', paywalled: result.decision !== 'free', teaserParagraphs, accountBarHtml, noticeHtml, gateHtml }), false);
@@ -277,15 +276,16 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     let body = response.body;
     const everything = await readsEverything(req, res);
     if (!everything) {
+      const text = textOf(response);
       let value: unknown;
       try {
-        value = JSON.parse(textOf(response));
+        value = JSON.parse(text);
       } catch {
         // Not JSON after all: nothing of it is passed on.
         throw new AppError(502, 'The site answered with something we could not read.');
       }
       // The articles it names are learnt first, so their text is known when it is scrubbed.
-      await pagesAt(linkedPaths(textOf(response)).filter((path) => path !== target.path));
+      await pagesAt(linkedPaths(text).filter((path) => path !== target.path));
       body = Buffer.from(JSON.stringify(scrubJson(value, known.set)), 'utf8');
     }
     readerHeaders(res, response.headers, true);
@@ -309,7 +309,7 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     const kind = kindOf(response.headers, response.body);
     if (kind === 'html') {
       const page = pageOf(entry, target.path);
-      if (isArticle(page, response.status)) return serveArticle(req, res, page, response, countable);
+      if (isArticle(page, response.status)) return serveArticle(req, res, target, page, response, countable);
       return serveOtherHtml(req, res, target, page, response);
     }
     if (kind === 'feed') return serveFeed(req, res, target, entry);
