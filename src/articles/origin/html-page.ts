@@ -6,7 +6,7 @@ import { fingerprintSetOf, fingerprintsOf, type FingerprintSet } from './fingerp
 import { paywallTarget, readJsonLd, scriptJson, standaloneArticle, withPaywall, withoutRest, type JsonLdScript } from './json-ld';
 import { listingPage } from './listing-page';
 import { frameEdits, headEnd, localPath, metaOf, collapsed, textOfFirst } from './page-frame';
-import { encoded, fillBytes, plain, type EncodedTemplate, type PageEdits, type Template } from './page-edits';
+import { encoded, escapeAttribute, fillBytes, plain, type EncodedTemplate, type PageEdits, type Template } from './page-edits';
 import { isJsonLd, restLeakRules, scrubPage, type LeakRules } from './page-scrub';
 import { isWithin, parseSource, select, type SourceDom } from './source-dom';
 import type { OriginCms } from '../../config/config';
@@ -277,8 +277,4 @@ function markPaywalled(edits: PageEdits, element: Element): void {
   const attributes = edits.attributesOf(element);
   const classes = (attributes.class ?? '').split(/\s+/).filter((c) => c !== '');
   if (!classes.includes(paywalledClass)) attributes.class = [...classes, paywalledClass].join(' ');
-}
-
-function escapeAttribute(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }

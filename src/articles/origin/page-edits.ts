@@ -96,8 +96,9 @@ export class PageEdits {
 }
 
 /** Only `&` and `"` need escaping inside a double-quoted attribute value. */
-function escapeAttribute(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+/** A value as it may stand between double quotes in a start tag. */
+export function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
 function startTag(name: string, attributes: Record<string, string>, selfClosing: boolean): string {

@@ -1,5 +1,5 @@
 import { isDirective } from 'domhandler';
-import { PageEdits } from './page-edits';
+import { escapeAttribute, PageEdits } from './page-edits';
 import { selectFirst, textOf, type SourceDom } from './source-dom';
 
 /** What Gatehouse adds to every origin page it renders, wherever the origin put things. */
@@ -60,8 +60,7 @@ export function headEnd(dom: SourceDom): number {
 /** A page's edits with Gatehouse's stylesheet linked and a slot for its account bar. */
 export function frameEdits(dom: SourceDom, options: FrameOptions): PageEdits {
   const edits = new PageEdits(dom);
-  const href = options.stylesheetHref.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-  edits.insert(headEnd(dom), [`<link rel="stylesheet" href="${href}">`]);
+  edits.insert(headEnd(dom), [`<link rel="stylesheet" href="${escapeAttribute(options.stylesheetHref)}">`]);
   const configured = options.accountBarSelector === undefined ? undefined : selectFirst(options.accountBarSelector, dom.root);
   const target = configured ?? dom.elementsNamed('body')[0];
   edits.insert(target === undefined ? headEnd(dom) : dom.openEnd(target), [{ slot: 'accountBar' }]);
