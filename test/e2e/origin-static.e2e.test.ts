@@ -195,6 +195,43 @@ describe.each(modes)('in front of an origin (%s)', (mode) => {
       expect((await request(t.app).get('/theme/style.css').expect(200)).text).toBe('body { color: red }');
     });
 
+    it('when the origin labels an article page as bytes or plain text, even at a file-like path, then it is still cut', async () => {
+      origin.route('/first-of-two/', { body: articleHtml('va') });
+      origin.route('/b.css', { body: articleHtml('vb'), headers: { 'content-type': 'application/octet-stream' } });
+      origin.route('/c.txt', { body: articleHtml('vc'), headers: { 'content-type': 'text/plain' } });
+      const first = await request(t.app).get('/first-of-two/').expect(200);
+      for (const [path, prefix] of [['/b.css', 'vb'], ['/c.txt', 'vc']] as const) {
+        const res = await request(t.app).get(path).set('Cookie', readerCookie(first)).buffer(true).parse((r, done) => {
+          let text = '';
+          r.on('data', (c: Buffer) => (text += c.toString()));
+          r.on('end', () => done(null, text));
+        });
+        expect([path, res.headers['x-access-decision'], (res.body as string).includes(`${prefix}p3x`)]).toEqual([path, 'registration-wall', false]);
+      }
+    });
+
+    it('when the origin grants CORS, then no grant with credentials reaches the reader, and none at all on a page made for them', async () => {
+      const cors = { 'access-control-allow-origin': 'https://sub.example', 'access-control-allow-credentials': 'true' };
+      origin.route('/cors/', { body: articleHtml('vd', { access: 'free' }), headers: { 'content-type': 'text/html', ...cors } });
+      origin.route('/cors.png', { body: Buffer.from([0x89, 0x50]), headers: { 'content-type': 'image/png', ...cors } });
+      const page = await request(t.app).get('/cors/').expect(200);
+      expect(page.headers['access-control-allow-origin']).toBeUndefined();
+      expect(page.headers['access-control-allow-credentials']).toBeUndefined();
+      const image = await request(t.app).get('/cors.png').expect(200);
+      expect(image.headers['access-control-allow-origin']).toBe('https://sub.example');
+      expect(image.headers['access-control-allow-credentials']).toBeUndefined();
+    });
+
+    it('when a reader uses a method the origin is not asked with (WebDAV and the like), then 405', async () => {
+      origin.route('/dav/', { body: articleHtml('ve') });
+      const before = origin.requests.length;
+      for (const method of ['PROPFIND', 'MKCOL', 'TRACE']) {
+        const res = await request(t.app)[method.toLowerCase() as 'get'](`/dav/`);
+        expect([method, res.status]).toEqual([method, 405]);
+      }
+      expect(origin.requests.length).toBe(before);
+    });
+
     it('when a feed carries a gated article in full, then its item is cut to the lead-in, whoever asks', async () => {
       origin.route('/feed-article/', { body: articleHtml('nn') });
       const full = paragraphs('nn', 5).map((p) => `<p>${p}</p>`).join('');

@@ -191,6 +191,8 @@ describe('ArticlePage.render: full', () => {
     expect(out).toContain('href="https://news.example/c/"');
     expect(out).toContain('srcset="https://news.example/a.jpg 1x, https://news.example/b.jpg 2x"');
     expect(out).toContain('href="http://cms.internal:80812/x"');
+    const https = analysePage('<html><body><a href="https://cms.internal:8081/z">z</a><article><p>One two three.</p></article></body></html>', '/a/', { ...options, linkOrigins: { from: 'http://cms.internal:8081', to: 'https://news.example' } }) as ArticlePage;
+    expect(https.render(full(false))).toContain('href="https://news.example/z"');
   });
 
   it('when the page has its own Open Graph title, then it is kept and only the missing tags are added, with the URL on the public address', () => {

@@ -40,6 +40,9 @@ export interface OriginProxyDeps {
 
 type Kind = 'html' | 'feed' | 'json' | 'text' | 'other';
 
+/** The methods passed on to the origin; any other is a 405. */
+const forwardedMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 /** The most of a passed-on answer (a POST's) that is read to be cut or scrubbed. */
 const readLimit = 32 * 1024 * 1024;
 
@@ -54,8 +57,16 @@ function mediaType(headers: Headers): string {
   return (typeof value === 'string' ? value : (value?.[0] ?? '')).split(';')[0]!.trim().toLowerCase();
 }
 
+/** An origin page labelled as no type, bytes or plain text: told by how it begins. */
+function looksLikeHtml(body: Buffer | undefined): boolean {
+  return /^\s*(?:<!doctype\s+html|<html[\s>])/i.test(body?.subarray(0, 512).toString('latin1') ?? '');
+}
+
 function kindOf(headers: Headers, body?: Buffer): Kind {
   const type = mediaType(headers);
+  // A page the origin mislabels is still a page: it must not pass uncut.
+  if ((type === '' || type === 'application/octet-stream' || type === 'text/plain') && looksLikeHtml(body)) return 'html';
+  if (type === 'application/octet-stream') return 'text';
   if (type === 'text/html' || type === 'application/xhtml+xml') return 'html';
   if (type === 'application/rss+xml' || type === 'application/atom+xml' || type === 'application/rdf+xml') return 'feed';
   if (type === 'application/xml' || type === 'text/xml') {
@@ -168,6 +179,9 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
   function readerHeaders(res: Response, headers: Headers, transformed: boolean): void {
     for (const [name, value] of Object.entries(headers)) {
       if (transformed ? replacedHeaders.includes(name) : name === 'set-cookie') continue;
+      // What Gatehouse answers depends on the reader's cookies: no other site may read it with
+      // them, and an answer made for this reader (a page, JSON) carries no CORS grant at all.
+      if (name === 'access-control-allow-credentials' || (transformed && name.startsWith('access-control-'))) continue;
       if (name === 'location') res.set('Location', rewriteLocation(String(value)));
       // Express takes one Content-Type (and would add a charset to a text one): set it as sent.
       else if (name === 'content-type') res.setHeader('Content-Type', typeof value === 'string' ? value : (value[0] ?? 'application/octet-stream'));
@@ -396,8 +410,8 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     const target = readTarget(req.originalUrl);
     if (target === undefined) throw new AppError(400, 'This address cannot be read.');
     if (rules.isBlocked(target)) throw new AppError(404, 'There is no page at this address.');
-    // TRACE would echo the origin secret back; CONNECT is no request for a page.
-    if (req.method === 'TRACE' || req.method === 'CONNECT') throw new AppError(405, 'This method is not allowed here.', { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
+    // TRACE would echo the origin secret back; CONNECT, WebDAV and the like are no requests for a page.
+    if (!forwardedMethods.has(req.method)) throw new AppError(405, 'This method is not allowed here.', { Allow: [...forwardedMethods].join(', ') });
     if (req.method !== 'GET' && req.method !== 'HEAD') return forward(req, res, target);
     if (staticFile.test(target.path) && (await streamStatic(req, res, target))) return;
     const entry = await cached(`${target.path}${target.search}`);

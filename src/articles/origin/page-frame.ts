@@ -33,7 +33,8 @@ const linkAttributes: Readonly<Record<string, readonly string[]>> = {
 function rewriteLinks(dom: SourceDom, edits: PageEdits, origins: { readonly from: string; readonly to: string }): void {
   const from = new URL(origins.from);
   const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const pattern = new RegExp(`(?:${escaped(from.protocol)})?//${escaped(from.host)}(?=[/?#"'\\s,]|$)`, 'gi');
+  // Either scheme: an http origin is often linked as https (and the reverse) by its own pages.
+  const pattern = new RegExp(`(?:https?:)?//${escaped(from.host)}(?=[/?#"'\\s,]|$)`, 'gi');
   const to = origins.to.replace(/\/$/, '');
   for (const [name, attributes] of Object.entries(linkAttributes)) {
     for (const element of dom.elementsNamed(name)) {
