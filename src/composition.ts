@@ -113,6 +113,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       policies: consent.service,
       meter: meter.gate,
       funnel: funnel.recorder,
+      oidcProviders: config.oidcProviders,
     });
     const billing = buildBilling({
       ...shared,
@@ -164,6 +165,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       passwords: auth.passwords,
       accounts: auth.accountsRepository,
       emailVerification: auth.emailVerification,
+      signInMethods: { identitiesOf: (id) => auth.oidc.identitiesOf(id), passkeysOf: (id) => auth.passkeys.passkeysOf(id) },
       meter: meter.gate,
       readerOf: meter.readerOf,
     });

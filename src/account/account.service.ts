@@ -1,13 +1,15 @@
 import type { Clock } from '../config/clock';
 import type { Account } from '../auth/auth.module';
 import type { ConsentRecord } from '../consent/consent.module';
-import type { AccountBilling, AccountLookup, AccountMeter, AccountSubscription, ConsentHistory, MeterReader } from './ports';
+import type { AccountBilling, AccountLookup, AccountMeter, AccountSignInMethods, AccountSubscription, ConsentHistory, MeterReader } from './ports';
+import type { LinkedIdentity, PasskeySummary } from '../auth/auth.module';
 
 export interface AccountServiceDeps {
   readonly accounts: AccountLookup;
   readonly consent: ConsentHistory;
   readonly billing: Pick<AccountBilling, 'accountSummary' | 'subscriptionsOf'>;
   readonly meter: Pick<AccountMeter, 'meterOf'>;
+  readonly signInMethods: AccountSignInMethods;
   readonly clock: Clock;
 }
 
@@ -18,6 +20,8 @@ export interface AccountPage {
   readonly planName: string | undefined;
   readonly hasCustomer: boolean;
   readonly billingConfigured: boolean;
+  readonly identities: readonly LinkedIdentity[];
+  readonly passkeys: readonly PasskeySummary[];
 }
 
 /** `GET /api/me` (SPEC section 5). */
@@ -38,18 +42,30 @@ export class AccountService {
   }
 
   async page(accountId: string): Promise<AccountPage> {
-    const [consents, summary] = await Promise.all([this.deps.consent.consentsOf(accountId), this.deps.billing.accountSummary(accountId)]);
-    return { consents, subscription: summary.subscription, planName: summary.planName, hasCustomer: summary.hasCustomer, billingConfigured: summary.configured };
+    const [consents, summary, identities, passkeys] = await Promise.all([
+      this.deps.consent.consentsOf(accountId),
+      this.deps.billing.accountSummary(accountId),
+      this.deps.signInMethods.identitiesOf(accountId),
+      this.deps.signInMethods.passkeysOf(accountId),
+    ]);
+    return { consents, subscription: summary.subscription, planName: summary.planName, hasCustomer: summary.hasCustomer, billingConfigured: summary.configured, identities, passkeys };
   }
 
   /** Everything held about the account, for the reader to download. */
   async dataExport(account: Account) {
-    const [consents, subscriptions] = await Promise.all([this.deps.consent.consentsOf(account.id), this.deps.billing.subscriptionsOf(account.id)]);
+    const [consents, subscriptions, identities, passkeys] = await Promise.all([
+      this.deps.consent.consentsOf(account.id),
+      this.deps.billing.subscriptionsOf(account.id),
+      this.deps.signInMethods.identitiesOf(account.id),
+      this.deps.signInMethods.passkeysOf(account.id),
+    ]);
     return {
       exportedAt: new Date(this.deps.clock()).toISOString(),
       account: { id: account.id, email: account.email, createdAt: account.createdAt },
       subscriptions: subscriptions.map((s) => ({ status: s.status, priceId: s.priceId, currentPeriodEnd: s.currentPeriodEnd, cancelAtPeriodEnd: s.cancelAtPeriodEnd })),
       consents: consents.map((c) => ({ document: c.document, version: c.policyVersion, wording: c.wording, method: c.method, acceptedAt: c.acceptedAt })),
+      identities: identities.map((i) => ({ provider: i.provider, email: i.email, linkedAt: i.linkedAt })),
+      passkeys: passkeys.map((p) => ({ name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt })),
     };
   }
 

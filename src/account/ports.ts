@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { Account } from '../auth/auth.module';
+import type { Account, LinkedIdentity, PasskeySummary } from '../auth/auth.module';
 import type { ConsentRecord } from '../consent/consent.module';
 
 /** A subscription as the account page and the data export show it (billing's record). */
@@ -44,4 +44,10 @@ export interface AccountLookup {
 /** Consent's records of one account. */
 export interface ConsentHistory {
   consentsOf(accountId: string): Promise<readonly ConsentRecord[]>;
+}
+
+/** The ways in beside password and emailed link that the account page lists (auth's). */
+export interface AccountSignInMethods {
+  identitiesOf(accountId: string): Promise<readonly LinkedIdentity[]>;
+  passkeysOf(accountId: string): Promise<readonly PasskeySummary[]>;
 }

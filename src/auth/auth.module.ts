@@ -21,6 +21,9 @@ import type { MeterCarryOver, PolicyCatalog } from './ports';
 import { signinLinkRoutes } from './signin-links.controller';
 import { SigninLinksService } from './signin-links.service';
 import { SigninThrottle, type ThrottleLimits } from './signin-throttle';
+import { buildOidc, type OidcModule } from './oidc/oidc.module';
+import { buildPasskeys, type PasskeysModule } from './passkeys/passkeys.module';
+import type { OidcProviderConfig } from '../config/config';
 
 export type { Account, AccountWithPassword, AccountsRepository } from './accounts.repository';
 export type { AccountsService } from './accounts.service';
@@ -29,6 +32,9 @@ export type { EmailVerificationService } from './email-verification.service';
 export type { SigninLinksService } from './signin-links.service';
 export type { SigninThrottle, ThrottleLimits } from './signin-throttle';
 export type { MeterCarryOver, PolicyCatalog } from './ports';
+export type { LinkedIdentity, PasskeySummary } from './sign-in-methods';
+export type { OidcModule } from './oidc/oidc.module';
+export type { PasskeysModule } from './passkeys/passkeys.module';
 export { EmailTakenError } from './accounts.repository';
 export { consentWording, SignupRejected } from './accounts.service';
 export { PasswordRejected, recentSignInMs } from './passwords.service';
@@ -55,6 +61,8 @@ export interface AuthDeps {
   readonly policies: PolicyCatalog;
   readonly meter: MeterCarryOver;
   readonly funnel: FunnelSink;
+  /** "Continue with <label>" providers (OIDC_PROVIDERS). */
+  readonly oidcProviders: readonly OidcProviderConfig[];
 }
 
 export interface AuthModule {
@@ -66,7 +74,9 @@ export interface AuthModule {
   readonly throttle: SigninThrottle;
   /** Mounted after the session middleware, in this order. */
   readonly passport: { readonly initialize: RequestHandler; readonly session: RequestHandler };
-  /** Sign-up, sign-in, sign-out, forgotten passwords, emailed links, email verification. */
+  readonly oidc: OidcModule;
+  readonly passkeys: PasskeysModule;
+  /** Sign-up, sign-in, sign-out, forgotten passwords, emailed links, email verification, providers, passkeys. */
   readonly routes: Router;
 }
 
@@ -92,12 +102,17 @@ export function buildAuth(deps: AuthDeps): AuthModule {
     keySecret: secret,
   });
   const passport = buildPassport(accounts);
+  const sharedDeps = { ...deps, accounts: accountsRepository, emailTokens, signinLinks };
+  const oidc = buildOidc(sharedDeps);
+  const passkeys = buildPasskeys(sharedDeps);
 
   const routes = Router();
   routes.use(authRoutes({ accounts, passport, throttle, csrf, meter: deps.meter, funnel: deps.funnel, passwordMinLength, clock, emailVerification }));
   routes.use(signinLinkRoutes({ links: signinLinks, csrf, meter: deps.meter, funnel: deps.funnel, clock }));
   routes.use(emailVerificationRoutes({ verification: emailVerification, csrf }));
   routes.use(passwordRoutes({ passwords, csrf, passwordMinLength }));
+  routes.use(oidc.routes);
+  routes.use(passkeys.routes);
 
   return {
     accounts,
@@ -106,6 +121,8 @@ export function buildAuth(deps: AuthDeps): AuthModule {
     emailVerification,
     signinLinks,
     throttle,
+    oidc,
+    passkeys,
     passport: { initialize: passport.initialize(), session: passport.session() },
     routes,
   };

@@ -4,6 +4,9 @@ import { compile as compileSelector } from 'css-select';
 import { pathToRegexp } from 'path-to-regexp';
 import { z } from 'zod';
 import { bundledContentDir } from './paths';
+import { parseOidcProviders, type OidcProviderConfig } from './oidc-config';
+
+export type { OidcProviderConfig } from './oidc-config';
 
 const optionalString = z
   .string()
@@ -178,6 +181,7 @@ const environmentSchema = z
     ORIGIN_ACCOUNT_BAR_SELECTOR: cssSelector,
     ORIGIN_MAX_BODY_KB: z.coerce.number().int().min(1).max(1_048_576).default(10_240),
     ORIGIN_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(64),
+    ADMIN_REQUIRE_PASSKEY: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).default('false'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SESSION_SECRET === undefined) {
@@ -263,6 +267,10 @@ export interface Config {
   readonly crawlerDnsServers: readonly string[] | undefined;
   /** The upstream CMS Gatehouse sits in front of (SPEC section 11); undefined: the Markdown folder. */
   readonly origin: OriginConfig | undefined;
+  /** "Continue with <label>" providers (OIDC_PROVIDERS), in the order listed. */
+  readonly oidcProviders: readonly OidcProviderConfig[];
+  /** Admins sign in with a passkey as a second factor before the admin opens (ADMIN_REQUIRE_PASSKEY). */
+  readonly adminRequirePasskey: boolean;
 }
 
 export type OriginCms = 'generic' | 'wordpress' | 'ghost';
@@ -305,14 +313,14 @@ function shownValue(variable: string, received: string | undefined): string {
 /** Parses the environment once; every bad variable is named in the error. */
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const result = environmentSchema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => {
-        const variable = issue.path.join('.') || 'environment';
-        const shown = shownValue(variable, env[variable]);
-        return `${variable} ${issue.message}${shown}`;
-      }),
-    );
+  const oidc = parseOidcProviders(env);
+  if (!result.success || oidc.problems.length > 0) {
+    const problems = (result.error?.issues ?? []).map((issue) => {
+      const variable = issue.path.join('.') || 'environment';
+      const shown = shownValue(variable, env[variable]);
+      return `${variable} ${issue.message}${shown}`;
+    });
+    throw new ConfigError([...problems, ...oidc.problems]);
   }
   const e = result.data;
   return Object.freeze({
@@ -364,5 +372,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
             maxBodyBytes: e.ORIGIN_MAX_BODY_KB * 1024,
             connections: e.ORIGIN_CONNECTIONS,
           }),
+    oidcProviders: Object.freeze(oidc.providers),
+    adminRequirePasskey: e.ADMIN_REQUIRE_PASSKEY === 'true',
   });
 }

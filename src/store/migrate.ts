@@ -11,6 +11,7 @@ import * as funnel from './migrations/0008-funnel';
 import * as emailLinks from './migrations/0009-email-links';
 import * as newReaderNetworks from './migrations/0010-new-reader-networks';
 import * as originPurges from './migrations/0011-origin-purges';
+import * as signInMethods from './migrations/0012-sign-in-methods';
 
 /** Listed in code, not read from a folder, so the same list runs from src/ and dist/. */
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009-email-links': emailLinks,
   '0010-new-reader-networks': newReaderNetworks,
   '0011-origin-purges': originPurges,
+  '0012-sign-in-methods': signInMethods,
 };
 
 function migratorFor(db: Db): Migrator {

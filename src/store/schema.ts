@@ -135,6 +135,30 @@ export interface OriginPurgesTable {
   created_at: number;
 }
 
+/** An account's identity at an OpenID Provider: `subject` is the provider's `sub`. */
+export interface IdentitiesTable {
+  id: string;
+  account_id: string;
+  provider: string;
+  subject: string;
+  /** The email the provider gave when linked, for the account page. */
+  email: string | null;
+  linked_at: string;
+  last_used_at: string | null;
+}
+
+/** A WebAuthn credential (`id` and `public_key` base64url; `transports` comma-separated). */
+export interface PasskeysTable {
+  id: string;
+  account_id: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   policies: PoliciesTable;
@@ -152,4 +176,6 @@ export interface Database {
   funnel_readers: FunnelReadersTable;
   email_tokens: EmailTokensTable;
   origin_purges: OriginPurgesTable;
+  identities: IdentitiesTable;
+  passkeys: PasskeysTable;
 }

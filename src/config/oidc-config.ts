@@ -1,0 +1,63 @@
+/** One OpenID Provider of `OIDC_PROVIDERS` (SPEC section 6), from its `OIDC_<NAME>_*` block. */
+export interface OidcProviderConfig {
+  /** Lower-case, as in `/signin/oidc/:provider`. */
+  readonly name: string;
+  /** "Continue with <label>". */
+  readonly label: string;
+  /** Discovery reads `<issuer>/.well-known/openid-configuration`. */
+  readonly issuer: URL;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** How the provider answers: `query` (a GET callback) or `form_post` (a POST, as Apple does). */
+  readonly responseMode: 'query' | 'form_post';
+}
+
+const namePattern = /^[a-z][a-z0-9]{0,30}$/;
+const knownLabels: Record<string, string> = { google: 'Google', apple: 'Apple', microsoft: 'Microsoft', facebook: 'Facebook', github: 'GitHub' };
+
+/**
+ * `OIDC_PROVIDERS=google,apple` and, per name, `OIDC_GOOGLE_ISSUER`, `OIDC_GOOGLE_CLIENT_ID`,
+ * `OIDC_GOOGLE_CLIENT_SECRET`, optional `OIDC_GOOGLE_LABEL` and `OIDC_GOOGLE_RESPONSE_MODE`.
+ * Problems name the variable, as every other setting's do.
+ */
+export function parseOidcProviders(env: NodeJS.ProcessEnv): { providers: OidcProviderConfig[]; problems: string[] } {
+  const listed = (env.OIDC_PROVIDERS ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const providers: OidcProviderConfig[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const raw of listed) {
+    const name = raw.toLowerCase();
+    if (!namePattern.test(name) || seen.has(name)) {
+      problems.push(`OIDC_PROVIDERS must be a comma-separated list of distinct names of letters and digits, starting with a letter (got "${raw}")`);
+      continue;
+    }
+    seen.add(name);
+    const prefix = `OIDC_${name.toUpperCase()}_`;
+    const value = (key: string) => {
+      const v = env[prefix + key]?.trim();
+      return v === undefined || v === '' ? undefined : v;
+    };
+    const issuer = value('ISSUER');
+    const clientId = value('CLIENT_ID');
+    const clientSecret = value('CLIENT_SECRET');
+    let issuerUrl: URL | undefined;
+    if (issuer === undefined) problems.push(`${prefix}ISSUER is required for the provider "${name}" in OIDC_PROVIDERS (e.g. https://accounts.google.com)`);
+    else if (!URL.canParse(issuer) || !['https:', 'http:'].includes(new URL(issuer).protocol)) problems.push(`${prefix}ISSUER must be an https:// URL (got "${issuer}")`);
+    else if (new URL(issuer).protocol === 'http:' && !isLoopback(new URL(issuer).hostname)) problems.push(`${prefix}ISSUER must be an https:// URL; http:// is only for a provider on this machine (got "${issuer}")`);
+    else issuerUrl = new URL(issuer);
+    if (clientId === undefined) problems.push(`${prefix}CLIENT_ID is required for the provider "${name}" in OIDC_PROVIDERS`);
+    if (clientSecret === undefined) problems.push(`${prefix}CLIENT_SECRET is required for the provider "${name}" in OIDC_PROVIDERS`);
+    const mode = value('RESPONSE_MODE') ?? (issuerUrl?.hostname === 'appleid.apple.com' ? 'form_post' : 'query');
+    if (mode !== 'query' && mode !== 'form_post') problems.push(`${prefix}RESPONSE_MODE must be query or form_post (got "${mode}")`);
+    const label = value('LABEL') ?? knownLabels[name] ?? name.charAt(0).toUpperCase() + name.slice(1);
+    if (label.length > 40) problems.push(`${prefix}LABEL must be at most 40 characters`);
+    if (issuerUrl !== undefined && clientId !== undefined && clientSecret !== undefined && (mode === 'query' || mode === 'form_post') && label.length <= 40) {
+      providers.push(Object.freeze({ name, label, issuer: issuerUrl, clientId, clientSecret, responseMode: mode }));
+    }
+  }
+  return { providers, problems };
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
