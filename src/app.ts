@@ -35,6 +35,8 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.set('session cookie name', sessionCookieName);
   app.set('secure cookies', https);
   app.locals.siteName = config.siteName;
+  // The "Continue with <label>" buttons of the sign-in, sign-up and gate pages (views/oidc-buttons.eta).
+  app.locals.oidcProviders = gatehouse.auth.oidc.providers;
   useEtaViews(app, viewsDir, config.nodeEnv === 'production');
 
   app.use(requestLog(gatehouse.logger));

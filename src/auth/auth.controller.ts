@@ -4,14 +4,14 @@ import type { Authenticator } from './passport';
 import { z } from 'zod';
 import type { AccountsService } from './accounts.service';
 import { SignupRejected, consentWording } from './accounts.service';
-import { authenticateLocal, logIn, logOutAndDestroy } from './passport';
+import { authenticateLocal, logOutAndDestroy } from './passport';
+import { completeSignIn } from './sign-in-methods';
 import { emailSchema } from './email';
 import { safeReturnTo } from '../http/return-to';
 import type { SigninThrottle } from './signin-throttle';
 import type { Csrf } from '../http/csrf';
 import type { Clock } from '../config/clock';
 import { passwordMaxLength } from './passwords';
-import { anonymousIdOf, readerKeyOf } from '../meter/meter.module';
 import type { FunnelSink } from '../funnel/funnel.module';
 import type { MeterCarryOver } from './ports';
 import { clientAddress, networkOf } from '../http/network';
@@ -108,10 +108,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
         password: form.data.password,
         shownVersions: { terms: form.data.termsVersion, privacy: form.data.privacyVersion },
       });
-      await logIn(req, account, deps.clock());
-      deps.csrf.token(req, true);
-      await deps.meter.carryOver(anonymousIdOf(req), account.id);
-      deps.funnel.record('signup', readerKeyOf({ accountId: account.id }));
+      await completeSignIn(req, account, deps, 'password', true);
       await deps.emailVerification.sendForSignup(account);
       res.redirect(303, returnTo);
     } catch (error) {
@@ -158,9 +155,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       return renderSignin(req, res, 401, { email: email.data, returnTo }, { error: 'That email and password do not match an account.' });
     }
     await attempt.succeeded();
-    await logIn(req, account, deps.clock());
-    deps.csrf.token(req, true);
-    await deps.meter.carryOver(anonymousIdOf(req), account.id);
+    await completeSignIn(req, account, deps, 'password', false);
     res.redirect(303, returnTo);
   });
 

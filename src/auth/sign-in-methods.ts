@@ -1,4 +1,12 @@
+import type { Request } from 'express';
+import type { Clock } from '../config/clock';
+import type { Csrf } from '../http/csrf';
+import type { FunnelSink } from '../funnel/funnel.module';
+import { anonymousIdOf, readerKeyOf } from '../meter/meter.module';
 import type { AuthDeps } from './auth.module';
+import type { Account } from './accounts.repository';
+import type { MeterCarryOver } from './ports';
+import { logIn } from './passport';
 import type { AccountsRepository } from './accounts.repository';
 import type { EmailTokensRepository } from './email-tokens.repository';
 import type { SigninLinksService } from './signin-links.service';
@@ -24,4 +32,26 @@ export interface PasskeySummary {
   readonly name: string;
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
+}
+
+/** How a reader got in; the funnel counts sign-ups by it (issue 15). */
+export type WayIn = 'password' | 'email-link' | 'provider' | 'passkey';
+
+export interface SignInEffects {
+  readonly csrf: Csrf;
+  readonly meter: MeterCarryOver;
+  readonly funnel: FunnelSink;
+  readonly clock: Clock;
+}
+
+/**
+ * What every way in does once it knows the account: a new session id (passport), a new
+ * CSRF token, the anonymous meter carried into the account, and a sign-up counted.
+ */
+export async function completeSignIn(req: Request, account: Account, effects: SignInEffects, way: WayIn, created: boolean): Promise<void> {
+  await logIn(req, account, effects.clock());
+  effects.csrf.token(req, true);
+  await effects.meter.carryOver(anonymousIdOf(req), account.id);
+  if (created) effects.funnel.record('signup', readerKeyOf({ accountId: account.id }));
+  void way;
 }

@@ -4,11 +4,10 @@ import type { Csrf } from '../http/csrf';
 import { tokenInAddress } from '../http/security';
 import type { Clock } from '../config/clock';
 import { clientAddress, networkOf } from '../http/network';
-import { anonymousIdOf, readerKeyOf } from '../meter/meter.module';
 import type { FunnelSink } from '../funnel/funnel.module';
 import type { MeterCarryOver } from './ports';
 import { emailSchema } from './email';
-import { logIn } from './passport';
+import { completeSignIn } from './sign-in-methods';
 import { safeReturnTo } from '../http/return-to';
 import type { LinkSignIn, SigninLinksService } from './signin-links.service';
 
@@ -53,10 +52,7 @@ export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
     render(req, res, 'email-link-invalid', 400, { title: 'This link no longer works', message: 'This sign-in link has expired or was already used.', again: '/signin/email', againLabel: 'Email me a new sign-in link' });
 
   async function signIn(req: Request, res: Response, result: Extract<LinkSignIn, { outcome: 'signed-in' }>) {
-    await logIn(req, result.account, deps.clock());
-    deps.csrf.token(req, true);
-    await deps.meter.carryOver(anonymousIdOf(req), result.account.id);
-    if (result.created) deps.funnel.record('signup', readerKeyOf({ accountId: result.account.id }));
+    await completeSignIn(req, result.account, deps, 'email-link', result.created);
     if (!result.passwordRemoved) return res.redirect(303, safeReturnTo(result.returnTo));
     req.session.passwordRemoved = { returnTo: safeReturnTo(result.returnTo) };
     res.redirect(303, passwordRemovedPath);
