@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { ArticleSource, ArticleSummary } from './article';
 import { articlePage } from './article-page';
 import { AppError } from '../http/app-error';
 import type { GateResult } from '../meter/meter.module';
 import type { ArticleGate, PlansForDisplay } from './ports';
-import type { VisitorOf } from './visitor';
+import type { Visit, VisitorOf } from './visitor';
 import { AnonymousPageCache } from './page-cache';
 
 function groupBySection(articles: readonly ArticleSummary[]): { section: string; articles: ArticleSummary[] }[] {
@@ -37,12 +38,19 @@ export interface ArticleRoutesDeps {
   readonly plans: PlansForDisplay;
   /** Without Stripe keys the paywall offers no checkout. */
   readonly billingConfigured: boolean;
+  /** The reader's CSRF token, for the gate's forms (an anonymous reader's lives in a signed cookie). */
+  readonly csrfToken: (req: Request) => string;
 }
 
 export function articleRoutes(deps: ArticleRoutesDeps): Router {
   const router = Router();
   const { visitorOf } = deps;
   const pages = new AnonymousPageCache();
+  // Anonymous pages are kept rendered, but the gate's forms carry each reader's own CSRF
+  // token: the kept page holds this mark in its place. Random, so no article can contain it.
+  const tokenMark = `gatehouse-csrf-${randomBytes(12).toString('hex')}`;
+  // A link preview (mode 'preview') gets no token: it posts nothing, and is given no cookie.
+  const withToken = (req: Request, html: string, visit: Visit) => (html.includes(tokenMark) ? html.replaceAll(tokenMark, visit.mode === 'preview' ? '' : deps.csrfToken(req)) : html);
 
   router.get('/', async (_req, res) => {
     res.render('home', { title: undefined, sections: groupBySection(await deps.source.list()) });
@@ -69,14 +77,15 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     // Only the article's own address is kept: query strings would let anyone fill memory.
     const variant = req.user === undefined && req.originalUrl === `/articles/${article.slug}` ? JSON.stringify([result.decision, result.limit, result.remaining, result.storeUnavailable, req.originalUrl, plans]) : undefined;
     const cached = variant === undefined ? undefined : pages.get(result.settings, article, variant);
-    if (cached !== undefined) return res.type('html').send(cached);
+    if (cached !== undefined) return res.type('html').send(withToken(req, cached, visit));
     const url = new URL(`/articles/${article.slug}`, deps.publicUrl).href;
     const page = articlePage(article, result, url);
-    const model = { title: article.title, description: article.summary, article, ...page, billingConfigured: deps.billingConfigured, plans, returnTo: `/articles/${article.slug}` };
+    const anonymousGate = page.gate !== undefined && req.user === undefined;
+    const model = { title: article.title, description: article.summary, article, ...page, billingConfigured: deps.billingConfigured, plans, returnTo: `/articles/${article.slug}`, ...(anonymousGate ? { csrfToken: tokenMark } : {}) };
     res.render('article', model, (error: Error | null, html?: string) => {
       if (error) return next(error);
       if (variant !== undefined) pages.set(result.settings, article, variant, html!);
-      res.send(html);
+      res.send(withToken(req, html!, visit));
     });
   });
 

@@ -63,7 +63,7 @@ export async function buildArticles(deps: ArticlesDeps): Promise<ArticlesModule>
   }
   // A new or changed article is published without a restart; a bad file is logged and skipped.
   const source = await MarkdownArticleSource.load(deps.contentDir, { log: deps.logger, watch: true });
-  routes.use(articleRoutes({ source, gate: deps.gate, visitorOf, publicUrl: deps.publicUrl, plans: deps.plans, billingConfigured: deps.billingConfigured }));
+  routes.use(articleRoutes({ source, gate: deps.gate, visitorOf, publicUrl: deps.publicUrl, plans: deps.plans, billingConfigured: deps.billingConfigured, csrfToken: deps.csrfToken }));
   routes.use(accessApiRoutes({ source, gate: deps.gate, visitorOf }));
   // The Markdown source has no CMS to publish sitemaps; an upstream origin passes its own through.
   routes.use(sitemapRoutes({ source, publicUrl: deps.publicUrl, siteName: deps.siteName, language: 'en', clock: deps.clock }));

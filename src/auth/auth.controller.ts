@@ -43,12 +43,26 @@ function emailLinkHref(values: { email?: string; returnTo: string }): string {
   return `/signin/email?${query.toString()}`;
 }
 
+/** The sign-in page; `passwordStep` when the gate's email led here (the email is filled in). */
+export async function renderSigninPage(csrf: Csrf, req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, page: SigninPage = {}): Promise<void> {
+  const csrfToken = csrf.token(req);
+  const notice =
+    req.query.reset === '1'
+      ? 'Your password has been changed. Sign in with the new one.'
+      : req.query.reauth === '1'
+        ? 'For your security, sign in again to continue.'
+        : undefined;
+  res.status(status).render('signin', { title: 'Sign in', values, ...page, notice, emailLinkHref: emailLinkHref(values), consentWording, csrfToken, returnTo: values.returnTo });
+}
+
 interface SigninPage {
   readonly error?: string;
   /** A throttled reader is offered the emailed link first: no password failure stops it. */
   readonly throttled?: boolean;
   /** Sign-up found the email taken: sign in, or ask for an emailed link. */
   readonly emailTaken?: boolean;
+  /** The gate's email belongs to an account with a password: ask for it. */
+  readonly passwordStep?: boolean;
 }
 
 export function authRoutes(deps: AuthRoutesDeps): Router {
@@ -69,16 +83,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     });
   }
 
-  async function renderSignin(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, page: SigninPage = {}) {
-    const csrfToken = deps.csrf.token(req);
-    const notice =
-      req.query.reset === '1'
-        ? 'Your password has been changed. Sign in with the new one.'
-        : req.query.reauth === '1'
-          ? 'For your security, sign in again to continue.'
-          : undefined;
-    res.status(status).render('signin', { title: 'Sign in', values, ...page, notice, emailLinkHref: emailLinkHref(values), consentWording, csrfToken });
-  }
+  const renderSignin = (req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, page: SigninPage = {}) => renderSigninPage(deps.csrf, req, res, status, values, page);
 
   router.get('/signup', async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);

@@ -19,6 +19,7 @@ import { PasswordResetsRepository } from './password-resets.repository';
 import { PasswordsService } from './passwords.service';
 import type { MeterCarryOver, PolicyCatalog } from './ports';
 import { signinLinkRoutes } from './signin-links.controller';
+import { continueRoutes } from './continue.controller';
 import { SigninLinksService } from './signin-links.service';
 import { SigninThrottle, type ThrottleLimits } from './signin-throttle';
 import { buildOidc, type OidcModule } from './oidc/oidc.module';
@@ -108,6 +109,7 @@ export function buildAuth(deps: AuthDeps): AuthModule {
 
   const routes = Router();
   routes.use(authRoutes({ accounts, passport, throttle, csrf, meter: deps.meter, funnel: deps.funnel, passwordMinLength, clock, emailVerification }));
+  routes.use(continueRoutes({ accounts: accountsRepository, links: signinLinks, csrf, redis, keyPrefix, keySecret: secret }));
   routes.use(signinLinkRoutes({ links: signinLinks, csrf, meter: deps.meter, funnel: deps.funnel, clock }));
   routes.use(emailVerificationRoutes({ verification: emailVerification, csrf }));
   routes.use(passwordRoutes({ passwords, csrf, passwordMinLength }));

@@ -34,6 +34,28 @@ function minutes(seconds: number): string {
   return m === 1 ? '1 minute' : `${m} minutes`;
 }
 
+type LinkPageValues = { email?: string; returnTo: string; code?: string };
+
+/** "Email me a sign-in link" and, once sent, "Check your email" (with the code form). */
+async function renderLinkPage(deps: Pick<SigninLinksRoutesDeps, 'links' | 'csrf'>, req: Request, res: Response, status: number, values: LinkPageValues, state: { sent: boolean; error?: string }) {
+  const csrfToken = deps.csrf.token(req);
+  const policies = await deps.links.currentPolicies();
+  res.status(status).render('signin-email', { title: state.sent ? 'Check your email' : 'Email me a sign-in link', values, ...state, policies, csrfToken });
+}
+
+/**
+ * Mails a sign-in (or sign-up) link to a well-formed email and shows "Check your email",
+ * the same page whether or not an account has this email; 429 past the bounds.
+ */
+export async function sendLinkAndAnswer(deps: Pick<SigninLinksRoutesDeps, 'links' | 'csrf'>, req: Request, res: Response, email: string, returnTo: string): Promise<void> {
+  const verdict = await deps.links.request(email, networkOf(clientAddress(req)), returnTo);
+  if (!verdict.allowed) {
+    res.set('Retry-After', String(verdict.retryAfterSeconds));
+    return renderLinkPage(deps, req, res, 429, { email, returnTo }, { sent: false, error: `Too many links asked for. Try again in ${minutes(verdict.retryAfterSeconds)}.` });
+  }
+  await renderLinkPage(deps, req, res, 200, { email, returnTo }, { sent: true });
+}
+
 export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
   const router = Router();
 
@@ -45,8 +67,7 @@ export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
     res.status(status).render(view, { ...data, policies, csrfToken });
   }
 
-  const page = (req: Request, res: Response, status: number, values: { email?: string; returnTo: string; code?: string }, state: { sent: boolean; error?: string }) =>
-    render(req, res, 'signin-email', status, { title: state.sent ? 'Check your email' : 'Email me a sign-in link', values, ...state });
+  const page = (req: Request, res: Response, status: number, values: LinkPageValues, state: { sent: boolean; error?: string }) => renderLinkPage(deps, req, res, status, values, state);
 
   const invalid = (req: Request, res: Response) =>
     render(req, res, 'email-link-invalid', 400, { title: 'This link no longer works', message: 'This sign-in link has expired or was already used.', again: '/signin/email', againLabel: 'Email me a new sign-in link' });
@@ -78,13 +99,7 @@ export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
     const returnTo = safeReturnTo(form.success ? form.data.returnTo : undefined);
     const email = emailSchema.safeParse(form.success ? (form.data.email ?? '') : '');
     if (!email.success) return page(req, res, 400, { email: form.success ? form.data.email : undefined, returnTo }, { sent: false, error: email.error.issues[0]?.message });
-    const verdict = await deps.links.request(email.data, networkOf(clientAddress(req)), returnTo);
-    if (!verdict.allowed) {
-      res.set('Retry-After', String(verdict.retryAfterSeconds));
-      return page(req, res, 429, { email: email.data, returnTo }, { sent: false, error: `Too many links asked for. Try again in ${minutes(verdict.retryAfterSeconds)}.` });
-    }
-    // The same page whether or not an account has this email.
-    await page(req, res, 200, { email: email.data, returnTo }, { sent: true });
+    await sendLinkAndAnswer(deps, req, res, email.data, returnTo);
   });
 
   // Before /signin/email/:token, which would take "code" for a token.

@@ -86,6 +86,29 @@ describeWithBrowser('accessibility of every reader-facing page in a real browser
         await page.getByRole('button', { name: 'Subscribe: Monthly' }).waitFor();
       },
     },
+    {
+      name: 'the gate\'s email step with an error',
+      visit: async (page) => {
+        await open(page, '/articles/harbour-bridge-reopens', 'metered');
+        await open(page, '/articles/flood-defences-budget', 'registration-wall');
+        await page.locator('.gate').getByLabel('Email address').fill('not an email');
+        await page.locator('.gate').getByRole('button', { name: 'Continue' }).click();
+        await page.getByRole('heading', { name: 'Sign in or Create a free account' }).waitFor();
+        // The error summary takes the focus, so a screen reader announces it first.
+        expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { className: string } } }).document.activeElement.className)).toContain('error-summary');
+      },
+    },
+    {
+      name: 'the password step after the gate\'s email',
+      visit: async (page) => {
+        const { email } = await signUp(h.t.app);
+        await open(page, '/articles/harbour-bridge-reopens', 'metered');
+        await open(page, '/articles/flood-defences-budget', 'registration-wall');
+        await page.locator('.gate').getByLabel('Email address').fill(email);
+        await page.locator('.gate').getByRole('button', { name: 'Continue' }).click();
+        await page.getByRole('heading', { name: 'Welcome back' }).waitFor();
+      },
+    },
     { name: 'sign-in', visit: (page) => open(page, '/signin') },
     { name: 'sign-up', visit: (page) => open(page, '/signup') },
     {
@@ -106,7 +129,7 @@ describeWithBrowser('accessibility of every reader-facing page in a real browser
         for (let attempt = 0; attempt < 2; attempt += 1) {
           await page.getByLabel('Email address').fill(email);
           await page.getByLabel('Password').fill('not the password');
-          const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Sign in' }).click()]);
+          const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
           expect(response.status()).toBe(attempt === 0 ? 401 : 429);
           await page.waitForLoadState();
         }

@@ -2,6 +2,7 @@ import { startTestApp } from '../support/test-app';
 import { describeWithBrowser } from '../support/services';
 import { screenshot, startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { newEmail, signUp } from '../support/http';
+import { signinLinkTo } from '../support/email-links';
 import { makeFixtureContent, marker } from '../support/fixture-content';
 
 describeWithBrowser('the gate and the admin console in a real browser', () => {
@@ -20,7 +21,7 @@ describeWithBrowser('the gate and the admin console in a real browser', () => {
     await page.waitForURL('**/signin?returnTo=%2Fadmin');
     await page.getByLabel('Email address').fill(email);
     await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL('**/admin');
 
     await page.getByLabel('Articles for readers without an account').fill('one');
@@ -44,15 +45,17 @@ describeWithBrowser('the gate and the admin console in a real browser', () => {
 
     const second = await readerPage.goto(`${h.baseUrl}/articles/marked`);
     expect(second?.headers()['x-access-decision']).toBe('registration-wall');
-    await readerPage.getByRole('heading', { name: 'Create a free account to keep reading' }).waitFor();
+    await readerPage.getByRole('heading', { name: 'Sign in or Create a free account' }).waitFor();
     expect(await readerPage.content()).not.toContain(marker(2));
 
-    // From the wall, sign up and come back to the whole article.
-    await readerPage.locator('.gate').getByRole('link', { name: 'Create a free account' }).click();
-    await readerPage.getByLabel('Email address').fill(newEmail());
-    await readerPage.getByLabel('Password').fill('lantern harbour tide');
-    await readerPage.getByRole('button', { name: 'Create a free account' }).click();
-    await readerPage.waitForURL('**/articles/marked');
+    // From the wall, in one step: the email, the emailed link, and back to the whole article, at the gate's place.
+    const readerEmail = newEmail();
+    await readerPage.locator('.gate').getByLabel('Email address').fill(readerEmail);
+    await readerPage.locator('.gate').getByRole('button', { name: 'Continue' }).click();
+    await readerPage.getByRole('heading', { name: 'Check your email' }).waitFor();
+    await readerPage.goto(`${h.baseUrl}${(await signinLinkTo(h.t.deps.config.dataDir, readerEmail)).path}`);
+    await readerPage.getByRole('button', { name: 'Create my free account' }).click();
+    await readerPage.waitForURL('**/articles/marked#continue-reading');
     await readerPage.getByText(marker(6)).waitFor();
     await reader.close();
 
@@ -63,7 +66,7 @@ describeWithBrowser('the gate and the admin console in a real browser', () => {
     await console_.goto(`${h.baseUrl}/signin?returnTo=%2Fadmin%23funnel`);
     await console_.getByLabel('Email address').fill(email);
     await console_.getByLabel('Password').fill(password);
-    await console_.getByRole('button', { name: 'Sign in' }).click();
+    await console_.getByRole('button', { name: 'Sign in', exact: true }).click();
     await console_.waitForURL('**/admin#funnel');
     const chart = console_.getByRole('img', { name: /Readers at each stage of the funnel/ });
     expect((await chart.boundingBox())?.width).toBeGreaterThan(300);

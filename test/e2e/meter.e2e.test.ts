@@ -81,7 +81,7 @@ for (const mode of modes) {
       const wall = await agent.get('/articles/marked').expect(200);
       expect(wall.headers['x-access-decision']).toBe('registration-wall');
       expect(wall.headers['x-meter-remaining']).toBeUndefined();
-      expect(wall.text).toContain('Create a free account to keep reading');
+      expect(wall.text).toContain('Sign in or Create a free account');
       expect(wall.text).toContain('href="/signup?returnTo=%2Farticles%2Fmarked"');
       expect(wall.text).toContain('href="/signin?returnTo=%2Farticles%2Fmarked"');
     });

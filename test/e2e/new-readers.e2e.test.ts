@@ -46,7 +46,7 @@ for (const mode of modes) {
       for (const agent of readers.slice(3)) {
         const again = await agent.get(`/articles/${fresh()}`).set('X-Forwarded-For', newAddress()).expect(200);
         expect(again.headers['x-access-decision']).toBe('registration-wall');
-        expect(again.text).toContain('Create a free account to keep reading');
+        expect(again.text).toContain('Sign in or Create a free account');
         expect(readerCookieOf(again)).toBeUndefined();
       }
       expect((await readers[0]!.get(`/articles/${fresh()}`).set('X-Forwarded-For', address)).headers['x-meter-remaining']).toBe('1');

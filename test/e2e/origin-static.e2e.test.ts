@@ -74,7 +74,7 @@ describe.each(modes)('in front of an origin (%s)', (mode) => {
       expect(second.text).toContain(lead1);
       expect(second.text).toContain(lead2);
       for (const m of rest) expect(second.text).not.toContain(m);
-      expect(second.text).toContain('Create a free account to keep reading');
+      expect(second.text).toContain('Sign in or Create a free account');
       expect(second.text).toContain('The Origin Times');
       expect(second.text).toContain('/gatehouse/origin.css');
       const ld = JSON.parse(/<script type="application\/ld\+json">(.*?)<\/script>/s.exec(second.text)![1]!) as Record<string, unknown>;

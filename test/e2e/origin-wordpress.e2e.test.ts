@@ -162,7 +162,7 @@ describeWithWordPress('in front of a real WordPress', () => {
           expect(page.headers['x-access-decision']).toBe('registration-wall');
           expect(page.text).toContain('gwp1x');
           expect(page.text).toContain('gwp2x');
-          expect(page.text).toContain('Create a free account to keep reading');
+          expect(page.text).toContain('Sign in or Create a free account');
           expect(page.text).toContain('The WordPress Ledger');
         });
 

@@ -33,7 +33,7 @@ export function buildOriginChrome(deps: { readonly csrfToken: (req: Request) => 
         plans,
         billingConfigured: deps.billingConfigured,
         account,
-        csrfToken: account === undefined ? undefined : deps.csrfToken(req),
+        csrfToken: model.forms ? deps.csrfToken(req) : '',
         returnTo: model.returnTo,
         accountOffer: accountOfferFor(model.result.settings),
       });

@@ -22,7 +22,8 @@ import { readTarget, type OriginRules, type RequestTarget } from './origin-rules
 /** What the proxy renders per reader: the account bar and the gate, from Gatehouse's templates. */
 export interface OriginChrome {
   accountBar(req: Request, res: Response): Promise<string>;
-  gate(req: Request, res: Response, model: { readonly result: GateResult; readonly access: GatedArticle['access']; readonly returnTo: string }): Promise<string>;
+  /** `forms`: false for a link preview, which posts nothing and is given no cookie (no CSRF token). */
+  gate(req: Request, res: Response, model: { readonly result: GateResult; readonly access: GatedArticle['access']; readonly returnTo: string; readonly forms: boolean }): Promise<string>;
 }
 
 export interface OriginProxyDeps {
@@ -234,7 +235,7 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     const full = isFullAccess(result.decision) && (countable || result.decision !== 'metered');
     const teaserParagraphs = standing.teaserParagraphs;
     if (req.method === 'HEAD') return sendHtml(res, 200, '', true);
-    const [accountBarHtml, gateHtml] = await Promise.all([deps.chrome.accountBar(req, res), full ? '' : deps.chrome.gate(req, res, { result, access: page.access, returnTo: target.path })]);
+    const [accountBarHtml, gateHtml] = await Promise.all([deps.chrome.accountBar(req, res), full ? '' : deps.chrome.gate(req, res, { result, access: page.access, returnTo: target.path, forms: visit.mode !== 'preview' })]);
     const notice = noticeFor(result);
     const noticeHtml = notice === undefined ? '' : `<p class="gatehouse-notice" role="status">${escapeHtml(notice)}</p>`;
     sendHtml(res, 200, page.renderBytes({ mode: full ? 'full' : 'cut', paywalled: result.decision !== 'free', teaserParagraphs, accountBarHtml, noticeHtml, gateHtml }), false);
