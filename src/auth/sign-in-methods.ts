@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Clock } from '../config/clock';
 import type { Csrf } from '../http/csrf';
-import type { FunnelSink } from '../funnel/funnel.module';
+import type { FunnelSink, WayIn } from '../funnel/funnel.module';
 import { anonymousIdOf, readerKeyOf } from '../meter/meter.module';
 import type { AuthDeps } from './auth.module';
 import type { Account } from './accounts.repository';
@@ -34,8 +34,6 @@ export interface PasskeySummary {
   readonly lastUsedAt: string | null;
 }
 
-/** How a reader got in; the funnel counts sign-ups by it (issue 15). */
-export type WayIn = 'password' | 'email-link' | 'provider' | 'passkey';
 
 export interface SignInEffects {
   readonly csrf: Csrf;
@@ -46,12 +44,13 @@ export interface SignInEffects {
 
 /**
  * What every way in does once it knows the account: a new session id (passport), a new
- * CSRF token, the anonymous meter carried into the account, and a sign-up counted.
+ * CSRF token, the anonymous meter carried into the account, and the way in counted.
  */
 export async function completeSignIn(req: Request, account: Account, effects: SignInEffects, way: WayIn, created: boolean): Promise<void> {
   await logIn(req, account, effects.clock());
   effects.csrf.token(req, true);
   await effects.meter.carryOver(anonymousIdOf(req), account.id);
-  if (created) effects.funnel.record('signup', readerKeyOf({ accountId: account.id }));
-  void way;
+  const reader = readerKeyOf({ accountId: account.id });
+  if (created) effects.funnel.record('signup', reader);
+  effects.funnel.record(created ? `signup-by:${way}` : `signin-by:${way}`, reader);
 }

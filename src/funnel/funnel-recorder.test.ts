@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { FunnelRecorder } from './funnel-recorder';
-import { funnelReaderOf, zeroCounts, type FunnelBatch, type FunnelCounts, type FunnelStore } from './funnel';
+import { funnelReaderOf, zeroCounts, zeroWays, type FunnelBatch, type FunnelCounts, type FunnelStore } from './funnel';
 
 class MemoryStore implements FunnelStore {
   readonly approximate = false;
@@ -16,7 +16,7 @@ class MemoryStore implements FunnelStore {
     this.batches.push(batch);
   }
   async counts(): Promise<FunnelCounts> {
-    return { totals: zeroCounts(), days: [] };
+    return { totals: zeroCounts(), days: [], ways: zeroWays() };
   }
   async prune(before: string): Promise<void> {
     this.pruned.push(before);

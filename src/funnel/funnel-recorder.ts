@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../config/clock';
-import { addDays, dayOf, funnelReaderOf, funnelReport, funnelRetentionDays, type Day, type FunnelReport, type FunnelBatch, type FunnelStage, type FunnelStore } from './funnel';
+import { addDays, dayOf, funnelReaderOf, funnelReport, funnelRetentionDays, type Day, type FunnelReport, type FunnelBatch, type RecordedStage, type FunnelStore } from './funnel';
 import type { FunnelRange } from './funnel-range';
 
 export interface FunnelRecorderDeps {
@@ -24,7 +24,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-type Pending = Map<string, { day: Day; stage: FunnelStage; readers: Set<string> }>;
+type Pending = Map<string, { day: Day; stage: RecordedStage; readers: Set<string> }>;
 
 /**
  * Collects funnel stages in memory and writes them in batches, off the request path: a
@@ -62,7 +62,7 @@ export class FunnelRecorder {
     this.timer.unref();
   }
 
-  record(stage: FunnelStage, readerKey: string | undefined): void {
+  record(stage: RecordedStage, readerKey: string | undefined): void {
     if (readerKey === undefined) return;
     const day = dayOf(this.clock());
     const slot = `${day}|${stage}`;

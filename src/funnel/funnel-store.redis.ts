@@ -1,5 +1,5 @@
 import type { RedisClient } from '../store/redis';
-import { daysBetween, funnelRetentionDays, funnelStages, zeroCounts, type Day, type FunnelBatch, type FunnelCounts, type FunnelStore } from './funnel';
+import { daysBetween, funnelRetentionDays, funnelStages, wayStages, zeroCounts, zeroWays, type Day, type FunnelBatch, type FunnelCounts, type FunnelStore } from './funnel';
 
 /**
  * One HyperLogLog per (day, stage): at most 12 KB each however many readers, counts
@@ -36,6 +36,7 @@ export class RedisFunnelStore implements FunnelStore {
     const pipeline = this.redis.pipeline();
     for (const stage of funnelStages) pipeline.pfcount(...days.map((day) => this.key(day, stage)));
     for (const day of days) for (const stage of funnelStages) pipeline.pfcount(this.key(day, stage));
+    for (const stage of wayStages) pipeline.pfcount(...days.map((day) => this.key(day, stage)));
     const results = (await pipeline.exec()) ?? [];
     const values = results.map(([error, value]) => {
       if (error) throw error;
@@ -49,7 +50,9 @@ export class RedisFunnelStore implements FunnelStore {
       for (const stage of funnelStages) entry[stage] = values[next++]!;
       return entry;
     });
-    return { totals, days: perDay };
+    const ways = zeroWays();
+    for (const stage of wayStages) ways[stage] = values[next++]!;
+    return { totals, days: perDay, ways };
   }
 
   async prune(): Promise<void> {

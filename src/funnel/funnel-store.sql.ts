@@ -1,5 +1,5 @@
 import type { Db } from '../store/database';
-import { daysBetween, funnelStages, zeroCounts, type Day, type FunnelBatch, type FunnelCounts, type FunnelStage, type FunnelStore } from './funnel';
+import { daysBetween, funnelStages, wayStages, zeroCounts, zeroWays, type Day, type FunnelBatch, type FunnelCounts, type FunnelStage, type FunnelStore, type WayStage } from './funnel';
 
 const rowsPerInsert = 500;
 
@@ -32,8 +32,12 @@ export class SqlFunnelStore implements FunnelStore {
       if (entry && isStage(row.stage)) entry[row.stage] = Number(row.readers);
     }
     const total = zeroCounts();
-    for (const row of totals) if (isStage(row.stage)) total[row.stage] = Number(row.readers);
-    return { totals: total, days: [...byDay.values()] };
+    const ways = zeroWays();
+    for (const row of totals) {
+      if (isStage(row.stage)) total[row.stage] = Number(row.readers);
+      else if (isWayStage(row.stage)) ways[row.stage] = Number(row.readers);
+    }
+    return { totals: total, days: [...byDay.values()], ways };
   }
 
   async prune(before: Day): Promise<void> {
@@ -43,4 +47,8 @@ export class SqlFunnelStore implements FunnelStore {
 
 function isStage(value: string): value is FunnelStage {
   return (funnelStages as readonly string[]).includes(value);
+}
+
+function isWayStage(value: string): value is WayStage {
+  return (wayStages as readonly string[]).includes(value);
 }

@@ -2,22 +2,22 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../config/clock';
 import type { DatabaseHandle } from '../store/database';
-import type { FunnelStage } from './funnel';
+import type { RecordedStage } from './funnel';
 import { FunnelRecorder } from './funnel-recorder';
 import { RedisFunnelStore } from './funnel-store.redis';
 import { SqlFunnelStore } from './funnel-store.sql';
 
-export type { FunnelStage, FunnelReport, Day } from './funnel';
+export type { FunnelStage, FunnelReport, Day, RecordedStage, WayIn } from './funnel';
 export type { FunnelRange } from './funnel-range';
 export type { FunnelChart, FunnelBar } from './funnel-chart';
 export type { FunnelRecorder } from './funnel-recorder';
-export { funnelStages, funnelStageLabels } from './funnel';
+export { funnelStages, funnelStageLabels, waysIn, wayInLabels } from './funnel';
 export { defaultFunnelRange, parseFunnelRange } from './funnel-range';
 export { funnelChart, formatPercent } from './funnel-chart';
 
-/** What other modules need of the funnel: a stage reached by a reader (`u:<id>` or `a:<id>`). */
+/** What other modules need of the funnel: a stage (or a way in) reached by a reader (`u:<id>` or `a:<id>`). */
 export interface FunnelSink {
-  record(stage: FunnelStage, readerKey: string | undefined): void;
+  record(stage: RecordedStage, readerKey: string | undefined): void;
 }
 
 export interface FunnelDeps {

@@ -1,4 +1,4 @@
-import { funnelReport, zeroCounts, type FunnelCounts } from './funnel';
+import { funnelReport, zeroCounts, zeroWays, type FunnelCounts } from './funnel';
 import { parseFunnelRange } from './funnel-range';
 import { funnelChart, formatPercent } from './funnel-chart';
 
@@ -33,7 +33,7 @@ describe('funnel range', () => {
 });
 
 function counts(totals: Partial<Record<keyof ReturnType<typeof zeroCounts>, number>>): FunnelCounts {
-  return { totals: { ...zeroCounts(), ...totals }, days: [] };
+  return { totals: { ...zeroCounts(), ...totals }, days: [], ways: zeroWays() };
 }
 
 describe('funnel report', () => {
@@ -48,6 +48,16 @@ describe('funnel report', () => {
       ['subscribed', 4, 0.6667],
     ]);
     expect(report).toMatchObject({ from: '2026-11-01', to: '2026-11-30', timeZone: 'UTC', approximate: false });
+  });
+
+  it('when readers got in different ways, then the report lists each way with its sign-ups and sign-ins', () => {
+    const report = funnelReport('2026-11-01', '2026-11-30', { ...counts({ signup: 7 }), ways: { ...zeroWays(), 'signup-by:password': 3, 'signup-by:provider': 4, 'signin-by:passkey': 9 } }, false);
+    expect(report.ways).toEqual([
+      { way: 'password', label: 'Password', signups: 3, signins: 0 },
+      { way: 'email-link', label: 'Emailed link or code', signups: 0, signins: 0 },
+      { way: 'provider', label: 'Identity provider', signups: 4, signins: 0 },
+      { way: 'passkey', label: 'Passkey', signups: 0, signins: 9 },
+    ]);
   });
 
   it('when the stage above had no readers, then the share is null, not a division by zero', () => {

@@ -16,6 +16,28 @@ export const funnelStageLabels: Record<FunnelStage, string> = {
   subscribed: 'Subscribed',
 };
 
+/** How a reader got in (issue 15): the funnel counts sign-ups and sign-ins by it, so the publisher sees which converts. */
+export const waysIn = ['password', 'email-link', 'provider', 'passkey'] as const;
+export type WayIn = (typeof waysIn)[number];
+
+export const wayInLabels: Record<WayIn, string> = {
+  password: 'Password',
+  'email-link': 'Emailed link or code',
+  provider: 'Identity provider',
+  passkey: 'Passkey',
+};
+
+/** Kept beside the stages: readers who created an account, or signed in, each way. */
+export type WayStage = `signup-by:${WayIn}` | `signin-by:${WayIn}`;
+export const wayStages: readonly WayStage[] = waysIn.flatMap((way) => [`signup-by:${way}`, `signin-by:${way}`] as const);
+/** Everything the recorder keeps per day and reader. */
+export type RecordedStage = FunnelStage | WayStage;
+export const recordedStages: readonly RecordedStage[] = [...funnelStages, ...wayStages];
+
+export function isRecordedStage(value: string): value is RecordedStage {
+  return (recordedStages as readonly string[]).includes(value);
+}
+
 /** A UTC calendar day, `YYYY-MM-DD`. */
 export type Day = string;
 
@@ -23,10 +45,12 @@ export interface FunnelCounts {
   /** Distinct readers per stage over the whole range (not the sum of the days). */
   readonly totals: Record<FunnelStage, number>;
   readonly days: ReadonlyArray<{ readonly day: Day } & Record<FunnelStage, number>>;
+  /** Distinct readers per way in over the whole range. */
+  readonly ways: Record<WayStage, number>;
 }
 
 /** One batch of distinct readers, per day and stage, as the recorder flushes it. */
-export type FunnelBatch = ReadonlyMap<string, { readonly day: Day; readonly stage: FunnelStage; readonly readers: ReadonlySet<string> }>;
+export type FunnelBatch = ReadonlyMap<string, { readonly day: Day; readonly stage: RecordedStage; readonly readers: ReadonlySet<string> }>;
 
 /** Where funnel figures are kept: SQL rows (exact) or Redis HyperLogLogs (within about 1%). */
 export interface FunnelStore {
@@ -58,6 +82,10 @@ export function zeroCounts(): Record<FunnelStage, number> {
   return Object.fromEntries(funnelStages.map((s) => [s, 0])) as Record<FunnelStage, number>;
 }
 
+export function zeroWays(): Record<WayStage, number> {
+  return Object.fromEntries(wayStages.map((s) => [s, 0])) as Record<WayStage, number>;
+}
+
 /**
  * The stored reader: a keyed hash of the reader key, so the funnel holds no account or
  * cookie id and cannot be joined to the erased consent records of a deleted account.
@@ -73,6 +101,8 @@ export interface FunnelReport {
   readonly approximate: boolean;
   readonly stages: ReadonlyArray<{ readonly stage: FunnelStage; readonly label: string; readonly readers: number; readonly ofPrevious: number | null }>;
   readonly days: FunnelCounts['days'];
+  /** Per way in: readers who created an account that way, and readers who signed in that way. */
+  readonly ways: ReadonlyArray<{ readonly way: WayIn; readonly label: string; readonly signups: number; readonly signins: number }>;
 }
 
 /** The figures as the admin shows them: each stage also as a share of the one before. */
@@ -82,5 +112,6 @@ export function funnelReport(from: Day, to: Day, counts: FunnelCounts, approxima
     const previous = i === 0 ? 0 : counts.totals[funnelStages[i - 1]!];
     return { stage, label: funnelStageLabels[stage], readers, ofPrevious: i === 0 || previous === 0 ? null : Math.round((readers / previous) * 10_000) / 10_000 };
   });
-  return { from, to, timeZone: 'UTC', approximate, stages, days: counts.days };
+  const ways = waysIn.map((way) => ({ way, label: wayInLabels[way], signups: counts.ways[`signup-by:${way}`], signins: counts.ways[`signin-by:${way}`] }));
+  return { from, to, timeZone: 'UTC', approximate, stages, days: counts.days, ways };
 }

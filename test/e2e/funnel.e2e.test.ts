@@ -2,6 +2,7 @@ import request from 'supertest';
 import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { csrfTokenIn, goodPassword, newEmail, signUp, submitForm, type Agent } from '../support/http';
 import { FakeStripe } from '../support/fake-stripe';
+import { signinLinkTo } from '../support/email-links';
 
 const metered = ['allotment-waiting-list', 'debut-novel-interview', 'flood-defences-budget', 'harbour-bridge-reopens'];
 const premium = 'care-home-contracts';
@@ -66,11 +67,30 @@ for (const mode of modes) {
         { stage: 'subscribed', label: 'Subscribed', readers: 1, ofPrevious: 1 },
       ]);
       expect(report).toMatchObject({ to: today, timeZone: 'UTC', approximate: mode === 'production' });
+      expect(report.ways).toContainEqual({ way: 'password', label: 'Password', signups: 1, signins: 0 });
       expect(report.days).toHaveLength(30);
       expect(report.days.at(-1)).toEqual({ day: today, metered: 2, 'registration-wall': 1, signup: 1, paywall: 1, checkout: 1, subscribed: 1 });
       // A range that ends yesterday has none of today's readers.
       const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
       expect((await api(`?to=${yesterday}`).expect(200)).body.stages.every((s: { readers: number }) => s.readers === 0)).toBe(true);
+    });
+
+    it('when readers get in by an emailed link and by a password, then each way counts its sign-ups and its sign-ins apart', async () => {
+      const ways = async () => Object.fromEntries(((await api().expect(200)).body.ways as { way: string; signups: number; signins: number }[]).map((w) => [w.way, [w.signups, w.signins]]));
+      const before = await ways();
+      const email = newEmail();
+      const reader = request.agent(t.app);
+      expect((await submitForm(reader, '/signin/email', '/signin/email', { email, returnTo: '/' })).status).toBe(200);
+      const { path } = await signinLinkTo(t.deps.config.dataDir, email);
+      const confirm = await reader.get(path).expect(200);
+      const fields: Record<string, string> = { _csrf: csrfTokenIn(confirm.text) };
+      for (const [, name, value] of confirm.text.matchAll(/name="(termsVersion|privacyVersion)" value="([^"]*)"/g)) fields[name!] = value!;
+      await reader.post(path).type('form').send(fields).expect(303);
+      const known = await signUp(t.app);
+      expect((await submitForm(request.agent(t.app), '/signin', '/signin', { email: known.email, password: known.password, returnTo: '/' })).status).toBe(303);
+      const after = await ways();
+      expect(after['email-link']).toEqual([before['email-link']![0]! + 1, before['email-link']![1]!]);
+      expect(after.password).toEqual([before.password![0]! + 1, before.password![1]! + 1]);
     });
 
     it('when a reader is seen by another instance, then its figures arrive within a few seconds', async () => {
@@ -99,6 +119,8 @@ for (const mode of modes) {
       expect(page.text).toMatch(/<text class="funnel-chart__label"[^>]*>Saw the registration wall<\/text>/);
       // The other instance's reader also met the paywall: 1 of 2 went on to Checkout.
       expect(page.text).toMatch(/<td>Went to checkout<\/td><td>1<\/td><td>50%<\/td>/);
+      expect(page.text).toContain('<caption>How readers got in</caption>');
+      expect(page.text).toMatch(/<td>Password<\/td><td>[1-9]\d*<\/td>/);
       const bad = await agent.get('/admin?from=%3Cscript%3E').expect(200);
       expect(bad.text).toContain('From must be a date as YYYY-MM-DD');
       expect(bad.text).not.toContain('<script>');

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { funnelReaderOf, funnelRetentionDays, type FunnelBatch, type FunnelStage, type FunnelStore } from '../../src/funnel/funnel';
+import { funnelReaderOf, funnelRetentionDays, type FunnelBatch, type RecordedStage, type FunnelStore } from '../../src/funnel/funnel';
 import { SqlFunnelStore } from '../../src/funnel/funnel-store.sql';
 import { RedisFunnelStore } from '../../src/funnel/funnel-store.redis';
 import { openRedis } from '../../src/store/redis';
@@ -46,7 +46,7 @@ async function clusterSubject(): Promise<Subject> {
   };
 }
 
-function batch(...entries: Array<[day: string, stage: FunnelStage, readers: string[]]>): FunnelBatch {
+function batch(...entries: Array<[day: string, stage: RecordedStage, readers: string[]]>): FunnelBatch {
   return new Map(entries.map(([day, stage, readers], i) => [`${i}`, { day, stage, readers: new Set(readers.map(funnelReaderOf)) }]));
 }
 
@@ -71,6 +71,13 @@ function contract(make: () => Promise<Subject>) {
       { day: day(2), metered: 2, 'registration-wall': 0, signup: 0, paywall: 0, checkout: 0, subscribed: 0 },
       { day: day(3), metered: 0, 'registration-wall': 0, signup: 0, paywall: 0, checkout: 0, subscribed: 0 },
     ]);
+  });
+
+  it('when readers get in different ways, then each way counts its distinct readers over the range, apart from the stages', async () => {
+    await subject.store.add(batch([day(20), 'signup-by:provider', ['u:20', 'u:21']], [day(21), 'signup-by:provider', ['u:21']], [day(21), 'signin-by:passkey', ['u:20']], [day(21), 'signup', ['u:22']]));
+    const counts = await subject.store.counts(day(20), day(21));
+    expect(counts.ways).toMatchObject({ 'signup-by:provider': 2, 'signin-by:passkey': 1, 'signup-by:password': 0, 'signin-by:email-link': 0 });
+    expect(counts.totals.signup).toBe(1);
   });
 
   it('when the range leaves out a day, then that day counts nowhere', async () => {
