@@ -56,7 +56,7 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
     }),
     gatehouse.auth.passport.initialize,
     gatehouse.auth.passport.session,
-  ]);
+  ], (req) => gatehouse.auth.oidc.needsSession(req));
   const origin = gatehouse.articles.origin;
   if (origin !== undefined) {
     // The publisher's pages keep their own headers (a CSP of Gatehouse's would break their
@@ -68,6 +68,8 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.use(securityHeaders({ https, formTargets: stripeHosts, imageSources: config.imageSources }));
   const staticFiles = express.static(publicDir, { maxAge: config.nodeEnv === 'production' ? '1d' : 0 });
   app.use('/gatehouse', staticFiles);
+  // The WebAuthn browser bundle, served from its package like a static file (no session read).
+  app.use(gatehouse.auth.passkeys.assets);
   if (origin === undefined) app.use('/static', staticFiles);
   const { database, redis } = gatehouse;
   app.use(
@@ -93,6 +95,9 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.use((req, res, next) => {
     if (req.path.startsWith('/admin/api/')) return next();
     if (req.path === '/subscribe' && req.user === undefined) return next();
+    // A provider's form_post answer is a cross-site POST: it only redirects to the GET
+    // callback, where the state and this browser's cookie are checked.
+    if (gatehouse.auth.oidc.isFormPostCallback(req)) return next();
     csrf.protect(req, res, next);
   });
   // What a signed-in reader is sent is theirs alone, and account, admin and form pages carry

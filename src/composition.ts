@@ -179,6 +179,8 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       consent: consent.service,
       funnel: funnel.recorder,
       origin: articles.origin,
+      requirePasskey: config.adminRequirePasskey,
+      passkeys: auth.passkeys,
     });
 
     return {

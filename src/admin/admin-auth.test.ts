@@ -5,7 +5,7 @@ import { adminSignInMaxAgeMs, requireAdmin } from './admin-auth';
 
 const now = Date.parse('2026-12-01T09:00:00Z');
 
-function build(mode: 'api' | 'page') {
+function build(mode: 'api' | 'page', passkey: { required: boolean; provenAt?: number } = { required: false }) {
   const protectedBy: string[] = [];
   const csrf = { protect: (_req: Request, _res: Response, next: () => void) => (protectedBy.push('csrf'), next()) } as unknown as Csrf;
   const guard = requireAdmin({
@@ -14,6 +14,8 @@ function build(mode: 'api' | 'page') {
     mode,
     csrf,
     clock: () => now,
+    requirePasskey: passkey.required,
+    passkeys: { provenAt: () => passkey.provenAt },
   });
   return { guard, protectedBy };
 }
@@ -23,6 +25,7 @@ async function run(guard: ReturnType<typeof requireAdmin>, req: Partial<Request>
   let outcome = 'nothing';
   const res = {
     set: () => res,
+    status: (code: number) => ({ render: (view: string) => void (outcome = `page ${code} ${view}`) }),
     redirect: (_status: number, to: string) => void (outcome = `redirect ${to}`),
   } as unknown as Response;
   const request = { headers: {}, originalUrl: '/admin', session: {}, ...req } as Request;
@@ -70,5 +73,34 @@ describe('requireAdmin', () => {
     const { guard, protectedBy } = build('api');
     expect(await run(guard, admin(now))).toBe('next');
     expect(protectedBy).toEqual(['csrf']);
+  });
+
+  describe('when ADMIN_REQUIRE_PASSKEY is on', () => {
+    it('when the session signed in without a passkey, then the page explains it and the API answers 403', async () => {
+      const required = { required: true };
+      expect(await run(build('page', required).guard, admin(now))).toBe('page 403 admin-passkey-required');
+      const api = build('api', required);
+      expect(await run(api.guard, admin(now))).toBe('refused 403');
+      expect(api.protectedBy).toEqual([]);
+    });
+
+    it('when the session signed in with a passkey, then it passes', async () => {
+      expect(await run(build('page', { required: true, provenAt: now - 1000 }).guard, admin(now))).toBe('next');
+      const api = build('api', { required: true, provenAt: now });
+      expect(await run(api.guard, admin(now))).toBe('next');
+      expect(api.protectedBy).toEqual(['csrf']);
+    });
+
+    it('when the passkey sign-in is older than 12 hours, then it counts no more', async () => {
+      expect(await run(build('page', { required: true, provenAt: now - adminSignInMaxAgeMs - 1 }).guard, admin(now))).toBe('page 403 admin-passkey-required');
+    });
+
+    it('when an API call carries a valid key, then no passkey is asked for', async () => {
+      expect(await run(build('api', { required: true }).guard, { headers: { authorization: 'Bearer gh_good' } })).toBe('next');
+    });
+
+    it('when the setting is off, then a session without a passkey passes as before', async () => {
+      expect(await run(build('page', { required: false }).guard, admin(now))).toBe('next');
+    });
   });
 });

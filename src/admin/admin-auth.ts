@@ -1,9 +1,10 @@
 import type { Request, RequestHandler } from 'express';
 import { AppError } from '../http/app-error';
+import { safeReturnTo } from '../http/return-to';
 import type { ApiKeysRepository } from './api-keys.repository';
 import type { Csrf } from '../http/csrf';
 import type { Clock } from '../config/clock';
-import type { AdminLookup } from './ports';
+import type { AdminLookup, PasskeyProofs } from './ports';
 
 export function bearerTokenOf(req: Request): string | undefined {
   const header = req.headers.authorization;
@@ -22,7 +23,15 @@ export interface RequireAdminDeps {
   readonly mode: 'api' | 'page';
   readonly csrf: Csrf;
   readonly clock: Clock;
+  /**
+   * ADMIN_REQUIRE_PASSKEY: a session reaches the admin only when it signed in with one of
+   * the account's passkeys within the sign-in age above. API keys are not sessions: unaffected.
+   */
+  readonly requirePasskey: boolean;
+  readonly passkeys: PasskeyProofs;
 }
+
+const passkeyNeeded = 'The admin needs a sign-in with a passkey: add one on /account, then sign in with it.';
 
 /**
  * Admin API access: `Authorization: Bearer <api key>`, or an admin's session whose
@@ -30,7 +39,7 @@ export interface RequireAdminDeps {
  * 401 without credentials, 403 for a signed-in reader who is not an admin.
  */
 export function requireAdmin(deps: RequireAdminDeps): RequestHandler {
-  const { accounts, keys, mode, csrf, clock } = deps;
+  const { accounts, keys, mode, csrf, clock, requirePasskey, passkeys } = deps;
   return async (req, res, next) => {
     if (mode === 'api' && req.headers.authorization !== undefined) {
       const token = bearerTokenOf(req);
@@ -49,6 +58,13 @@ export function requireAdmin(deps: RequireAdminDeps): RequestHandler {
     if (clock() - authAt > adminSignInMaxAgeMs) {
       if (mode === 'page') return res.redirect(303, `/signin?reauth=1&returnTo=${encodeURIComponent(req.originalUrl)}`);
       throw new AppError(401, 'Sign in again: the admin needs a sign-in within the last 12 hours.');
+    }
+    if (requirePasskey) {
+      const provenAt = passkeys.provenAt(req);
+      if (provenAt === undefined || clock() - provenAt > adminSignInMaxAgeMs) {
+        if (mode === 'api') throw new AppError(403, passkeyNeeded);
+        return res.status(403).render('admin-passkey-required', { title: 'Sign in with a passkey', returnTo: safeReturnTo(req.originalUrl) });
+      }
     }
     // A session can be ridden by another site; an API key cannot. Pages are covered app-wide.
     if (mode === 'api') return csrf.protect(req, res, next);

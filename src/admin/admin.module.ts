@@ -10,10 +10,10 @@ import { adminPageRoutes } from './admin-page.controller';
 import { adminPlansApiRoutes } from './admin-plans.controller';
 import { adminPoliciesApiRoutes } from './admin-policies.controller';
 import { ApiKeysRepository } from './api-keys.repository';
-import type { AdminLookup, ConsentAdmin, FunnelReports, MeterSettingsAdmin, OriginPurge, PlansAdmin } from './ports';
+import type { AdminLookup, ConsentAdmin, FunnelReports, MeterSettingsAdmin, OriginPurge, PasskeyProofs, PlansAdmin } from './ports';
 import { adminOriginRoutes } from './admin-origin.controller';
 
-export type { AdminLookup, ConsentAdmin, FunnelReports, MeterSettingsAdmin, OriginPurge, PlansAdmin } from './ports';
+export type { AdminLookup, ConsentAdmin, FunnelReports, MeterSettingsAdmin, OriginPurge, PasskeyProofs, PlansAdmin } from './ports';
 export type { ApiKeySummary } from './api-keys.repository';
 /** The CLI makes and revokes keys without building the app. */
 export { ApiKeysRepository } from './api-keys.repository';
@@ -29,6 +29,9 @@ export interface AdminDeps {
   readonly funnel: FunnelReports;
   /** The origin's cache, in front of a CMS; undefined over the Markdown folder. */
   readonly origin: OriginPurge | undefined;
+  /** ADMIN_REQUIRE_PASSKEY: sessions need a passkey sign-in (API keys do not). */
+  readonly requirePasskey: boolean;
+  readonly passkeys: PasskeyProofs;
 }
 
 export interface AdminModule {
@@ -41,7 +44,7 @@ export interface AdminModule {
 export function buildAdmin(deps: AdminDeps): AdminModule {
   const { db, clock, csrf, accounts, meterSettings, plans, consent, funnel } = deps;
   const apiKeys = new ApiKeysRepository(db, clock);
-  const guard = (mode: 'api' | 'page') => requireAdmin({ accounts, keys: apiKeys, mode, csrf, clock });
+  const guard = (mode: 'api' | 'page') => requireAdmin({ accounts, keys: apiKeys, mode, csrf, clock, requirePasskey: deps.requirePasskey, passkeys: deps.passkeys });
   const routes = Router();
   routes.use(
     '/admin/api',

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { Request } from 'express';
 import type { MeterSettings } from '../meter/meter.module';
 import type { Plan } from '../billing/billing.module';
 import type { ExportFilter, Policy } from '../consent/consent.module';
@@ -11,6 +12,11 @@ export type { FieldErrors } from '../meter/meter.module';
 /** Whether a signed-in account is a publisher admin (auth's accounts repository). */
 export interface AdminLookup {
   findById(id: string): Promise<{ isAdmin: boolean } | undefined>;
+}
+
+/** When the session's signed-in account last signed in with a passkey (auth's passkeys module); undefined if it has not. */
+export interface PasskeyProofs {
+  provenAt(req: Request): number | undefined;
 }
 
 /** The meter settings this instance uses, and their replacement (meter's settings service). */

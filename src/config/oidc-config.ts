@@ -13,6 +13,8 @@ export interface OidcProviderConfig {
 }
 
 const namePattern = /^[a-z][a-z0-9]{0,30}$/;
+/** Paths under /signin/oidc/ that are steps of the flow, not providers. */
+const reservedNames = new Set(['confirm', 'verify', 'callback']);
 const knownLabels: Record<string, string> = { google: 'Google', apple: 'Apple', microsoft: 'Microsoft', facebook: 'Facebook', github: 'GitHub' };
 
 /**
@@ -29,6 +31,10 @@ export function parseOidcProviders(env: NodeJS.ProcessEnv): { providers: OidcPro
     const name = raw.toLowerCase();
     if (!namePattern.test(name) || seen.has(name)) {
       problems.push(`OIDC_PROVIDERS must be a comma-separated list of distinct names of letters and digits, starting with a letter (got "${raw}")`);
+      continue;
+    }
+    if (reservedNames.has(name)) {
+      problems.push(`OIDC_PROVIDERS cannot name a provider "${name}": /signin/oidc/${name} is a step of the sign-in; choose another name`);
       continue;
     }
     seen.add(name);

@@ -147,16 +147,57 @@ export interface IdentitiesTable {
   last_used_at: string | null;
 }
 
+/** An authorization request to an OpenID Provider between the redirect and the callback. */
+export interface OidcRequestsTable {
+  /** sha256 of the secret in the browser's cookie. */
+  browser_hash: string;
+  provider: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  return_to: string;
+  /** The signed-in reader who started it, to link the identity to. */
+  account_id: string | null;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** An identity waiting for the reader's consent (new account) or for its email to be proven. */
+export interface OidcPendingTable {
+  browser_hash: string;
+  /** sha256 of the mailed link's token; null when no mail was needed. */
+  link_hash: string | null;
+  provider: string;
+  subject: string;
+  email: string;
+  /** 1 when the provider said the email is verified. */
+  email_verified: number;
+  return_to: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 /** A WebAuthn credential (`id` and `public_key` base64url; `transports` comma-separated). */
 export interface PasskeysTable {
   id: string;
   account_id: string;
   public_key: string;
-  counter: number;
+  /** bigint: PostgreSQL answers it as a string, SQLite as a number; read it with Number(). */
+  counter: number | string;
   transports: string;
   name: string;
   created_at: string;
   last_used_at: string | null;
+}
+
+export interface PasskeyChallengesTable {
+  /** SHA-256 (hex) of the challenge sent to the browser. */
+  id: string;
+  purpose: 'register' | 'signin';
+  /** HMAC of the asking session's id. */
+  binding: string;
+  account_id: string | null;
+  expires_at: string;
 }
 
 export interface Database {
@@ -177,5 +218,8 @@ export interface Database {
   email_tokens: EmailTokensTable;
   origin_purges: OriginPurgesTable;
   identities: IdentitiesTable;
+  oidc_requests: OidcRequestsTable;
+  oidc_pending: OidcPendingTable;
   passkeys: PasskeysTable;
+  passkey_challenges: PasskeyChallengesTable;
 }

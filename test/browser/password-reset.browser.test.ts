@@ -28,7 +28,7 @@ describeWithBrowser('password reset in a real browser', () => {
     await page.getByText('Your password has been changed.').waitFor();
     await page.getByLabel('Email address').fill(email);
     await page.getByLabel('Password').fill('a lighthouse at dawn');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('link', { name: 'Your account' }).waitFor();
     await page.context().close();
   });

@@ -1,0 +1,88 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import type { Clock } from '../../config/clock';
+import { AppError } from '../../http/app-error';
+import type { Account } from '../accounts.repository';
+import { recentSignInMs } from '../passwords.service';
+import { asRegistration, registrationBody } from './passkey-responses';
+import { passkeyProvenAt, sessionBinding } from './passkey-session';
+import { PasskeyRejected, type PasskeysService } from './passkeys.service';
+
+export interface PasskeyAccountRoutesDeps {
+  readonly service: PasskeysService;
+  readonly accounts: { findById(id: string): Promise<Account | undefined> };
+  readonly secret: string;
+  readonly clock: Clock;
+}
+
+const reauthPath = '/signin?reauth=1&returnTo=%2Faccount%23passkeys';
+const credentialId = z.string().min(1).max(1_400).regex(/^[A-Za-z0-9_-]+$/);
+
+/**
+ * "Add a passkey" and "Remove" on /account. Adding one is a new way into the account, so it
+ * takes a sign-in within the last 15 minutes (as a change of email does): a session left
+ * open on a shared computer, or ridden by someone who took its cookie, cannot plant a key
+ * that outlives a password change. Removing one takes only the session (and CSRF): it locks
+ * nobody in or out, every other way in stays.
+ */
+export function passkeyAccountRoutes(deps: PasskeyAccountRoutesDeps): Router {
+  const router = Router();
+  const { service, secret, clock } = deps;
+  const proven = (req: Request) => passkeyProvenAt(req) !== undefined;
+
+  /** The signed-in account, for the script: JSON, never a redirect. */
+  const signedInJson: RequestHandler = async (req, res, next) => {
+    const account = req.user === undefined ? undefined : await deps.accounts.findById(req.user.id);
+    if (account === undefined) return res.status(401).json({ error: 'Sign in to add a passkey.', signIn: reauthPath });
+    res.locals.passkeyAccount = account;
+    next();
+  };
+  const recentOnly: RequestHandler = (req, res, next) => {
+    if (clock() - (req.session.authAt ?? 0) < recentSignInMs) return next();
+    res.status(403).json({ error: 'For your security, sign in again before adding a passkey: your last sign-in was more than 15 minutes ago.', signIn: reauthPath });
+  };
+  const rejected = (res: Response, error: unknown) => {
+    if (error instanceof PasskeyRejected) return res.status(error.status).json({ error: error.message });
+    throw error;
+  };
+
+  router.post('/account/passkeys/options', signedInJson, recentOnly, async (req, res) => {
+    const account = res.locals.passkeyAccount as Account;
+    try {
+      await service.checkMayChange(account, proven(req));
+      res.json(await service.registrationOptions(account, sessionBinding(req, secret)));
+    } catch (error) {
+      rejected(res, error);
+    }
+  });
+
+  router.post('/account/passkeys', signedInJson, async (req, res) => {
+    const account = res.locals.passkeyAccount as Account;
+    const body = registrationBody.safeParse(req.body ?? {});
+    if (!body.success) return res.status(400).json({ error: 'The browser’s passkey answer could not be read. Try again.' });
+    try {
+      await service.checkMayChange(account, proven(req));
+      const passkey = await service.register(account, sessionBinding(req, secret), asRegistration(body.data), body.data.name || undefined);
+      res.status(201).json({ passkey, redirect: '/account#passkeys' });
+    } catch (error) {
+      rejected(res, error);
+    }
+  });
+
+  // A plain form: removing works without JavaScript.
+  router.post('/account/passkeys/:id/remove', async (req, res) => {
+    if (req.user === undefined) return res.redirect(303, '/signin?returnTo=%2Faccount');
+    const account = await deps.accounts.findById(req.user.id);
+    const id = credentialId.safeParse(req.params.id);
+    if (account === undefined || !id.success) throw new AppError(404, 'Your account has no such passkey.');
+    try {
+      await service.remove(account, id.data, proven(req));
+    } catch (error) {
+      if (error instanceof PasskeyRejected) throw new AppError(error.status, error.message);
+      throw error;
+    }
+    res.redirect(303, '/account#passkeys');
+  });
+
+  return router;
+}
