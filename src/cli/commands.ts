@@ -7,6 +7,11 @@ import { AccountsRepository } from '../auth/accounts.repository';
 import { emailSchema } from '../auth/email';
 import { ApiKeysRepository } from '../admin/api-keys.repository';
 import type { Db } from '../store/database';
+import type { CliOutput } from './cli-output';
+import { untilSignal } from './signals';
+import { stripeDevCommand, stripeDevUsage } from './stripe-dev/stripe-dev.command';
+
+export type { CliOutput } from './cli-output';
 
 export const usage = `Usage: gatehouse <command>
 
@@ -17,6 +22,9 @@ Commands:
   admin key create [label]  create an admin API key (printed once, stored hashed)
   admin key list            list API keys (never the keys themselves)
   admin key revoke <id>     revoke an API key at once
+  stripe-dev [--port 12111] [--app <url>] [--price <price>]...
+                        run a local Stripe to try subscriptions on this computer
+                        (gatehouse stripe-dev --help for more)
 `;
 
 async function keyCommand(db: Db, args: readonly string[], io: CliOutput): Promise<number> {
@@ -47,13 +55,13 @@ async function keyCommand(db: Db, args: readonly string[], io: CliOutput): Promi
   return 2;
 }
 
-export interface CliOutput {
-  out(line: string): void;
-  err(line: string): void;
+export interface CliOptions {
+  /** For a command that runs until stopped: resolves when it should stop (default: SIGINT or SIGTERM). */
+  readonly untilStopped?: () => Promise<unknown>;
 }
 
 /** Runs one CLI command against the database the environment names; returns the exit code. */
-export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, io: CliOutput): Promise<number> {
+export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, io: CliOutput, options: CliOptions = {}): Promise<number> {
   let config;
   try {
     config = parseConfig(env);
@@ -63,6 +71,13 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, io
     return 1;
   }
   const [command, sub, value] = args;
+  if (command === 'stripe-dev') {
+    if (args.includes('--help')) {
+      io.out(stripeDevUsage);
+      return 0;
+    }
+    return stripeDevCommand(args.slice(1), config, io, options.untilStopped ?? untilSignal);
+  }
   const isAdminCommand = command === 'admin' && (sub === 'grant' || sub === 'revoke' || sub === 'key');
   if (command !== 'migrate' && !isAdminCommand) {
     io.err(usage);
