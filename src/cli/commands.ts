@@ -6,6 +6,7 @@ import { migrateToLatest } from '../store/migrate';
 import { AccountsRepository } from '../auth/accounts.repository';
 import { emailSchema } from '../auth/email';
 import { ApiKeysRepository } from '../admin/api-keys.repository';
+import { PasskeysRepository } from '../auth/passkeys/passkeys.repository';
 import type { Db } from '../store/database';
 import type { CliOutput } from './cli-output';
 import { untilSignal } from './signals';
@@ -22,6 +23,8 @@ Commands:
   admin key create [label]  create an admin API key (printed once, stored hashed)
   admin key list            list API keys (never the keys themselves)
   admin key revoke <id>     revoke an API key at once
+  passkeys remove <email>   remove every passkey of an account (an admin who lost theirs
+                        under ADMIN_REQUIRE_PASSKEY signs in another way and adds a new one)
   stripe-dev [--port 12111] [--app <url>] [--price <price>]...
                         run a local Stripe to try subscriptions on this computer
                         (gatehouse stripe-dev --help for more)
@@ -79,7 +82,8 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, io
     return stripeDevCommand(args.slice(1), config, io, options.untilStopped ?? untilSignal);
   }
   const isAdminCommand = command === 'admin' && (sub === 'grant' || sub === 'revoke' || sub === 'key');
-  if (command !== 'migrate' && !isAdminCommand) {
+  const isPasskeysCommand = command === 'passkeys' && sub === 'remove';
+  if (command !== 'migrate' && !isAdminCommand && !isPasskeysCommand) {
     io.err(usage);
     return 2;
   }
@@ -99,10 +103,20 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, io
     }
     const email = emailSchema.safeParse(value ?? '');
     if (!email.success) {
-      io.err(`gatehouse: admin ${sub} needs an email address`);
+      io.err(`gatehouse: ${command} ${sub} needs an email address`);
       return 2;
     }
     const accounts = new AccountsRepository(database.db, systemClock);
+    if (isPasskeysCommand) {
+      const account = await accounts.findByEmail(email.data);
+      if (account === undefined) {
+        io.err(`gatehouse: no account with email ${email.data}`);
+        return 1;
+      }
+      const removed = await new PasskeysRepository(database.db, systemClock).removeAllOf(account.id);
+      io.out(`Removed ${removed} passkey${removed === 1 ? '' : 's'} of ${email.data}.`);
+      return 0;
+    }
     if (sub === 'grant') {
       // An address nobody has proven could be squatted by whoever signed up with it first.
       const account = await accounts.findByEmail(email.data);

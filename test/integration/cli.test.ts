@@ -58,6 +58,26 @@ describe.each(targets)('gatehouse CLI on %s', (target) => {
     await database.close();
   });
 
+  it('when passkeys remove names an account, then its passkeys go and the others stay; an unknown email is exit 1', async () => {
+    const database = openDatabase({ databaseUrl: env.DATABASE_URL, sqliteFile: path.join(env.DATA_DIR!, 'gatehouse.sqlite') });
+    const accounts = new AccountsRepository(database.db, Date.now);
+    const [owner, other] = [randomUUID(), randomUUID()];
+    for (const [id, email] of [[owner, 'lost-keys@example.com'], [other, 'kept-keys@example.com']] as const) {
+      await accounts.createWithConsents({ id, email, passwordHash: 'x', createdAt: new Date().toISOString() }, [{ document: 'terms', policyVersion: '1', wording: 'w', method: 'signup' }]);
+    }
+    const passkey = (id: string, accountId: string) => ({ id, account_id: accountId, public_key: 'pk', counter: 0, transports: '', name: id, created_at: new Date().toISOString(), last_used_at: null });
+    await database.db.insertInto('passkeys').values([passkey(`a-${owner}`, owner), passkey(`b-${owner}`, owner), passkey(`c-${other}`, other)]).execute();
+    const out = capture();
+    expect(await runCli(['passkeys', 'remove', 'Lost-Keys@example.com'], env, out.io)).toBe(0);
+    expect(out.lines).toEqual(['Removed 2 passkeys of lost-keys@example.com.']);
+    const left = await database.db.selectFrom('passkeys').select('account_id').where('account_id', 'in', [owner, other]).execute();
+    expect(left.map((r) => r.account_id)).toEqual([other]);
+    const unknown = capture();
+    expect(await runCli(['passkeys', 'remove', 'nobody@example.com'], env, unknown.io)).toBe(1);
+    expect(unknown.lines).toEqual(['gatehouse: no account with email nobody@example.com']);
+    await database.close();
+  });
+
   it('when admin grant names an account whose email is not verified, then it refuses with exit 1 and grants nothing', async () => {
     const database = openDatabase({ databaseUrl: env.DATABASE_URL, sqliteFile: path.join(env.DATA_DIR!, 'gatehouse.sqlite') });
     const accounts = new AccountsRepository(database.db, Date.now);

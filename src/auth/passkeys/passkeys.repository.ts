@@ -96,4 +96,10 @@ export class PasskeysRepository {
     const result = await this.db.deleteFrom('passkeys').where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
   }
+
+  /** Removes every passkey of the account (an operator's `gatehouse passkeys remove`); the number removed. */
+  async removeAllOf(accountId: string): Promise<number> {
+    const result = await this.db.deleteFrom('passkeys').where('account_id', '=', accountId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }
