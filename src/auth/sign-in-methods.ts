@@ -11,6 +11,13 @@ import type { AccountsRepository } from './accounts.repository';
 import type { EmailTokensRepository } from './email-tokens.repository';
 import type { SigninLinksService } from './signin-links.service';
 
+declare module 'express-session' {
+  interface SessionData {
+    /** How this session signed in (rules that need a particular proof read it). */
+    wayIn?: WayIn;
+  }
+}
+
 /** What the identity-provider and passkey parts share with the rest of auth. */
 export interface AuthSharedDeps extends AuthDeps {
   readonly accounts: AccountsRepository;
@@ -48,6 +55,7 @@ export interface SignInEffects {
  */
 export async function completeSignIn(req: Request, account: Account, effects: SignInEffects, way: WayIn, created: boolean): Promise<void> {
   await logIn(req, account, effects.clock());
+  req.session.wayIn = way;
   effects.csrf.token(req, true);
   await effects.meter.carryOver(anonymousIdOf(req), account.id);
   const reader = readerKeyOf({ accountId: account.id });
