@@ -13,7 +13,7 @@ describe('parseOidcProviders', () => {
     const { providers, problems } = parseOidcProviders({ OIDC_PROVIDERS: 'Apple, google', ...google, ...apple });
     expect(problems).toEqual([]);
     expect(providers.map((p) => p.name)).toEqual(['apple', 'google']);
-    expect(providers[1]).toMatchObject({ name: 'google', label: 'Google', clientId: google.OIDC_GOOGLE_CLIENT_ID, clientSecret: 'secret', responseMode: 'query' });
+    expect(providers[1]).toMatchObject({ name: 'google', label: 'Google', clientId: google.OIDC_GOOGLE_CLIENT_ID, clientSecret: 'secret', responseMode: 'query', trustEmail: true });
     expect(providers[1]!.issuer.href).toBe('https://accounts.google.com/');
     expect(Object.isFrozen(providers[0])).toBe(true);
   });
@@ -48,6 +48,21 @@ describe('parseOidcProviders', () => {
     expect(parseOidcProviders({ OIDC_PROVIDERS: 'my-idp' }).problems).toEqual([expect.stringContaining('"my-idp"')]);
     expect(parseOidcProviders({ OIDC_PROVIDERS: '1login' }).problems).toEqual([expect.stringContaining('"1login"')]);
     for (const step of ['confirm', 'verify', 'callback']) expect(parseOidcProviders({ OIDC_PROVIDERS: step }).problems).toEqual([expect.stringContaining(`/signin/oidc/${step} is a step`)]);
+  });
+
+  it("when OIDC_<NAME>_TRUST_EMAIL is unset, then only Google's and Apple's issuers are trusted to verify emails; set, it decides", () => {
+    const corp = { OIDC_CORP_ISSUER: 'https://login.microsoftonline.com/common/v2.0', OIDC_CORP_CLIENT_ID: 'a', OIDC_CORP_CLIENT_SECRET: 'b' };
+    const trust = (env: Record<string, string>) => Object.fromEntries(parseOidcProviders({ OIDC_PROVIDERS: 'google,apple,corp', ...google, ...apple, ...corp, ...env }).providers.map((p) => [p.name, p.trustEmail]));
+    expect(trust({})).toEqual({ google: true, apple: true, corp: false });
+    expect(trust({ OIDC_GOOGLE_TRUST_EMAIL: 'false', OIDC_CORP_TRUST_EMAIL: 'TRUE' })).toEqual({ google: false, apple: true, corp: true });
+    // The name is not what counts: "google" pointed at another issuer is not trusted.
+    expect(parseOidcProviders({ OIDC_PROVIDERS: 'google', ...google, OIDC_GOOGLE_ISSUER: 'https://accounts.google.com.example' }).providers[0]!.trustEmail).toBe(false);
+  });
+
+  it('when OIDC_<NAME>_TRUST_EMAIL is neither true nor false, then it is refused', () => {
+    const { providers, problems } = parseOidcProviders({ OIDC_PROVIDERS: 'google', ...google, OIDC_GOOGLE_TRUST_EMAIL: 'yes' });
+    expect(providers).toEqual([]);
+    expect(problems).toEqual([expect.stringContaining('OIDC_GOOGLE_TRUST_EMAIL must be true or false')]);
   });
 
   it('when the response mode or label is out of bounds, then it is refused', () => {

@@ -10,16 +10,29 @@ export interface OidcProviderConfig {
   readonly clientSecret: string;
   /** How the provider answers: `query` (a GET callback) or `form_post` (a POST, as Apple does). */
   readonly responseMode: 'query' | 'form_post';
+  /**
+   * Whether its `email_verified` proves the mailbox (an existing account with that email is
+   * linked on it). Only a provider that owns or checks the mailboxes it vouches for deserves
+   * it; otherwise the reader proves the email by a mailed link.
+   */
+  readonly trustEmail: boolean;
 }
 
 const namePattern = /^[a-z][a-z0-9]{0,30}$/;
 /** Paths under /signin/oidc/ that are steps of the flow, not providers. */
 const reservedNames = new Set(['confirm', 'verify', 'callback']);
 const knownLabels: Record<string, string> = { google: 'Google', apple: 'Apple', microsoft: 'Microsoft', facebook: 'Facebook', github: 'GitHub' };
+/**
+ * Issuers whose `email_verified` is trusted by default: Google's and Apple's say so only for
+ * mailboxes they host or have checked. Any other issuer (a tenant-configurable one such as
+ * Microsoft's, or one the publisher runs) must be trusted by OIDC_<NAME>_TRUST_EMAIL=true.
+ */
+const emailTrustedIssuers = new Set(['accounts.google.com', 'appleid.apple.com']);
 
 /**
  * `OIDC_PROVIDERS=google,apple` and, per name, `OIDC_GOOGLE_ISSUER`, `OIDC_GOOGLE_CLIENT_ID`,
- * `OIDC_GOOGLE_CLIENT_SECRET`, optional `OIDC_GOOGLE_LABEL` and `OIDC_GOOGLE_RESPONSE_MODE`.
+ * `OIDC_GOOGLE_CLIENT_SECRET`, optional `OIDC_GOOGLE_LABEL`, `OIDC_GOOGLE_RESPONSE_MODE` and
+ * `OIDC_GOOGLE_TRUST_EMAIL`.
  * Problems name the variable, as every other setting's do.
  */
 export function parseOidcProviders(env: NodeJS.ProcessEnv): { providers: OidcProviderConfig[]; problems: string[] } {
@@ -57,8 +70,11 @@ export function parseOidcProviders(env: NodeJS.ProcessEnv): { providers: OidcPro
     if (mode !== 'query' && mode !== 'form_post') problems.push(`${prefix}RESPONSE_MODE must be query or form_post (got "${mode}")`);
     const label = value('LABEL') ?? knownLabels[name] ?? name.charAt(0).toUpperCase() + name.slice(1);
     if (label.length > 40) problems.push(`${prefix}LABEL must be at most 40 characters`);
-    if (issuerUrl !== undefined && clientId !== undefined && clientSecret !== undefined && (mode === 'query' || mode === 'form_post') && label.length <= 40) {
-      providers.push(Object.freeze({ name, label, issuer: issuerUrl, clientId, clientSecret, responseMode: mode }));
+    const trust = value('TRUST_EMAIL')?.toLowerCase();
+    if (trust !== undefined && trust !== 'true' && trust !== 'false') problems.push(`${prefix}TRUST_EMAIL must be true or false (got "${value('TRUST_EMAIL')}")`);
+    const trustEmail = trust === undefined ? emailTrustedIssuers.has(issuerUrl?.hostname ?? '') : trust === 'true';
+    if (issuerUrl !== undefined && clientId !== undefined && clientSecret !== undefined && (mode === 'query' || mode === 'form_post') && label.length <= 40 && (trust === undefined || trust === 'true' || trust === 'false')) {
+      providers.push(Object.freeze({ name, label, issuer: issuerUrl, clientId, clientSecret, responseMode: mode, trustEmail }));
     }
   }
   return { providers, problems };

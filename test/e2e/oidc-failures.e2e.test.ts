@@ -1,4 +1,5 @@
 import { describeMode, modes } from '../support/test-app';
+import { csrfTokenIn } from '../support/http';
 import { freePort } from '../support/browser';
 import { startOpenIdProvider, type RunningProvider } from '../support/oidc-provider';
 import { clientId, clientSecret, newUser, startOidcHarness, type Agent, type OidcHarness } from '../support/oidc-provider/harness';
@@ -144,6 +145,45 @@ for (const mode of modes) {
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       expect(refused.text).toContain('Too many sign-ins with a provider');
       expect((await from('198.51.100.78')).status).toBe(303);
+    });
+
+    /** A provider identity with an account here already: coming back, it signs in (a new session). */
+    const knownUser = async () => {
+      const user = newUser();
+      const agent = h.agent();
+      expect((await h.continueWith(agent, 'op', user)).headers.location).toBe('/signin/oidc/confirm');
+      const page = await agent.get('/signin/oidc/confirm').expect(200);
+      const fields: Record<string, string> = { _csrf: csrfTokenIn(page.text) };
+      for (const [, name, value] of page.text.matchAll(/name="(termsVersion|privacyVersion)" value="([^"]*)"/g)) fields[name!] = value!;
+      expect((await agent.post('/signin/oidc/confirm').type('form').send(fields)).status).toBe(303);
+      return user;
+    };
+
+    it('when the callback is reached as Express also routes it (a trailing slash, another case, a percent-encoded name), then it signs in as at its own address, never a 5xx', async () => {
+      const user = await knownUser();
+      for (const path of ['/signin/oidc/op/callback/', '/signin/oidc/op/CALLBACK', '/SIGNIN/OIDC/op/Callback/', '/signin/oidc/%6Fp/callback']) {
+        const agent = h.agent();
+        const answer = await h.answerFor(agent, 'op', user, '/articles/x');
+        expect(answer.pathname).toBe('/signin/oidc/op/callback');
+        const back = await agent.get(`${path}${answer.search}`);
+        expect({ path, status: back.status, location: back.headers.location }).toEqual({ path, status: 303, location: '/articles/x' });
+        expect(await me(agent)).toMatchObject({ signedIn: true, email: user.email });
+      }
+    });
+
+    it('when the callback is asked for with HEAD (a link checker, a prefetch), then 405 and nothing is spent: the GET that follows still signs in', async () => {
+      const user = await knownUser();
+      const agent = h.agent();
+      const answer = await h.answerFor(agent, 'op', user, '/articles/x');
+      for (const path of [answer.pathname, '/signin/oidc/op/callback/', '/signin/oidc/op/CALLBACK']) {
+        const head = await agent.head(`${path}${answer.search}`);
+        expect({ path, status: head.status }).toEqual({ path, status: 405 });
+        expect(head.headers.allow).toBe('GET, POST');
+      }
+      const back = await agent.get(`${answer.pathname}${answer.search}`);
+      expect(back.status).toBe(303);
+      expect(back.headers.location).toBe('/articles/x');
+      expect(await me(agent)).toMatchObject({ signedIn: true, email: user.email });
     });
 
     it('when a provider answers with a POST but it is not a form_post provider, then the CSRF check refuses it', async () => {

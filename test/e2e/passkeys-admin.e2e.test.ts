@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { csrfTokenIn, goodPassword, signUp, type Agent } from '../support/http';
+import { mailsTo, signinLinkTo } from '../support/email-links';
 import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { SoftwareAuthenticator } from './passkeys-software-authenticator';
 
@@ -26,17 +27,39 @@ async function signInWithPassword(agent: Agent, email: string) {
   await agent.post('/signin').type('form').send({ _csrf: csrf, email, password: goodPassword, returnTo: '/admin' }).expect(303);
 }
 
+/** Signs `agent` in by an emailed link (the proof an admin's first passkey takes). */
+async function signInByEmailLink(t: TestApp, agent: Agent, email: string) {
+  const links = mailsTo(t.deps.config.dataDir, email).filter((mail) => mail.includes('/signin/email/')).length;
+  // A signed-in reader asks from a page of the session (GET /signin/email sends them on).
+  const csrf = csrfTokenIn((await agent.get('/account').expect(200)).text);
+  await agent.post('/signin/email').type('form').send({ _csrf: csrf, email, returnTo: '/account' }).expect(200);
+  const { path } = await signinLinkTo(t.deps.config.dataDir, email, links);
+  const page = await agent.get(path).expect(200);
+  await agent.post(path).type('form').send({ _csrf: csrfTokenIn(page.text) }).expect(303);
+}
+
+/** An admin (verified email, as `admin grant` wants) signed in with a password. */
 async function admin(t: TestApp) {
   const signedUp = await signUp(t.app);
+  await t.deps.database.db.updateTable('accounts').set({ email_verified_at: new Date().toISOString() }).where('email', '=', signedUp.email).execute();
   await t.deps.auth.accountsRepository.setAdmin(signedUp.email, true);
+  return signedUp;
+}
+
+/** An admin whose session signed in by an emailed link just now: it may add the first passkey. */
+async function adminByEmailLink(t: TestApp) {
+  const signedUp = await admin(t);
+  await signInByEmailLink(t, signedUp.agent, signedUp.email);
   return signedUp;
 }
 
 for (const mode of modes) {
   describeMode(mode)(`ADMIN_REQUIRE_PASSKEY=true (${mode})`, () => {
     let t: TestApp;
+    // Moved forward by a test that needs a sign-in to be old; put back when it ends.
+    let clockOffsetMs = 0;
     beforeAll(async () => {
-      t = await startTestApp(mode, { env: { PUBLIC_URL: publicUrl, ADMIN_REQUIRE_PASSKEY: 'true' } });
+      t = await startTestApp(mode, { env: { PUBLIC_URL: publicUrl, ADMIN_REQUIRE_PASSKEY: 'true' }, clock: () => Date.now() + clockOffsetMs });
     });
     afterAll(() => t?.close());
 
@@ -52,8 +75,42 @@ for (const mode of modes) {
       await request(t.app).get('/admin/api/meter').set('Authorization', `Bearer ${key}`).expect(200);
     });
 
+    it("when a password-only session adds an admin's first passkey, then 403 with the way to do it (an emailed link), and nothing is added", async () => {
+      const { agent, email } = await admin(t);
+      const refused = await addPasskey(agent, new SoftwareAuthenticator(publicUrl, 'localhost'));
+      expect(refused.status).toBe(403);
+      expect(refused.body).toEqual({ error: expect.stringContaining('Email me a sign-in link'), signIn: '/signin/email?returnTo=%2Faccount%23passkeys' });
+      // Nor can the registration step be reached with options from elsewhere.
+      const csrf = csrfTokenIn((await agent.get('/account').expect(200)).text);
+      await agent.post('/account/passkeys').set(json).set('X-CSRF-Token', csrf).send({ response: new SoftwareAuthenticator(publicUrl, 'localhost').register({ challenge: 'bm90LWEtY2hhbGxlbmdl', user: { id: 'eA' } }) }).expect(403);
+      const account = (await t.deps.auth.accountsRepository.findByEmail(email))!;
+      expect(await t.deps.auth.passkeys.passkeysOf(account.id)).toEqual([]);
+      await agent.get('/admin').expect(403);
+      // The account page says so, and offers the link.
+      const page = await agent.get('/account').expect(200);
+      expect(page.text).toContain('<a href="/signin/email?returnTo=%2Faccount%23passkeys">Email me a sign-in link</a>');
+    });
+
+    it("when the emailed-link sign-in is older than 15 minutes, or the session signed in by password since, then an admin's first passkey is refused too", async () => {
+      const stale = await adminByEmailLink(t);
+      clockOffsetMs = 15 * 60 * 1000 + 1_000;
+      try {
+        expect((await addPasskey(stale.agent, new SoftwareAuthenticator(publicUrl, 'localhost'))).status).toBe(403);
+      } finally {
+        clockOffsetMs = 0;
+      }
+      const { agent, email } = await adminByEmailLink(t);
+      await signInWithPassword(agent, email);
+      const refused = await addPasskey(agent, new SoftwareAuthenticator(publicUrl, 'localhost'));
+      expect(refused.status).toBe(403);
+      expect(refused.body.signIn).toBe('/signin/email?returnTo=%2Faccount%23passkeys');
+      // A fresh emailed link again: now it may.
+      await signInByEmailLink(t, agent, email);
+      expect((await addPasskey(agent, new SoftwareAuthenticator(publicUrl, 'localhost'))).status).toBe(201);
+    });
+
     it('when the admin signs in with a passkey, then the admin and its API open to that session', async () => {
-      const { agent } = await admin(t);
+      const { agent } = await adminByEmailLink(t);
       const key = new SoftwareAuthenticator(publicUrl, 'localhost');
       await addPasskey(agent, key);
       // Adding one is no proof of holding one: the session still signed in with a password only.
@@ -79,7 +136,7 @@ for (const mode of modes) {
     });
 
     it("when an admin has a passkey, then only a passkey session may add or remove one (a stolen password cannot swap in the thief's)", async () => {
-      const { agent } = await admin(t);
+      const { agent } = await adminByEmailLink(t);
       const key = new SoftwareAuthenticator(publicUrl, 'localhost');
       await addPasskey(agent, key);
       const refused = await addPasskey(agent, new SoftwareAuthenticator(publicUrl, 'localhost'));
@@ -110,5 +167,12 @@ describe('ADMIN_REQUIRE_PASSKEY unset', () => {
     const reader = await signUp(t.app);
     await addPasskey(reader.agent, new SoftwareAuthenticator(publicUrl, 'localhost'));
     await addPasskey(reader.agent, new SoftwareAuthenticator(publicUrl, 'localhost'));
+  });
+
+  it("when an admin's first passkey is added, then it takes an emailed-link sign-in even so: a passkey planted now would pass the gate once ADMIN_REQUIRE_PASSKEY is turned on", async () => {
+    const { agent, email } = await admin(t);
+    expect((await addPasskey(agent, new SoftwareAuthenticator(publicUrl, 'localhost'))).status).toBe(403);
+    await signInByEmailLink(t, agent, email);
+    expect((await addPasskey(agent, new SoftwareAuthenticator(publicUrl, 'localhost'))).status).toBe(201);
   });
 });

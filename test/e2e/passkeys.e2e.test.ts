@@ -79,6 +79,31 @@ for (const mode of modes) {
       expect(row.last_used_at).toBe(new Date(now).toISOString());
     });
 
+    it('when anonymous readers ask for sign-in challenges, then no session is stored for them: each challenge is bound to a cookie that lasts as long as it', async () => {
+      const { agent, csrf } = await reader(t);
+      const key = new SoftwareAuthenticator(publicUrl, rpId);
+      await addPasskey(agent, csrf, key);
+      const sessions = async () => (t.deps.redis ? (await t.deps.redis.keys(`${t.deps.config.redisKeyPrefix}sess:*`)).length : (await t.deps.database.db.selectFrom('sessions').select('sid').execute()).length);
+      const before = await sessions();
+      const v = await visitor(t);
+      let last;
+      for (let i = 0; i < 10; i += 1) {
+        const asked = await v.agent.post('/signin/passkey/options').set(json).set('X-CSRF-Token', v.csrf).set('X-Forwarded-For', '198.51.100.50').send({}).expect(200);
+        const cookies = ([] as string[]).concat(asked.headers['set-cookie'] ?? []);
+        expect(cookies.filter((c) => c.startsWith('gatehouse.sid='))).toEqual([]);
+        const challengeCookie = cookies.find((c) => c.startsWith('gatehouse.passkey-signin='));
+        expect(challengeCookie).toMatch(/; Max-Age=300;/);
+        expect(challengeCookie).toMatch(/; HttpOnly/);
+        expect(challengeCookie).toMatch(/; SameSite=Strict/);
+        last = asked.body as { challenge: string };
+      }
+      expect(await sessions()).toBe(before);
+      // The last challenge still signs in, and that makes the one session.
+      await verifySignIn(v.agent, v.csrf, key.assert(last!)).expect(200);
+      expect(await sessions()).toBe(before + 1);
+      expect((await v.agent.get('/api/me').expect(200)).body).toMatchObject({ signedIn: true });
+    });
+
     it('when a passkey is added without a name, then it is named by the date', async () => {
       const { agent, csrf } = await reader(t);
       const response = await addPasskey(agent, csrf, new SoftwareAuthenticator(publicUrl, rpId));

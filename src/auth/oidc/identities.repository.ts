@@ -3,7 +3,7 @@ import type { Clock } from '../../config/clock';
 import { isUniqueViolation, type Db } from '../../store/database';
 import { EmailTakenError, type NewConsent } from '../accounts.repository';
 
-/** The (provider, subject) is already some account's. */
+/** The (issuer, subject) is already some account's. */
 export class IdentityTakenError extends Error {
   constructor() {
     super('this identity is already linked to an account');
@@ -20,7 +20,10 @@ export interface IdentityRow {
 }
 
 export interface NewIdentity {
+  /** The name in OIDC_PROVIDERS, for the account page. */
   readonly provider: string;
+  /** Who vouches for `subject`: identities are keyed by (issuer, subject), never by the name. */
+  readonly issuer: string;
   readonly subject: string;
   readonly email: string;
 }
@@ -40,8 +43,8 @@ export class IdentitiesRepository {
     return new Date(this.clock()).toISOString();
   }
 
-  async findBySubject(provider: string, subject: string): Promise<IdentityRow | undefined> {
-    const row = await this.db.selectFrom('identities').select(['id', 'account_id', 'provider', 'email', 'linked_at']).where('provider', '=', provider).where('subject', '=', subject).executeTakeFirst();
+  async findBySubject(issuer: string, subject: string): Promise<IdentityRow | undefined> {
+    const row = await this.db.selectFrom('identities').select(['id', 'account_id', 'provider', 'email', 'linked_at']).where('issuer', '=', issuer).where('subject', '=', subject).executeTakeFirst();
     return row === undefined ? undefined : toIdentity(row);
   }
 
@@ -54,7 +57,7 @@ export class IdentitiesRepository {
   async link(accountId: string, identity: NewIdentity): Promise<void> {
     const at = this.now();
     try {
-      await this.db.insertInto('identities').values({ id: randomUUID(), account_id: accountId, provider: identity.provider, subject: identity.subject, email: identity.email, linked_at: at, last_used_at: at }).execute();
+      await this.db.insertInto('identities').values({ id: randomUUID(), account_id: accountId, provider: identity.provider, issuer: identity.issuer, subject: identity.subject, email: identity.email, linked_at: at, last_used_at: at }).execute();
     } catch (error) {
       if (isUniqueViolation(error)) throw new IdentityTakenError();
       throw error;
@@ -90,7 +93,7 @@ export class IdentitiesRepository {
         .values(consents.map((c) => ({ account_id: account.id, document: c.document, policy_version: c.policyVersion, wording: c.wording, method: c.method, accepted_at: account.createdAt })))
         .execute();
       try {
-        await trx.insertInto('identities').values({ id: randomUUID(), account_id: account.id, provider: identity.provider, subject: identity.subject, email: identity.email, linked_at: account.createdAt, last_used_at: account.createdAt }).execute();
+        await trx.insertInto('identities').values({ id: randomUUID(), account_id: account.id, provider: identity.provider, issuer: identity.issuer, subject: identity.subject, email: identity.email, linked_at: account.createdAt, last_used_at: account.createdAt }).execute();
       } catch (error) {
         if (isUniqueViolation(error)) throw new IdentityTakenError();
         throw error;

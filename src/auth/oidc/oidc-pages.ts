@@ -19,8 +19,15 @@ export function renderProblem(csrf: Csrf, req: Request, res: Response, status: n
   res.status(status).render('oidc-problem', { ...problem, returnTo, csrfToken: csrf.token(req) });
 }
 
+/** Whether the session middleware ran for this request (completeSignIn needs it: passport's logIn, a session to regenerate). */
+export function hasSession(req: Request): boolean {
+  return req.session !== undefined && typeof req.logIn === 'function';
+}
+
 /** Every way in ends here: a new session (completeSignIn), then back to where the reader was. */
 export async function signInAndReturn(req: Request, res: Response, effects: SignInEffects, result: SignedIn): Promise<void> {
+  // A request that reached here without the session middleware fails safe: a page, never a 500.
+  if (!hasSession(req)) return renderProblem(effects.csrf, req, res, 400, problems.incomplete('the provider'), result.returnTo);
   await completeSignIn(req, result.account, effects, 'provider', result.created);
   if (!result.passwordRemoved) return res.redirect(303, result.returnTo);
   req.session.passwordRemoved = { returnTo: result.returnTo };
@@ -52,6 +59,14 @@ export const problems = {
   noEmail: (label: string): Problem => ({
     title: `${label} did not share your email address`,
     message: `We need an email address for your account, and ${label} did not give one. Allow it to share your email, or use another way in below.`,
+  }),
+  unusableEmail: (label: string): Problem => ({
+    title: `We cannot use the email address from ${label}`,
+    message: `The email address ${label} gave holds characters we do not accept in an address, so you are not signed in and nothing was changed. Use another way in below.`,
+  }),
+  incomplete: (label: string): Problem => ({
+    title: 'This sign-in could not be completed',
+    message: `Signing in with ${label} could not be finished from this address. Start again from the sign-in page.`,
   }),
   linkedElsewhere: (label: string): Problem => ({
     title: `This ${label} account is linked to another account`,

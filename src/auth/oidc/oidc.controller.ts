@@ -11,8 +11,12 @@ import type { SignInEffects } from '../sign-in-methods';
 import { consumeAll, limiterKey } from '../signin-throttle';
 import { ProviderError } from './oidc-client';
 import { clearFlowCookie, flowCookie, setFlowCookie } from './oidc-cookies';
-import { problems, renderProblem, signInAndReturn } from './oidc-pages';
+import { recentSignInMs } from '../passwords.service';
+import { hasSession, problems, renderProblem, signInAndReturn } from './oidc-pages';
 import { newSecret, type OidcService } from './oidc.service';
+
+/** Where a link from the account page leads back to. */
+const linkedReturnTo = '/account#identities';
 
 /** What a provider may put in its answer; anything else in the query is dropped. */
 const answerKeys = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'] as const;
@@ -38,7 +42,7 @@ function answerIn(source: unknown): URLSearchParams {
   return params;
 }
 
-/** `GET /signin/oidc/:provider` and its callback (SPEC section 6). */
+/** `GET /signin/oidc/:provider`, its callback (SPEC section 6), and linking from the account page. */
 export function oidcRoutes(deps: OidcRoutesDeps): Router {
   const router = Router();
   const { service, csrf } = deps;
@@ -57,21 +61,35 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
     return true;
   }
 
-  router.get('/signin/oidc/:provider', async (req, res) => {
-    const provider = providerOf(req);
-    // A signed-in reader links the identity; from the account page, back there.
-    const returnTo = req.query.returnTo === undefined && req.user ? '/account' : safeReturnTo(req.query.returnTo);
+  /** The provider's authorization URL, the request kept under a new secret in this browser's cookie. */
+  async function startFlow(req: Request, res: Response, provider: OidcProviderConfig, returnTo: string, linkTo: string | undefined): Promise<void> {
     if (await throttled(req, res, deps.startsByNetwork, returnTo)) return;
     const secret = newSecret();
     let url: URL;
     try {
-      url = await service.start(provider, secret, returnTo, req.user?.id);
+      url = await service.start(provider, secret, returnTo, linkTo);
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       return renderProblem(csrf, req, res, 424, problems.unavailable(provider.label), returnTo);
     }
     setFlowCookie(req, res, 'request', secret);
     res.redirect(303, url.href);
+  }
+
+  // A sign-in, whoever is signed in already (the sign-in page's "Continue with" serves a
+  // re-authentication too): never a link to the session's account. A link is a new lasting
+  // way in, which a stolen session must not get by one GET: it takes the account page's form.
+  router.get('/signin/oidc/:provider', (req, res) => startFlow(req, res, providerOf(req), safeReturnTo(req.query.returnTo), undefined));
+
+  // "Link <label>" on /account: a form (CSRF, as every POST here) and a sign-in within
+  // recentSignInMs, as adding a passkey takes; the owner is mailed once it is linked.
+  router.post('/account/identities/link/:provider', async (req, res) => {
+    if (!req.user) return res.redirect(303, '/signin?returnTo=%2Faccount%23identities');
+    const provider = providerOf(req);
+    if (deps.clock() - (req.session.authAt ?? 0) >= recentSignInMs) {
+      return res.status(403).render('oidc-link-reauth', { title: 'Sign in again to link a provider', label: provider.label, returnTo: linkedReturnTo });
+    }
+    await startFlow(req, res, provider, linkedReturnTo, req.user.id);
   });
 
   // response_mode=form_post (Apple): a cross-site POST carries no SameSite=Lax cookie, so the
@@ -81,8 +99,16 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
     res.redirect(303, `/signin/oidc/${provider.name}/callback?${answerIn(req.body).toString()}`);
   });
 
+  // Express runs GET handlers for HEAD too: a HEAD (a link checker, a prefetch) must not spend the request.
+  router.head('/signin/oidc/:provider/callback', (req, res) => {
+    providerOf(req);
+    res.set('Allow', 'GET, POST').status(405).end();
+  });
+
   router.get('/signin/oidc/:provider/callback', async (req, res) => {
     const provider = providerOf(req);
+    // The session middleware runs for this path (OidcModule.needsSession); should it not have, nothing is spent.
+    if (!hasSession(req)) return renderProblem(csrf, req, res, 400, problems.incomplete(provider.label), '/');
     const secret = flowCookie(req, 'request');
     // Spent first, whatever follows: the same answer never counts twice.
     const request = secret === undefined ? undefined : await service.spendRequest(secret);
@@ -114,6 +140,8 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
         return renderProblem(csrf, req, res, 409, problems.linkedElsewhere(provider.label), returnTo);
       case 'no-email':
         return renderProblem(csrf, req, res, 400, problems.noEmail(provider.label), returnTo);
+      case 'unusable-email':
+        return renderProblem(csrf, req, res, 400, problems.unusableEmail(provider.label), returnTo);
       case 'invalid':
         return renderProblem(csrf, req, res, 400, problems.expired(provider.label), returnTo);
       case 'confirm':

@@ -30,11 +30,27 @@ export interface OidcModule {
   needsSession(req: Pick<Request, 'method' | 'path'>): boolean;
 }
 
-const callbackPath = /^\/signin\/oidc\/([a-z][a-z0-9]{0,30})\/callback$/;
+/**
+ * The provider named by a callback path, matched as Express routes it: case-insensitively,
+ * with or without one trailing slash, the name percent-decoded (`/signin/oidc/%6Fp/CALLBACK/`
+ * reaches the `op` callback). Matching less would let a request reach the callback without
+ * the session middleware.
+ */
+const callbackPath = /^\/signin\/oidc\/([^/]+)\/callback\/?$/i;
+function callbackProvider(path: string): string | undefined {
+  const name = callbackPath.exec(path)?.[1];
+  if (name === undefined) return undefined;
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return undefined;
+  }
+}
 
 export function buildOidc(deps: AuthSharedDeps & { readonly oidcClient?: OidcClient }): OidcModule {
   const providers = deps.oidcProviders;
   const service = new OidcService({
+    messages: deps.messages,
     providers,
     client: deps.oidcClient ?? new OpenIdClient({ logger: deps.logger, clock: deps.clock }),
     flows: new OidcFlowsRepository(deps.db, deps.clock),
@@ -64,7 +80,8 @@ export function buildOidc(deps: AuthSharedDeps & { readonly oidcClient?: OidcCli
     providers: providers.map(({ name, label }) => ({ name, label })),
     routes,
     identitiesOf: (accountId) => service.identitiesOf(accountId),
-    isFormPostCallback: (req) => req.method === 'POST' && providers.some((p) => p.responseMode === 'form_post' && callbackPath.exec(req.path)?.[1] === p.name),
-    needsSession: (req) => req.method === 'GET' && providers.some((p) => callbackPath.exec(req.path)?.[1] === p.name),
+    isFormPostCallback: (req) => req.method === 'POST' && providers.some((p) => p.responseMode === 'form_post' && callbackProvider(req.path) === p.name),
+    // HEAD too: Express runs the GET route for it (which answers HEAD with 405 before spending anything).
+    needsSession: (req) => (req.method === 'GET' || req.method === 'HEAD') && providers.some((p) => callbackProvider(req.path) === p.name),
   };
 }

@@ -11,9 +11,10 @@ import type { EmailTokensRepository } from '../email-tokens.repository';
 import { emailSchema } from '../email';
 import { signupPolicies, type PolicyCatalog } from '../ports';
 import type { LinkedIdentity } from '../sign-in-methods';
-import { IdentityTakenError, type IdentitiesRepository, type UnlinkOutcome } from './identities.repository';
+import { IdentityTakenError, type IdentitiesRepository, type IdentityRow, type NewIdentity, type UnlinkOutcome } from './identities.repository';
 import type { OidcClient } from './oidc-client';
 import type { OidcFlowsRepository, OidcRequest, PendingIdentity } from './oidc-flows.repository';
+import { OidcMails } from './oidc-mails';
 
 export type Versions = Partial<Record<'terms' | 'privacy', string>>;
 
@@ -22,13 +23,14 @@ export type SignedIn = { readonly outcome: 'signed-in'; readonly account: Accoun
 /** What the provider's answer leads to. */
 export type CallbackOutcome =
   | SignedIn
-  | { readonly outcome: 'linked' | 'already-linked' | 'linked-elsewhere' | 'no-email' | 'invalid'; readonly returnTo: string }
+  | { readonly outcome: 'linked' | 'already-linked' | 'linked-elsewhere' | 'no-email' | 'unusable-email' | 'invalid'; readonly returnTo: string }
   /** A pending identity was saved under the browser's new secret: consent next, or a mailed link. */
   | { readonly outcome: 'confirm' | 'check-email'; readonly returnTo: string; readonly email: string };
 
 export type ConfirmOutcome = SignedIn | { readonly outcome: 'invalid' } | { readonly outcome: 'policies-changed' } | { readonly outcome: 'linked-elsewhere'; readonly returnTo: string };
 
 export interface OidcServiceDeps {
+  readonly messages: import('../../http/i18n').Messages;
   readonly providers: readonly OidcProviderConfig[];
   readonly client: OidcClient;
   readonly flows: OidcFlowsRepository;
@@ -47,13 +49,26 @@ export interface OidcServiceDeps {
 export const newSecret = () => randomBytes(32).toString('base64url');
 
 /**
- * "Continue with <provider>" (SPEC section 6). An identity is the provider's `sub`, never the
+ * Who vouches for a subject: the configured issuer, normalised by URL (so "https://x" and
+ * "https://x/" are one). openid-client checks the ID token's `iss` against the issuer that
+ * discovery of this URL found, so a subject stored under it came from it.
+ */
+export const issuerOf = (provider: OidcProviderConfig): string => provider.issuer.href;
+
+/**
+ * "Continue with <provider>" (SPEC section 6). An identity is the issuer's `sub`, never the
  * email. A new identity joins an account with its email only when the email is proven: by
- * the provider (`email_verified`), or by a mailed link followed in the same browser (so that
- * neither whoever holds the provider account nor whoever reads the mail can do it alone).
+ * the provider (`email_verified`, from a provider trusted to say so, and never for an admin's
+ * account), or by a mailed link followed in the same browser (so that neither whoever holds
+ * the provider account nor whoever reads the mail can do it alone). A signed-in reader links
+ * one only from the account page (a form, a recent sign-in); every link is mailed to the owner.
  */
 export class OidcService {
-  constructor(private readonly deps: OidcServiceDeps) {}
+  private readonly mails: OidcMails;
+
+  constructor(private readonly deps: OidcServiceDeps) {
+    this.mails = new OidcMails(deps);
+  }
 
   provider(name: string): OidcProviderConfig | undefined {
     return this.deps.providers.find((p) => p.name === name);
@@ -64,7 +79,7 @@ export class OidcService {
   }
 
   currentPolicies(): Promise<Record<'terms' | 'privacy', Policy>> {
-    return signupPolicies(this.deps.policies);
+    return signupPolicies(this.deps.policies, this.deps.messages);
   }
 
   /** The provider's authorization URL; the request is kept under `browserSecret`. Throws ProviderError. */
@@ -90,35 +105,32 @@ export class OidcService {
     // Whoever started a link must still be the one signed in when it lands.
     if (request.accountId !== undefined && request.accountId !== currentAccountId) return { outcome: 'invalid', returnTo };
     const who = await this.deps.client.identityFrom(provider, callbackUrl, request);
-    const known = await this.deps.identities.findBySubject(provider.name, who.subject);
+    const issuer = issuerOf(provider);
+    const known = await this.deps.identities.findBySubject(issuer, who.subject);
     const email = who.email === undefined ? undefined : emailSchema.safeParse(who.email);
-    if (request.accountId !== undefined) {
-      if (known !== undefined) return { outcome: known.accountId === request.accountId ? 'already-linked' : 'linked-elsewhere', returnTo };
-      try {
-        await this.deps.identities.link(request.accountId, { provider: provider.name, subject: who.subject, email: email?.success ? email.data : (who.email ?? '') });
-      } catch (error) {
-        if (error instanceof IdentityTakenError) return { outcome: 'linked-elsewhere', returnTo };
-        throw error;
-      }
-      return { outcome: 'linked', returnTo };
-    }
+    if (request.accountId !== undefined) return this.linkToSignedIn(provider, request.accountId, known, { issuer, subject: who.subject, email: email?.success ? email.data : '' }, returnTo);
     if (known !== undefined) {
       const account = await this.deps.accounts.findById(known.accountId);
       if (account === undefined) return { outcome: 'invalid', returnTo };
       await this.deps.identities.touch(known.id, email?.success ? email.data : undefined);
       return { outcome: 'signed-in', account, returnTo, created: false, passwordRemoved: false };
     }
-    if (email === undefined || !email.success) return { outcome: 'no-email', returnTo };
-    const pending = { provider: provider.name, subject: who.subject, email: email.data, emailVerified: who.emailVerified, returnTo };
-    if (who.emailVerified) {
-      const existing = await this.deps.accounts.findByEmail(email.data);
-      if (existing !== undefined) return this.linkByProvenEmail(pending, existing.id);
+    if (email === undefined) return { outcome: 'no-email', returnTo };
+    // Not an address this site takes (a look-alike character, say): it proves nothing and makes no account.
+    if (!email.success) return { outcome: 'unusable-email', returnTo };
+    // The provider's word on the email counts only where it is trusted to give it (OIDC_<NAME>_TRUST_EMAIL).
+    const verified = who.emailVerified && provider.trustEmail;
+    const pending = { provider: provider.name, subject: who.subject, email: email.data, emailVerified: verified, returnTo };
+    const existing = await this.deps.accounts.findByEmail(email.data);
+    // An admin's account is never joined on a provider's word alone: the mailed link, too.
+    if (verified && existing?.isAdmin !== true) {
+      if (existing !== undefined) return this.linkByProvenEmail(provider, pending, existing.id);
       await this.deps.flows.savePending(newBrowserSecret, pending, undefined);
       return { outcome: 'confirm', returnTo, email: email.data };
     }
     const linkToken = newSecret();
     await this.deps.flows.savePending(newBrowserSecret, pending, linkToken);
-    this.mailLink(provider, email.data, linkToken, (await this.deps.accounts.findByEmail(email.data)) !== undefined);
+    this.mails.confirmEmail(provider, email.data, linkToken, existing !== undefined);
     return { outcome: 'check-email', returnTo, email: email.data };
   }
 
@@ -140,21 +152,25 @@ export class OidcService {
     const current = await this.currentPolicies();
     const existing = await this.deps.accounts.findByEmail(open.email);
     if (existing === undefined && policyDocuments.some((d) => shown[d] !== current[d].version)) return { outcome: 'policies-changed' };
+    const provider = this.provider(open.provider);
+    // Proven by the provider only (no mailed link): never enough for an admin's account.
+    const providerProofOnly = linkToken === undefined;
+    if (provider === undefined || (providerProofOnly && existing?.isAdmin === true)) return { outcome: 'invalid' };
     const pending = await this.deps.flows.spendPending(browserSecret, linkToken);
     if (pending === undefined) return { outcome: 'invalid' };
-    if (existing !== undefined) return this.linkByProvenEmail(pending, existing.id);
+    if (existing !== undefined) return this.linkByProvenEmail(provider, pending, existing.id);
     const now = new Date(this.deps.clock()).toISOString();
     const account = { id: randomUUID(), email: pending.email, createdAt: now, emailVerifiedAt: now };
-    const consents = policyDocuments.map((document) => ({ document, policyVersion: current[document].version, wording: consentWording, method: 'signup-oidc' as const }));
+    const consents = policyDocuments.map((document) => ({ document, policyVersion: current[document].version, wording: consentWording(this.deps.messages), method: 'signup-oidc' as const }));
     try {
-      await this.deps.identities.createAccountWithIdentity(account, consents, pending);
+      await this.deps.identities.createAccountWithIdentity(account, consents, { ...pending, issuer: issuerOf(provider) });
     } catch (error) {
       if (error instanceof IdentityTakenError) return { outcome: 'linked-elsewhere', returnTo: pending.returnTo };
       if (!(error instanceof EmailTakenError)) throw error;
       // Signed up another way meanwhile: the email is proven all the same.
       const other = await this.deps.accounts.findByEmail(pending.email);
-      if (other === undefined) return { outcome: 'invalid' };
-      return this.linkByProvenEmail(pending, other.id);
+      if (other === undefined || (providerProofOnly && other.isAdmin)) return { outcome: 'invalid' };
+      return this.linkByProvenEmail(provider, pending, other.id);
     }
     return { outcome: 'signed-in', account: { id: account.id, email: account.email, isAdmin: false, createdAt: now, emailVerifiedAt: now, hasPassword: false }, returnTo: pending.returnTo, created: true, passwordRemoved: false };
   }
@@ -168,37 +184,44 @@ export class OidcService {
     return this.deps.identities.unlink(accountId, identityId);
   }
 
+  /** A link started from the account page (recent sign-in, CSRF): to that account, and its owner told. */
+  private async linkToSignedIn(provider: OidcProviderConfig, accountId: string, known: IdentityRow | undefined, identity: Omit<NewIdentity, 'provider'>, returnTo: string): Promise<CallbackOutcome> {
+    if (known !== undefined) return { outcome: known.accountId === accountId ? 'already-linked' : 'linked-elsewhere', returnTo };
+    const account = await this.deps.accounts.findById(accountId);
+    if (account === undefined) return { outcome: 'invalid', returnTo };
+    try {
+      await this.deps.identities.link(accountId, { ...identity, provider: provider.name });
+    } catch (error) {
+      if (error instanceof IdentityTakenError) return { outcome: 'linked-elsewhere', returnTo };
+      throw error;
+    }
+    this.mails.identityLinked(account.email, provider, identity.email);
+    return { outcome: 'linked', returnTo };
+  }
+
   /**
    * Links an identity whose email is proven to the account with that email, and signs in. The
    * proof counts as an emailed link's would: a password set before anyone proved the mailbox
-   * (a squatter's, perhaps) goes, with every session of the account.
+   * (a squatter's, perhaps) goes, with every session of the account. The owner is mailed, as
+   * for every new way in.
    */
-  private async linkByProvenEmail(pending: Omit<PendingIdentity, 'needsMailedLink'>, accountId: string): Promise<SignedIn | { outcome: 'linked-elsewhere'; returnTo: string }> {
+  private async linkByProvenEmail(provider: OidcProviderConfig, pending: Omit<PendingIdentity, 'needsMailedLink'>, accountId: string): Promise<SignedIn | { outcome: 'linked-elsewhere'; returnTo: string }> {
     const { returnTo } = pending;
+    const identity = { ...pending, issuer: issuerOf(provider) };
+    let linked = true;
     try {
-      await this.deps.identities.link(accountId, pending);
+      await this.deps.identities.link(accountId, identity);
     } catch (error) {
       if (!(error instanceof IdentityTakenError)) throw error;
-      const known = await this.deps.identities.findBySubject(pending.provider, pending.subject);
+      const known = await this.deps.identities.findBySubject(identity.issuer, identity.subject);
       if (known?.accountId !== accountId) return { outcome: 'linked-elsewhere', returnTo };
+      linked = false;
     }
     const { passwordRemoved } = await this.deps.emailTokens.proveMailbox(accountId, pending.email);
     if (passwordRemoved) await this.deps.sessions.destroyAllOf(accountId);
     const account = await this.deps.accounts.findById(accountId);
     if (account === undefined) return { outcome: 'linked-elsewhere', returnTo };
+    if (linked) this.mails.identityLinked(account.email, provider, pending.email);
     return { outcome: 'signed-in', account, returnTo, created: false, passwordRemoved };
-  }
-
-  private mailLink(provider: OidcProviderConfig, email: string, token: string, accountExists: boolean): void {
-    const link = new URL(`/signin/oidc/verify/${token}`, this.deps.publicUrl).href;
-    const site = this.deps.siteName;
-    const what = accountExists ? `to sign in to your ${site} account with ${provider.label}` : `to create your free ${site} account with ${provider.label}`;
-    this.deps.mailer
-      .send({
-        to: email,
-        subject: `Confirm your email address for ${site}`,
-        text: `${provider.label} did not confirm that this email address is yours. To use it ${what}, open this link within 30 minutes, in the browser where you chose "Continue with ${provider.label}":\n\n${link}\n\nIf it was not you, ignore this mail: nothing changes without the link.\n`,
-      })
-      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not send the provider email confirmation'));
   }
 }

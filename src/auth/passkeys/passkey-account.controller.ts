@@ -6,7 +6,7 @@ import type { Account } from '../accounts.repository';
 import { recentSignInMs } from '../passwords.service';
 import { asRegistration, registrationBody } from './passkey-responses';
 import { passkeyProvenAt, sessionBinding } from './passkey-session';
-import { PasskeyRejected, type PasskeysService } from './passkeys.service';
+import { PasskeyRejected, type ChangeProof, type PasskeysService } from './passkeys.service';
 
 export interface PasskeyAccountRoutesDeps {
   readonly service: PasskeysService;
@@ -23,12 +23,14 @@ const credentialId = z.string().min(1).max(1_400).regex(/^[A-Za-z0-9_-]+$/);
  * takes a sign-in within the last 15 minutes (as a change of email does): a session left
  * open on a shared computer, or ridden by someone who took its cookie, cannot plant a key
  * that outlives a password change. Removing one takes only the session (and CSRF): it locks
- * nobody in or out, every other way in stays.
+ * nobody in or out, every other way in stays. An admin's passkeys take more (checkMayChange):
+ * a passkey sign-in to change them, and an emailed-link sign-in for the first one.
  */
 export function passkeyAccountRoutes(deps: PasskeyAccountRoutesDeps): Router {
   const router = Router();
   const { service, secret, clock } = deps;
-  const proven = (req: Request) => passkeyProvenAt(req) !== undefined;
+  const recent = (req: Request) => clock() - (req.session.authAt ?? 0) < recentSignInMs;
+  const proofOf = (req: Request): ChangeProof => ({ provenWithPasskey: passkeyProvenAt(req) !== undefined, recentEmailLink: req.session.wayIn === 'email-link' && recent(req) });
 
   /** The signed-in account, for the script: JSON, never a redirect. */
   const signedInJson: RequestHandler = async (req, res, next) => {
@@ -38,18 +40,18 @@ export function passkeyAccountRoutes(deps: PasskeyAccountRoutesDeps): Router {
     next();
   };
   const recentOnly: RequestHandler = (req, res, next) => {
-    if (clock() - (req.session.authAt ?? 0) < recentSignInMs) return next();
+    if (recent(req)) return next();
     res.status(403).json({ error: 'For your security, sign in again before adding a passkey: your last sign-in was more than 15 minutes ago.', signIn: reauthPath });
   };
   const rejected = (res: Response, error: unknown) => {
-    if (error instanceof PasskeyRejected) return res.status(error.status).json({ error: error.message });
+    if (error instanceof PasskeyRejected) return res.status(error.status).json({ error: error.message, ...(error.signIn === undefined ? {} : { signIn: error.signIn }) });
     throw error;
   };
 
   router.post('/account/passkeys/options', signedInJson, recentOnly, async (req, res) => {
     const account = res.locals.passkeyAccount as Account;
     try {
-      await service.checkMayChange(account, proven(req));
+      await service.checkMayChange(account, proofOf(req), 'add');
       res.json(await service.registrationOptions(account, sessionBinding(req, secret)));
     } catch (error) {
       rejected(res, error);
@@ -61,7 +63,7 @@ export function passkeyAccountRoutes(deps: PasskeyAccountRoutesDeps): Router {
     const body = registrationBody.safeParse(req.body ?? {});
     if (!body.success) return res.status(400).json({ error: 'The browser’s passkey answer could not be read. Try again.' });
     try {
-      await service.checkMayChange(account, proven(req));
+      await service.checkMayChange(account, proofOf(req), 'add');
       const passkey = await service.register(account, sessionBinding(req, secret), asRegistration(body.data), body.data.name || undefined);
       res.status(201).json({ passkey, redirect: '/account#passkeys' });
     } catch (error) {
@@ -76,7 +78,7 @@ export function passkeyAccountRoutes(deps: PasskeyAccountRoutesDeps): Router {
     const id = credentialId.safeParse(req.params.id);
     if (account === undefined || !id.success) throw new AppError(404, 'Your account has no such passkey.');
     try {
-      await service.remove(account, id.data, proven(req));
+      await service.remove(account, id.data, proofOf(req));
     } catch (error) {
       if (error instanceof PasskeyRejected) throw new AppError(error.status, error.message);
       throw error;

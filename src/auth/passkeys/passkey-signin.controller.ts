@@ -4,9 +4,9 @@ import { clientAddress, networkOf } from '../../http/network';
 import { safeReturnTo } from '../../http/return-to';
 import { completeSignIn, type SignInEffects } from '../sign-in-methods';
 import { asAuthentication, authenticationBody } from './passkey-responses';
-import { sessionBinding } from './passkey-session';
+import { clearSignInBinding, newSignInBinding, signInBinding } from './passkey-session';
 import type { PasskeyThrottle } from './passkey-throttle';
-import { PasskeyRejected, type PasskeysService } from './passkeys.service';
+import { challengeExpired, PasskeyRejected, type PasskeysService } from './passkeys.service';
 
 export interface PasskeySigninRoutesDeps {
   readonly service: PasskeysService;
@@ -29,28 +29,32 @@ export function passkeySigninRoutes(deps: PasskeySigninRoutesDeps): Router {
   const router = Router();
   const { service, throttle, secret, clock } = deps;
 
+  // The challenge is bound to a short-lived cookie (passkey-session.ts), never to a new session.
   router.post('/signin/passkey/options', async (req, res) => {
     const verdict = await throttle.challenge(networkOf(clientAddress(req)));
     if (!verdict.allowed) return tooMany(res, verdict.retryAfterSeconds);
-    // A reader who is not signed in has no session yet: this keeps one until the answer comes.
-    req.session.passkeySignInAskedAt = clock();
-    res.json(await service.signInOptions(sessionBinding(req, secret)));
+    res.json(await service.signInOptions(newSignInBinding(req, res, secret)));
   });
 
   router.post('/signin/passkey', async (req, res) => {
     const body = authenticationBody.safeParse(req.body ?? {});
     if (!body.success) return res.status(400).json({ error: 'The browser’s passkey answer could not be read. Try again.' });
+    // completeSignIn needs the session middleware; without it, fail before anything is spent.
+    if (req.session === undefined || typeof req.logIn !== 'function') return res.status(400).json({ error: 'This sign-in could not be completed. Reload the page and try again.' });
     const attempt = await throttle.attempt(networkOf(clientAddress(req)));
     if (!attempt.allowed) return tooMany(res, attempt.retryAfterSeconds);
+    // Without this browser's challenge cookie (expired, or never asked): a failed try like any other.
+    const binding = signInBinding(req, secret);
+    if (binding === undefined) return res.status(400).json({ error: challengeExpired });
     let account;
     try {
-      account = await service.signIn(sessionBinding(req, secret), asAuthentication(body.data));
+      account = await service.signIn(binding, asAuthentication(body.data));
     } catch (error) {
       if (error instanceof PasskeyRejected) return res.status(error.status).json({ error: error.message });
       throw error;
     }
     await attempt.succeeded();
-    delete req.session.passkeySignInAskedAt;
+    clearSignInBinding(req, res);
     await completeSignIn(req, account, deps.effects, 'passkey', false);
     req.session.passkeyProof = { accountId: account.id, at: clock() };
     res.json({ redirect: safeReturnTo(body.data.returnTo) });

@@ -25,13 +25,27 @@ export class PasskeyRejected extends Error {
   constructor(
     readonly status: 400 | 403 | 404,
     message: string,
+    /** Where the reader can get the sign-in this needs, when that is the remedy. */
+    readonly signIn?: string,
   ) {
     super(message);
     this.name = 'PasskeyRejected';
   }
 }
 
-const expired = 'This passkey request has expired or was already used. Try again.';
+export const challengeExpired = 'This passkey request has expired or was already used. Try again.';
+const expired = challengeExpired;
+
+/** What a session proves about who holds it, for changes to an admin's passkeys. */
+export interface ChangeProof {
+  /** It signed in with one of the account's passkeys. */
+  readonly provenWithPasskey: boolean;
+  /** It signed in by an emailed link within recentSignInMs: whoever holds it reads the account's mail now. */
+  readonly recentEmailLink: boolean;
+}
+
+/** The emailed-link page, back to the passkeys: an admin's first passkey starts there. */
+export const emailLinkForPasskeys = '/signin/email?returnTo=%2Faccount%23passkeys';
 const notVerified = 'Your passkey’s answer could not be verified for this site. Try again, or sign in another way.';
 
 export interface PasskeysServiceDeps {
@@ -74,12 +88,21 @@ export class PasskeysService {
   /**
    * An admin's passkeys are their second factor (ADMIN_REQUIRE_PASSKEY): once an admin has
    * one, adding or removing one takes a session that signed in with one, or a stolen
-   * password would be enough to swap in the thief's own.
+   * password would be enough to swap in the thief's own. The first one takes a session that
+   * signed in by an emailed link just now, for the same reason: a password alone must not
+   * enrol the key that then opens the admin. This holds whether ADMIN_REQUIRE_PASSKEY is on
+   * or not: a passkey a thief planted while it was off would pass the gate once it is on.
    */
-  async checkMayChange(account: Account, provenWithPasskey: boolean): Promise<void> {
-    if (!account.isAdmin || provenWithPasskey) return;
-    if ((await this.deps.passkeys.credentialsOf(account.id)).length === 0) return;
-    throw new PasskeyRejected(403, 'An admin’s passkeys can be changed only after signing in with one of them. Sign in with a passkey first.');
+  async checkMayChange(account: Account, proof: ChangeProof, change: 'add' | 'remove'): Promise<void> {
+    if (!account.isAdmin || proof.provenWithPasskey) return;
+    const hasPasskeys = (await this.deps.passkeys.credentialsOf(account.id)).length > 0;
+    if (hasPasskeys) throw new PasskeyRejected(403, 'An admin’s passkeys can be changed only after signing in with one of them. Sign in with a passkey first.');
+    if (change === 'remove' || proof.recentEmailLink) return;
+    throw new PasskeyRejected(
+      403,
+      'An admin’s first passkey can be added only within 15 minutes of signing in by an emailed link, so that a password alone cannot add one. Choose “Email me a sign-in link”, follow the link, then add your passkey.',
+      emailLinkForPasskeys,
+    );
   }
 
   async registrationOptions(account: Account, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
@@ -174,8 +197,8 @@ export class PasskeysService {
     return account;
   }
 
-  async remove(account: Account, id: string, provenWithPasskey: boolean): Promise<void> {
-    await this.checkMayChange(account, provenWithPasskey);
+  async remove(account: Account, id: string, proof: ChangeProof): Promise<void> {
+    await this.checkMayChange(account, proof, 'remove');
     if (!(await this.deps.passkeys.remove(account.id, id))) throw new PasskeyRejected(404, 'Your account has no such passkey.');
   }
 

@@ -5,19 +5,22 @@ import type { Kysely } from 'kysely';
  * Providers, and passkeys. Both go with their account when it is deleted.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  // One account per (provider, subject): the subject is the provider's stable id of the person,
-  // never the email, which can change or be reused.
+  // One account per (issuer, subject): the subject is the issuer's stable id of the person,
+  // never the email, which can change or be reused. Keyed by the issuer, not the provider's
+  // name in OIDC_PROVIDERS: a name pointed at another issuer must not inherit the old one's
+  // subjects. `provider` is the name it was linked with, for the account page.
   await db.schema
     .createTable('identities')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
     .addColumn('provider', 'text', (c) => c.notNull())
+    .addColumn('issuer', 'text', (c) => c.notNull())
     .addColumn('subject', 'text', (c) => c.notNull())
     .addColumn('email', 'text')
     .addColumn('linked_at', 'text', (c) => c.notNull())
     .addColumn('last_used_at', 'text')
     .execute();
-  await db.schema.createIndex('identities_provider_subject').unique().on('identities').columns(['provider', 'subject']).execute();
+  await db.schema.createIndex('identities_issuer_subject').unique().on('identities').columns(['issuer', 'subject']).execute();
   await db.schema.createIndex('identities_account').on('identities').column('account_id').execute();
 
   // "Continue with <provider>" in flight: the authorization request (state, nonce, PKCE
