@@ -19,7 +19,7 @@ export interface WebhookBurst {
 export async function webhookBurst(base: string, stripe: FakeStripe, handle: DatabaseHandle, count: number, concurrency: number): Promise<WebhookBurst> {
   const billing = new BillingRepository(handle.db, handle.dialect, Date.now);
   // Events are applied only for accounts that exist and prices that are configured plans.
-  await new PlansService(new PlansRepository(handle.db, Date.now), Date.now).replace([{ priceId: 'price_bench', name: 'Bench', description: '' }]);
+  await new PlansService({ repository: new PlansRepository(handle.db, Date.now), clock: Date.now }).replace([{ priceId: 'price_bench', name: 'Bench', description: '' }]);
   const subscriptions: Record<string, unknown>[] = [];
   const createdAt = new Date().toISOString();
   for (let i = 0; i < 100; i += 1) {

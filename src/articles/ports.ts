@@ -13,9 +13,9 @@ export interface DisplayPlan {
   readonly description: string;
 }
 
-/** The plans offered on the paywall, kept briefly by billing so a wall view costs no query. */
+/** The plans offered on the paywall, kept briefly by billing so a wall view costs no query; with an account, whether its trial is still offered. */
 export interface PlansForDisplay {
-  listForDisplay(): Promise<readonly DisplayPlan[]>;
+  listForDisplay(accountId?: string): Promise<readonly DisplayPlan[]>;
 }
 
 /** Who is asking, beyond the reader cookie: a verified search-engine crawler, or a link preview (crawlers satisfies it). */

@@ -26,6 +26,8 @@ export interface SubscriptionSnapshot {
   readonly priceId: string | null;
   readonly currentPeriodEnd: string | null;
   readonly cancelAtPeriodEnd: boolean;
+  /** Whether it is or was in a trial (trialing, or a trial start or end): its reader is offered no other. */
+  readonly hadTrial: boolean;
 }
 
 export interface ApplyInput {
@@ -85,6 +87,12 @@ export class BillingRepository {
       currentPeriodEnd: r.current_period_end,
       cancelAtPeriodEnd: r.cancel_at_period_end === 1,
     }));
+  }
+
+  /** Whether any subscription of the account was ever in a trial (as told by Stripe's snapshots). */
+  async hadTrial(accountId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('subscriptions').select('id').where('account_id', '=', accountId).where('had_trial', '=', 1).limit(1).executeTakeFirst();
+    return row !== undefined;
   }
 
   /**
@@ -185,9 +193,11 @@ export class BillingRepository {
       price_id: s.priceId,
       current_period_end: s.currentPeriodEnd,
       cancel_at_period_end: s.cancelAtPeriodEnd ? 1 : 0,
+      had_trial: s.hadTrial ? 1 : 0,
       updated_at: now.toISOString(),
     };
-    // One statement: status_since moves only when the status does (the grace period counts from it).
+    // One statement: status_since moves only when the status does (the grace period counts from it);
+    // had_trial never goes back (a state read later, or an older one read late, cannot undo a trial).
     await trx
       .insertInto('subscriptions')
       .values({ id: s.id, ...values })
@@ -195,6 +205,7 @@ export class BillingRepository {
         oc.column('id').doUpdateSet({
           ...values,
           status_since: sql<string>`case when subscriptions.status = excluded.status then subscriptions.status_since else excluded.status_since end`,
+          had_trial: sql<number>`case when subscriptions.had_trial = 1 then 1 else excluded.had_trial end`,
         }),
       )
       .execute();

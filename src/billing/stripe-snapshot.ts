@@ -14,5 +14,7 @@ export function snapshotOf(subscription: Stripe.Subscription): SubscriptionSnaps
     priceId: item?.price?.id ?? null,
     currentPeriodEnd: typeof periodEnd === 'number' ? new Date(periodEnd * 1000).toISOString() : null,
     cancelAtPeriodEnd: subscription.cancel_at_period_end === true,
+    // Stripe keeps trial_start and trial_end after the trial: a subscription that had one says so for good.
+    hadTrial: subscription.status === 'trialing' || typeof subscription.trial_start === 'number' || typeof subscription.trial_end === 'number',
   };
 }

@@ -12,6 +12,7 @@ import * as emailLinks from './migrations/0009-email-links';
 import * as newReaderNetworks from './migrations/0010-new-reader-networks';
 import * as originPurges from './migrations/0011-origin-purges';
 import * as signInMethods from './migrations/0012-sign-in-methods';
+import * as trials from './migrations/0013-trials';
 
 /** Listed in code, not read from a folder, so the same list runs from src/ and dist/. */
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0010-new-reader-networks': newReaderNetworks,
   '0011-origin-purges': originPurges,
   '0012-sign-in-methods': signInMethods,
+  '0013-trials': trials,
 };
 
 function migratorFor(db: Db): Migrator {

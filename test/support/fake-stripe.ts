@@ -4,6 +4,7 @@ import { StripeDevServer } from '../../src/cli/stripe-dev/stripe-dev.server';
 import { sendStripeError } from '../../src/cli/stripe-dev/stripe-api.routes';
 import { eventObject, invoiceObject, publicSession, stripeId } from '../../src/cli/stripe-dev/stripe-objects';
 import { stripeSignature } from '../../src/cli/stripe-dev/webhook-sender';
+import type { PriceSpec } from '../../src/cli/stripe-dev/stripe-objects';
 
 /**
  * The Stripe dev server (`gatehouse stripe-dev`) as the tests use it: the same API, hosted
@@ -21,6 +22,8 @@ export class FakeStripe {
   constructor(
     readonly secretKey = 'sk_test_gatehouse',
     readonly webhookSecret = 'whsec_gatehouse_test',
+    /** Prices it sells as given (amount, interval, trial days); any other price id is still accepted, as €9.00 a month. */
+    prices: readonly PriceSpec[] = [],
   ) {
     const log: RequestHandler = (req, _res, next) => {
       this.requests.push({ method: req.method, path: req.path, body: req.body as Record<string, unknown> });
@@ -30,7 +33,7 @@ export class FakeStripe {
     this.server = new StripeDevServer({
       secretKey,
       webhookSecret,
-      prices: [],
+      prices,
       anyPrice: true,
       clock: Date.now,
       urlHost: '127.0.0.1',

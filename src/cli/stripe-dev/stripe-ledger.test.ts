@@ -44,6 +44,14 @@ describe('the Stripe dev ledger', () => {
     expect(events).toHaveLength(3);
   });
 
+  it('when Checkout asks for trial days (subscription_data[trial_period_days]), then paying starts a trial of that length, whatever the price says', () => {
+    const { l } = ledger();
+    const customer = l.createCustomer('reader@example.com', { accountId: 'acc_1' });
+    const session = l.createCheckoutSession({ mode: 'subscription', customer: customer.id, line_items: [{ price: 'price_dev_monthly' }], success_url: 'http://localhost:8080/s', subscription_data: { trial_period_days: '7' } }, 'http://localhost:12111');
+    expect(session).not.toHaveProperty('trialDays');
+    expect(l.pay(session.id as string)).toMatchObject({ status: 'trialing', trial_end: t0 / 1000 + 7 * 86_400 });
+  });
+
   it('when the price has trial days, then the subscription is trialing until they are over', () => {
     const { l } = ledger();
     const subscription = l.pay(checkout(l, 'price_dev_trial').id as string)!;

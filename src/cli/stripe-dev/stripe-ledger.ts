@@ -124,6 +124,8 @@ export class StripeLedger {
       expires_at: created + 24 * 3600,
       priceId,
       subscriptionMetadata: body.subscription_data?.metadata ?? {},
+      // A trial Checkout was asked for (subscription_data[trial_period_days]); else the price's own.
+      trialDays: /^\d+$/.test(String(body.subscription_data?.trial_period_days ?? '')) ? Number(body.subscription_data.trial_period_days) : null,
     };
     this.sessions.set(id, session);
     return publicSession(session);
@@ -143,7 +145,7 @@ export class StripeLedger {
     const session = this.sessions.get(sessionId);
     if (!session) throw missing('checkout.session', sessionId);
     if (session.status !== 'open') return undefined;
-    const trial = this.priceSpec(session.priceId as string).trialDays !== null;
+    const trial = (session.trialDays ?? this.priceSpec(session.priceId as string).trialDays) !== null;
     const subscription = this.completeCheckout(sessionId, trial ? 'trialing' : 'active');
     this.emit('customer.subscription.created', subscription);
     this.emit('invoice.paid', invoiceObject(subscription, 'paid', this.now(), 'subscription_create'));
@@ -155,16 +157,17 @@ export class StripeLedger {
   completeCheckout(sessionId: string, status = 'active'): StripeObject {
     const session = this.sessions.get(sessionId);
     if (!session) throw missing('checkout.session', sessionId);
-    const subscription = this.createSubscription(session.customer as string, session.priceId as string, status, session.subscriptionMetadata as Record<string, string>);
+    const subscription = this.createSubscription(session.customer as string, session.priceId as string, status, session.subscriptionMetadata as Record<string, string>, session.trialDays as number | null);
     Object.assign(session, { status: 'complete', payment_status: status === 'trialing' ? 'no_payment_required' : 'paid', subscription: subscription.id, url: null });
     return subscription;
   }
 
-  createSubscription(customer: string, priceId: string, status = 'active', metadata: Record<string, string> = {}): StripeObject {
+  createSubscription(customer: string, priceId: string, status = 'active', metadata: Record<string, string> = {}, trialDays: number | null = null): StripeObject {
     const id = stripeId('sub');
     const start = this.now();
     const spec = this.priceSpec(priceId);
-    const trialEnd = status === 'trialing' && spec.trialDays !== null ? start + spec.trialDays * 86_400 : null;
+    const days = trialDays ?? spec.trialDays;
+    const trialEnd = status === 'trialing' && days !== null ? start + days * 86_400 : null;
     const subscription = {
       id,
       object: 'subscription',

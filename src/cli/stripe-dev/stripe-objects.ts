@@ -119,6 +119,6 @@ export function eventObject(type: string, object: StripeObject, created: number,
 
 /** A Checkout Session as the API shows it: without what the server keeps for itself. */
 export function publicSession(session: StripeObject): StripeObject {
-  const { priceId: _p, subscriptionMetadata: _m, ...rest } = session;
+  const { priceId: _p, subscriptionMetadata: _m, trialDays: _t, ...rest } = session;
   return rest;
 }
