@@ -3,27 +3,17 @@ import { z } from 'zod';
 import { parseMeterSettings, type MeterSettings } from '../meter/meter.module';
 import type { Csrf } from '../http/csrf';
 import { fieldErrorsOf } from '../http/validation';
-import { plansSchema, type Plan } from '../billing/billing.module';
+import { plansSchema } from '../billing/billing.module';
 import { policyInputSchema, toPolicy } from './admin-policies.controller';
 import { defaultFunnelRange, funnelChart, parseFunnelRange } from '../funnel/funnel.module';
 import { isStoreOutage } from '../store/store-errors';
 import type { Clock } from '../config/clock';
 import type { ConsentAdmin, FieldErrors, FunnelReports, MeterSettingsAdmin, PlansAdmin } from './ports';
-
-/** "price_id | name | description" per line, as typed in the form. */
-function parsePlanLines(text: string): unknown[] {
-  return text
-    .split(/\r?\n/)
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const [priceId = '', name = '', ...description] = line.split('|').map((part) => part.trim());
-      return { priceId, name, description: description.join(' | ') };
-    });
-}
-
-function plansText(plans: Plan[]): string {
-  return plans.map((p) => [p.priceId, p.name, p.description].filter(Boolean).join(' | ')).join('\n');
-}
+import { parsePresentationForm, toPresentationForm, type PresentationForm } from './presentation-form';
+import type { PresentationService } from './presentation.service';
+import { AppError } from '../http/app-error';
+import { concurrentChange } from './presentation.controller';
+import { parsePlanLines, plansText } from './plan-lines';
 
 const formSchema = z.object({
   anonymousLimit: z.string().default(''),
@@ -74,6 +64,9 @@ export interface AdminPageDeps {
   readonly funnel: FunnelReports;
   readonly csrf: Csrf;
   readonly clock: Clock;
+  readonly presentation: PresentationService;
+  /** IMG_SRC, which a logo's origin must be in. */
+  readonly imageSources: readonly string[];
 }
 
 /** What one render of the admin page shows besides the meter form. */
@@ -83,6 +76,8 @@ interface AdminView {
   /** The plans as typed, when they could not be saved; else the stored ones. */
   readonly plansForm?: { text: string; error?: string };
   readonly policyForm?: { values: Record<string, string>; errors: FieldErrors };
+  /** The presentation as typed, when it could not be saved; else the stored one. */
+  readonly presentationForm?: { values: PresentationForm; errors: FieldErrors };
 }
 
 /** The HTML console for the same settings as the API; mounted behind requireAdmin. */
@@ -107,7 +102,7 @@ export function adminPageRoutes(deps: AdminPageDeps): Router {
   }
 
   async function render(req: Request, res: Response, status: number, form: MeterForm, view: AdminView = {}) {
-    const { errors = {}, saved = false, plansForm, policyForm = { values: {}, errors: {} } } = view;
+    const { errors = {}, saved = false, plansForm, policyForm = { values: {}, errors: {} }, presentationForm } = view;
     res.status(status).render('admin', {
       title: 'Publisher admin',
       form,
@@ -118,6 +113,8 @@ export function adminPageRoutes(deps: AdminPageDeps): Router {
       plansForm: plansForm ?? { text: plansText(await plans.list()) },
       policies: [...(await consent.versions())].reverse(),
       policyForm,
+      savedPresentation: req.query.saved === 'presentation',
+      presentationForm: presentationForm ?? { values: toPresentationForm((await deps.presentation.reload()).settings), errors: {} },
       funnel: await funnelSection(req),
       csrfToken: csrf.token(req),
     });
@@ -151,6 +148,14 @@ export function adminPageRoutes(deps: AdminPageDeps): Router {
     }
     await plans.replace(parsed.data);
     res.redirect(303, '/admin?saved=plans');
+  });
+
+  router.post('/presentation', async (req, res) => {
+    const { form, parsed } = parsePresentationForm(req.body, deps.imageSources);
+    const current = toForm((await meterSettings.current()).value);
+    if (!parsed.ok) return render(req, res, 400, current, { presentationForm: { values: form, errors: parsed.fields } });
+    if ((await deps.presentation.replace(parsed.value)) === undefined) throw new AppError(409, concurrentChange);
+    res.redirect(303, '/admin?saved=presentation#presentation');
   });
 
   router.post('/meter', async (req, res) => {

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import type { Clock } from '../config/clock';
 import type { Db } from '../store/database';
 import type { Csrf } from '../http/csrf';
@@ -12,9 +13,15 @@ import { adminPoliciesApiRoutes } from './admin-policies.controller';
 import { ApiKeysRepository } from './api-keys.repository';
 import type { AdminLookup, ConsentAdmin, FunnelReports, MeterSettingsAdmin, OriginPurge, PasskeyProofs, PlansAdmin } from './ports';
 import { adminOriginRoutes } from './admin-origin.controller';
+import { PresentationRepository } from './presentation.repository';
+import { PresentationService } from './presentation.service';
+import { presentationApiRoutes, presentationAssets, presentationLocals } from './presentation.controller';
 
 export type { AdminLookup, ConsentAdmin, FunnelReports, MeterSettingsAdmin, OriginPurge, PasskeyProofs, PlansAdmin } from './ports';
 export type { ApiKeySummary } from './api-keys.repository';
+export type { PresentationSettings } from './presentation-settings';
+export type { PresentationService, PresentationView } from './presentation.service';
+export { defaultPresentationSettings } from './presentation-settings';
 /** The CLI makes and revokes keys without building the app. */
 export { ApiKeysRepository } from './api-keys.repository';
 
@@ -32,12 +39,23 @@ export interface AdminDeps {
   /** ADMIN_REQUIRE_PASSKEY: sessions need a passkey sign-in (API keys do not). */
   readonly requirePasskey: boolean;
   readonly passkeys: PasskeyProofs;
+  readonly logger: Logger;
+  /** IMG_SRC: the origins a logo may come from, beside this site. */
+  readonly imageSources: readonly string[];
 }
 
 export interface AdminModule {
   readonly apiKeys: ApiKeysRepository;
   /** /admin/api/* (JSON, API keys or an admin's session) and the /admin pages. */
   readonly routes: Router;
+  /** The publication's look (logo, accent, sections, time zone), set in the admin. */
+  readonly presentation: {
+    readonly service: PresentationService;
+    /** `/gatehouse/presentation.css`: before the session (a stylesheet needs none). */
+    readonly assets: Router;
+    /** Puts the look in force in every page's locals: before the routes that render. */
+    readonly locals: RequestHandler;
+  };
 }
 
 /** The publisher's console: meter settings, plans, policies, consents and the funnel. */
@@ -45,6 +63,7 @@ export function buildAdmin(deps: AdminDeps): AdminModule {
   const { db, clock, csrf, accounts, meterSettings, plans, consent, funnel } = deps;
   const apiKeys = new ApiKeysRepository(db, clock);
   const guard = (mode: 'api' | 'page') => requireAdmin({ accounts, keys: apiKeys, mode, csrf, clock, requirePasskey: deps.requirePasskey, passkeys: deps.passkeys });
+  const presentation = new PresentationService({ repository: new PresentationRepository(db, clock), clock, logger: deps.logger });
   const routes = Router();
   routes.use(
     '/admin/api',
@@ -54,9 +73,10 @@ export function buildAdmin(deps: AdminDeps): AdminModule {
     adminPoliciesApiRoutes(consent, clock),
     adminConsentsRoutes(consent),
     adminOriginRoutes(deps.origin),
+    presentationApiRoutes(presentation, deps.imageSources),
     // Past every admin API route: JSON, not the pages' sign-in redirect below.
     adminApiNotFound,
   );
-  routes.use('/admin', guard('page'), adminPageRoutes({ meterSettings, plans, consent, funnel, csrf, clock }));
-  return { apiKeys, routes };
+  routes.use('/admin', guard('page'), adminPageRoutes({ meterSettings, plans, consent, funnel, csrf, clock, presentation, imageSources: deps.imageSources }));
+  return { apiKeys, routes, presentation: { service: presentation, assets: presentationAssets(presentation), locals: presentationLocals(presentation) } };
 }
