@@ -5,7 +5,8 @@ import type { Gatehouse } from './composition';
 import { publicDir, viewsDir } from './config/paths';
 import { useEtaViews } from './http/views';
 import { securityHeaders } from './http/security';
-import { errorHandler, notFound } from './http/errors';
+import { errorHandler, notFoundPage } from './http/errors';
+import { useMessages } from './http/i18n';
 import { healthRoutes } from './http/health.controller';
 import { pingRedis } from './store/redis';
 import { requestLog } from './http/request-log';
@@ -37,7 +38,9 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.locals.siteName = config.siteName;
   // The "Continue with <label>" buttons of the sign-in, sign-up and gate pages (views/oidc-buttons.eta).
   app.locals.oidcProviders = gatehouse.auth.oidc.providers;
-  useEtaViews(app, viewsDir, config.nodeEnv === 'production');
+  const themeAssets = useEtaViews(app, { viewsDir, themeDir: config.themeDir, cache: config.nodeEnv === 'production' });
+
+  useMessages(app, gatehouse.messages);
 
   app.use(requestLog(gatehouse.logger));
   const stripeHosts = ['https://checkout.stripe.com', 'https://billing.stripe.com'];
@@ -68,6 +71,8 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.use(securityHeaders({ https, formTargets: stripeHosts, imageSources: config.imageSources }));
   const staticFiles = express.static(publicDir, { maxAge: config.nodeEnv === 'production' ? '1d' : 0 });
   app.use('/gatehouse', staticFiles);
+  // THEME_DIR's theme.css and the presentation's accent stylesheet (no session read).
+  app.use(themeAssets, gatehouse.admin.presentation.assets);
   // The WebAuthn browser bundle, served from its package like a static file (no session read).
   app.use(gatehouse.auth.passkeys.assets);
   if (origin === undefined) app.use('/static', staticFiles);
@@ -85,6 +90,9 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.use(['/admin/api/policies', '/admin/policies'], express.urlencoded({ extended: false, limit: '2mb', parameterLimit: 50 }), express.json({ limit: '2mb' }));
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '64kb' }));
+  // The publisher's logo, accent, section names and time zone, for every page rendered below
+  // (error pages included).
+  app.use(gatehouse.admin.presentation.locals);
   // The anonymous reader and CSRF cookies are signed with the session secret.
   app.use(readerCookies);
   app.use(sessions);
@@ -121,7 +129,7 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.use(gatehouse.admin.routes);
   app.use(gatehouse.account.routes);
 
-  app.use(notFound);
-  app.use(errorHandler(gatehouse.logger));
+  app.use(notFoundPage(gatehouse.messages));
+  app.use(errorHandler(gatehouse.logger, gatehouse.messages));
   return app;
 }

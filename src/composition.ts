@@ -12,6 +12,7 @@ import { ResilientSessionStore } from './store/session-store.resilient';
 import { LifetimeSessionStore } from './store/session-store.lifetime';
 import { IndexedRedisSessionStore, type AccountSessions } from './store/session-store.redis';
 import { Metrics } from './http/metrics';
+import { buildMessages, type Messages } from './http/i18n';
 import { buildCsrf, type Csrf } from './http/csrf';
 import { buildMailer } from './mail/mailer';
 import { buildFunnel, type FunnelModule } from './funnel/funnel.module';
@@ -33,6 +34,8 @@ export interface Gatehouse {
   readonly database: DatabaseHandle;
   readonly redis: RedisClient | undefined;
   readonly clock: Clock;
+  /** Every reader-facing word, in LOCALE's language. */
+  readonly messages: Messages;
   readonly metrics: Metrics;
   readonly sessionStore: Store;
   readonly csrf: Csrf;
@@ -79,6 +82,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
   // Infrastructure.
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
+  const messages = buildMessages(config.locale);
   const database = openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'gatehouse.sqlite'), log: options.databaseLog });
   let redis: RedisClient | undefined;
   const closers: (() => unknown)[] = [];
@@ -97,7 +101,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
     // Product modules, each from the ones below it.
     const funnel = buildFunnel({ database, redis: modulesRedis, keyPrefix: config.redisKeyPrefix, logger, clock });
     closers.push(() => funnel.close());
-    const consent = buildConsent({ db: database.db, logger, clock, csrf });
+    const consent = buildConsent({ db: database.db, logger, clock, csrf, messages });
     const meter = buildMeter({ ...shared, database, secureCookies: config.publicUrl.protocol === 'https:', metrics, funnel: funnel.recorder, meterStore: options.meterStore });
     closers.push(() => meter.close());
     const auth = buildAuth({
@@ -114,6 +118,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       meter: meter.gate,
       funnel: funnel.recorder,
       oidcProviders: config.oidcProviders,
+      messages,
     });
     const billing = buildBilling({
       ...shared,
@@ -125,6 +130,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       entitlementCache: meter.store,
       accounts: auth.accountsRepository,
       csrf,
+      messages,
     });
     const crawlers = await buildCrawlers({
       ranges: config.crawlerIpRanges,
@@ -153,6 +159,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       db: database.db,
       logger,
       csrfToken: (req) => csrf.token(req),
+      messages,
     });
     closers.push(() => articles.close());
     const account = buildAccount({
@@ -168,6 +175,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       signInMethods: { identitiesOf: (id) => auth.oidc.identitiesOf(id), passkeysOf: (id) => auth.passkeys.passkeysOf(id) },
       meter: meter.gate,
       readerOf: meter.readerOf,
+      messages,
     });
     const admin = buildAdmin({
       db: database.db,
@@ -181,6 +189,8 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       origin: articles.origin,
       requirePasskey: config.adminRequirePasskey,
       passkeys: auth.passkeys,
+      logger,
+      imageSources: config.imageSources,
     });
 
     return {
@@ -189,6 +199,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       database,
       redis,
       clock,
+      messages,
       metrics,
       sessionStore: sessions.store,
       csrf,

@@ -2,9 +2,9 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { clearSessionCookie } from '../http/cookies';
 import { z } from 'zod';
 import type { Clock } from '../config/clock';
-import { EmailChangeRejected, EmailChangeThrottled, PasswordRejected, emailSchema, logOutAndDestroy, recentSignInMs, type Account, type EmailVerificationService, type PasswordsService } from '../auth/auth.module';
-import { documentTitles as titles } from '../consent/consent.module';
+import { EmailChangeRejected, EmailChangeThrottled, PasswordRejected, emailSchemaFor, logOutAndDestroy, recentSignInMs, type Account, type EmailVerificationService, type PasswordsService } from '../auth/auth.module';
 import { clientAddress, networkOf } from '../http/network';
+import type { Messages } from '../http/i18n';
 import type { AccountDeletion } from './account-deletion';
 import type { AccountService } from './account.service';
 import type { AccountReaderOf } from './ports';
@@ -16,6 +16,7 @@ export interface AccountRoutesDeps {
   readonly emailVerification: Pick<EmailVerificationService, 'requestChange'>;
   readonly readerOf: AccountReaderOf;
   readonly clock: Clock;
+  readonly messages: Messages;
 }
 
 export const requireSignIn: RequestHandler = (req, res, next) => {
@@ -24,12 +25,12 @@ export const requireSignIn: RequestHandler = (req, res, next) => {
 };
 
 const field = z.string().max(4096).optional();
-const passwordRemovedWarning = 'We removed the password set before this email address was confirmed, and signed out every device that used it. Set a new one below.';
 
 /** `/account*` pages and the data export, and `GET /api/me`. */
 export function accountRoutes(deps: AccountRoutesDeps): Router {
   const router = Router();
-  const { service, passwords } = deps;
+  const { service, passwords, messages } = deps;
+  const emailSchema = emailSchemaFor(messages);
 
   /** Whether this session signed in within the last minutes (the proof for passwordless accounts). */
   const recentSignIn = (req: Request) => deps.clock() - (req.session.authAt ?? 0) < recentSignInMs;
@@ -39,12 +40,11 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     const page = await service.page(req.user!.id);
     const changed = req.query.changed;
     res.status(status).render('account', {
-      title: 'Your account',
+      title: messages.t('common.yourAccount'),
       ...page,
-      documentTitles: titles,
-      notice: changed === 'password' ? 'Your password has been changed. Other devices have been signed out.' : changed === 'email' ? 'Your email address has been changed. Other devices have been signed out.' : undefined,
+      notice: changed === 'password' ? messages.t('account.noticePassword') : changed === 'email' ? messages.t('account.noticeEmail') : undefined,
       // Until a new password is set, the reader is told why theirs is gone (an emailed link removed one set before the address was confirmed).
-      warning: req.session.passwordRemoved !== undefined && !(res.locals.accountDetails as Account).hasPassword ? passwordRemovedWarning : undefined,
+      warning: req.session.passwordRemoved !== undefined && !(res.locals.accountDetails as Account).hasPassword ? messages.t('account.warningPasswordRemoved') : undefined,
       errors: {},
       ...extra,
     });
@@ -78,7 +78,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   });
 
   router.get('/account/delete', requireSignIn, loadAccount, (_req, res) => {
-    res.render('account-delete', { title: 'Delete your account', errors: {} });
+    res.render('account-delete', { title: messages.t('accountDelete.title'), errors: {} });
   });
 
   router.post('/account/delete', requireSignIn, loadAccount, async (req, res) => {
@@ -87,18 +87,18 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
       await passwords.confirm(proofOf(req, form.success ? (form.data.password ?? '') : ''));
     } catch (error) {
       if (!(error instanceof PasswordRejected)) throw error;
-      return res.status(400).render('account-delete', { title: 'Delete your account', errors: { password: (res.locals.accountDetails as Account).hasPassword ? 'That is not your password.' : error.message } });
+      return res.status(400).render('account-delete', { title: messages.t('accountDelete.title'), errors: { password: (res.locals.accountDetails as Account).hasPassword ? messages.t('password.notYours') : error.message } });
     }
     await deps.deletion.delete(req.user!.id);
     await logOutAndDestroy(req);
     clearSessionCookie(req, res);
-    res.render('account-deleted', { title: 'Your account has been deleted', account: undefined });
+    res.render('account-deleted', { title: messages.t('accountDeleted.title'), account: undefined });
   });
 
   router.post('/account/email', requireSignIn, loadAccount, async (req, res) => {
     const form = z.object({ newEmail: field, password: field }).safeParse(req.body ?? {});
     const email = emailSchema.safeParse(form.success ? (form.data.newEmail ?? '') : '');
-    if (!email.success) return renderAccount(req, res, 400, { errors: { newEmail: email.error.issues[0]?.message ?? 'Enter a valid email address.' } });
+    if (!email.success) return renderAccount(req, res, 400, { errors: { newEmail: email.error.issues[0]?.message ?? messages.t('email.invalidShort') } });
     try {
       await passwords.confirm(proofOf(req, form.success ? (form.data.password ?? '') : ''));
       // The change waits for the link mailed to the new address (SPEC section 6).
@@ -112,7 +112,7 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
       if (!(error instanceof PasswordRejected)) throw error;
       return renderAccount(req, res, 400, { errors: { [error.field === 'email' ? 'newEmail' : 'emailPassword']: error.message } });
     }
-    await renderAccount(req, res, 200, { notice: `We have sent a link to ${email.data}. Your email address changes when you follow it; until then it stays as it is.` });
+    await renderAccount(req, res, 200, { notice: messages.t('account.noticeEmailSent', { email: email.data }) });
   });
 
   router.get('/account/data.json', requireSignIn, loadAccount, async (_req, res) => {

@@ -4,6 +4,7 @@ import type { Clock } from '../config/clock';
 import type { EmailVerificationService, PasswordsService } from '../auth/auth.module';
 import type { DatabaseHandle } from '../store/database';
 import type { AccountSessions } from '../store/session-store.redis';
+import type { Messages } from '../http/i18n';
 import { AccountDeletion } from './account-deletion';
 import { accountRoutes } from './account.controller';
 import { AccountService } from './account.service';
@@ -33,6 +34,8 @@ export interface AccountDeps {
   /** Meter's gate, and its reader of a request (for `GET /api/me`). */
   readonly meter: AccountMeter;
   readonly readerOf: AccountReaderOf;
+  /** The pages' words (LOCALE). */
+  readonly messages: Messages;
 }
 
 export interface AccountModule {
@@ -46,6 +49,6 @@ export function buildAccount(deps: AccountDeps): AccountModule {
   const { clock } = deps;
   const service = new AccountService({ accounts: deps.accounts, consent: deps.consent, billing: deps.billing, meter: deps.meter, signInMethods: deps.signInMethods, clock });
   const deletion = new AccountDeletion({ db: deps.database.db, billing: deps.billing, sessions: deps.sessions, meter: deps.meter, logger: deps.logger });
-  const routes = accountRoutes({ service, deletion, passwords: deps.passwords, emailVerification: deps.emailVerification, readerOf: deps.readerOf, clock });
+  const routes = accountRoutes({ service, deletion, passwords: deps.passwords, emailVerification: deps.emailVerification, readerOf: deps.readerOf, clock, messages: deps.messages });
   return { service, deletion, routes };
 }

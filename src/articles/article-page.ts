@@ -1,6 +1,7 @@
 import type { Article, ArticleBlock } from './article';
 import { leadIn, leadInEnd } from './article';
 import { isFullAccess, type Decision, type GateResult } from '../meter/meter.module';
+import type { MessageRef, Messages } from '../http/i18n';
 
 /** The CSS class of the part of a paywalled article that not every reader gets. */
 export const paywalledClass = 'paywalled-content';
@@ -10,9 +11,9 @@ export interface ArticlePageModel {
   /** The rest of the article: empty unless the reader may read it all. */
   readonly restBlocks: readonly ArticleBlock[];
   readonly gate: Decision | undefined;
-  readonly notice: string | undefined;
+  readonly notice: MessageRef | undefined;
   /** The registration wall's promise (the registered allowance and its period). */
-  readonly accountOffer: string;
+  readonly accountOffer: MessageRef;
   readonly jsonLd: string;
   readonly openGraph: OpenGraph;
 }
@@ -37,29 +38,35 @@ function openGraphFor(article: Article, url: string): OpenGraph {
   };
 }
 
-const articles = (n: number) => `${n} free article${n === 1 ? '' : 's'}`;
-
 /**
  * The meter's line above an article it granted: how many free articles are left. A rolling
- * window has no "this month": the line says how many come in any N days instead.
+ * window has no "this month": the line says how many come in any N days instead. A message
+ * for the view to put in words (views/article.eta), so this stays a pure function.
  */
-export function noticeFor(result: GateResult): string | undefined {
+export function noticeOf(result: GateResult): MessageRef | undefined {
   if (result.decision !== 'metered' || result.remaining === null) return undefined;
   const { period } = result.settings;
-  if (period.kind === 'calendar-month') {
-    if (result.remaining === 0) return 'This is your last free article this month.';
-    return `${articles(result.remaining)} left this month.`;
-  }
-  const allowance = result.limit === null ? '' : ` (${articles(result.limit)} in any ${period.days} days)`;
-  if (result.remaining === 0) return `This is your last free article for now${allowance}.`;
-  return `${articles(result.remaining)} left${allowance}.`;
+  const count = result.remaining;
+  if (period.kind === 'calendar-month') return count === 0 ? { key: 'meter.lastThisMonth' } : { key: 'meter.leftThisMonth', params: { count } };
+  if (result.limit === null) return count === 0 ? { key: 'meter.last' } : { key: 'meter.left', params: { count } };
+  const allowance: MessageRef = { key: 'meter.allowance', params: { count: result.limit, period: days(period.days) } };
+  return count === 0 ? { key: 'meter.lastOfAllowance', params: { allowance } } : { key: 'meter.leftOfAllowance', params: { count, allowance } };
 }
 
-/** What the registration wall promises: the registered allowance, in the period's own words. */
-export function accountOfferFor(settings: GateResult['settings']): string {
-  if (settings.registeredLimit === 0) return 'With a free account you can subscribe, and keep your place across devices.';
-  const period = settings.period.kind === 'calendar-month' ? 'a month' : `in any ${settings.period.days} days`;
-  return `A free account gives you ${articles(settings.registeredLimit)} ${period}.`;
+/** The meter's line in words, for pages made outside the views (the origin's). */
+export function noticeFor(result: GateResult, messages: Pick<Messages, 't'>): string | undefined {
+  const notice = noticeOf(result);
+  return notice === undefined ? undefined : messages.t(notice);
+}
+
+const days = (count: number): MessageRef => ({ key: 'meter.days', params: { count } });
+
+/** What the registration wall promises: the registered allowance, in the period's own words (views/gate.eta says it). */
+export function accountOfferFor(settings: GateResult['settings']): MessageRef {
+  const count = settings.registeredLimit;
+  if (count === 0) return { key: 'meter.offerNone' };
+  if (settings.period.kind === 'calendar-month') return { key: 'meter.offerMonth', params: { count } };
+  return { key: 'meter.offerRolling', params: { count, period: days(settings.period.days) } };
 }
 
 /** Structured data as Google asks of paywalled pages; it never carries the article's text. */
@@ -90,7 +97,7 @@ export function articlePage(article: Article, result: GateResult, url: string): 
     leadBlocks: full ? article.blocks.slice(0, end) : leadIn(article, teaser),
     restBlocks: full ? article.blocks.slice(end) : [],
     gate: full ? undefined : result.decision,
-    notice: noticeFor(result),
+    notice: noticeOf(result),
     accountOffer: accountOfferFor(result.settings),
     jsonLd: jsonLdFor(article, paywalled, url),
     openGraph: openGraphFor(article, url),

@@ -6,16 +6,25 @@ import { AppError } from '../http/app-error';
 import type { GateResult } from '../meter/meter.module';
 import type { ArticleGate, PlansForDisplay } from './ports';
 import type { Visit, VisitorOf } from './visitor';
-import { AnonymousPageCache } from './page-cache';
+import { ArticlePageCache } from './page-cache';
 
-function groupBySection(articles: readonly ArticleSummary[]): { section: string; articles: ArticleSummary[] }[] {
-  const sections = new Map<string, ArticleSummary[]>();
+/** The sections' names and order the publisher set (res.locals.presentation, from the admin). */
+interface ShownSections {
+  readonly sectionName: (slug: string) => string;
+  readonly sectionOrder: readonly string[];
+}
+
+const bySlug: ShownSections = { sectionName: (slug) => slug, sectionOrder: [] };
+
+/** The publisher's sections first, in their order; any other after, in the order they come. */
+function groupBySection(articles: readonly ArticleSummary[], shown: ShownSections): { section: string; name: string; articles: ArticleSummary[] }[] {
+  const sections = new Map<string, ArticleSummary[]>(shown.sectionOrder.map((slug) => [slug, []]));
   for (const article of articles) {
     const list = sections.get(article.section) ?? [];
     list.push(article);
     sections.set(article.section, list);
   }
-  return [...sections].map(([section, list]) => ({ section, articles: list }));
+  return [...sections].filter(([, list]) => list.length > 0).map(([section, list]) => ({ section, name: shown.sectionName(section), articles: list }));
 }
 
 export function setDecisionHeaders(res: Response, result: GateResult): void {
@@ -42,10 +51,16 @@ export interface ArticleRoutesDeps {
   readonly csrfToken: (req: Request) => string;
 }
 
+/** The publisher's look in force (logo, accent, names, time zone): a kept page is of one look. */
+const presentationVersion = (res: Response) => (res.locals.presentation as { version?: number } | undefined)?.version ?? 0;
+
+/** What the views see of a signed-in reader on a kept page. */
+const signedInReader = Object.freeze({ signedIn: true });
+
 export function articleRoutes(deps: ArticleRoutesDeps): Router {
   const router = Router();
   const { visitorOf } = deps;
-  const pages = new AnonymousPageCache();
+  const pages = new ArticlePageCache();
   // Anonymous pages are kept rendered, but the gate's forms carry each reader's own CSRF
   // token: the kept page holds this mark in its place. Random, so no article can contain it.
   const tokenMark = `gatehouse-csrf-${randomBytes(12).toString('hex')}`;
@@ -53,13 +68,14 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
   const withToken = (req: Request, html: string, visit: Visit) => (html.includes(tokenMark) ? html.replaceAll(tokenMark, visit.mode === 'preview' ? '' : deps.csrfToken(req)) : html);
 
   router.get('/', async (_req, res) => {
-    res.render('home', { title: undefined, sections: groupBySection(await deps.source.list()) });
+    res.render('home', { title: undefined, sections: groupBySection(await deps.source.list(), (res.locals.presentation as ShownSections | undefined) ?? bySlug) });
   });
 
   router.get('/sections/:section', async (req, res) => {
     const articles = (await deps.source.list()).filter((a) => a.section === req.params.section);
     if (articles.length === 0) throw new AppError(404, 'There is no section at this address.');
-    res.render('section', { title: req.params.section, section: req.params.section, articles });
+    const name = ((res.locals.presentation as ShownSections | undefined) ?? bySlug).sectionName(req.params.section as string);
+    res.render('section', { title: name, section: req.params.section, sectionTitle: name, articles });
   });
 
   router.get('/articles/:slug', async (req: Request, res: Response, next: NextFunction) => {
@@ -72,16 +88,20 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     const result = await deps.gate.decide(article, visit.reader, visit.mode);
     setDecisionHeaders(res, result);
     if (peek) return res.type('html').end();
-    const plans = result.decision === 'paywall' ? await deps.plans.listForDisplay() : [];
-    // Everything an anonymous reader's page varies by, beside the settings and the article.
-    // Only the article's own address is kept: query strings would let anyone fill memory.
-    const variant = req.user === undefined && req.originalUrl === `/articles/${article.slug}` ? JSON.stringify([result.decision, result.limit, result.remaining, result.storeUnavailable, req.originalUrl, plans]) : undefined;
+    const plans = result.decision === 'paywall' ? await deps.plans.listForDisplay(req.user?.id) : [];
+    // Everything a page varies by, beside the settings and the article: a signed-in reader's
+    // page differs from an anonymous one only by its sign-out form and its token (the views
+    // read the account as a yes or no), so both are kept. Only the article's own address is
+    // kept: query strings would let anyone fill memory.
+    const signedIn = req.user !== undefined;
+    const variant = req.originalUrl === `/articles/${article.slug}` ? JSON.stringify([signedIn, result.decision, result.limit, result.remaining, result.storeUnavailable, plans, presentationVersion(res)]) : undefined;
     const cached = variant === undefined ? undefined : pages.get(result.settings, article, variant);
     if (cached !== undefined) return res.type('html').send(withToken(req, cached, visit));
     const url = new URL(`/articles/${article.slug}`, deps.publicUrl).href;
     const page = articlePage(article, result, url);
-    const anonymousGate = page.gate !== undefined && req.user === undefined;
-    const model = { title: article.title, description: article.summary, article, ...page, billingConfigured: deps.billingConfigured, plans, returnTo: `/articles/${article.slug}`, ...(anonymousGate ? { csrfToken: tokenMark } : {}) };
+    const forms = signedIn || page.gate !== undefined;
+    // `account` is only a yes: a kept page must hold nothing of one reader (a theme's layout included).
+    const model = { title: article.title, description: article.summary, article, ...page, billingConfigured: deps.billingConfigured, plans, returnTo: `/articles/${article.slug}`, account: signedIn ? signedInReader : undefined, ...(forms ? { csrfToken: tokenMark } : {}) };
     res.render('article', model, (error: Error | null, html?: string) => {
       if (error) return next(error);
       if (variant !== undefined) pages.set(result.settings, article, variant, html!);

@@ -21,6 +21,7 @@ export type { OriginModule, PurgeRequest } from './origin/origin.module';
 export { paywalledClass } from './article-page';
 
 export interface ArticlesDeps {
+  readonly messages: import('../http/i18n').Messages;
   /** The Markdown folder, read once at start. */
   readonly contentDir: string;
   readonly publicUrl: URL;

@@ -1,15 +1,14 @@
 /**
- * Rendered article pages for anonymous readers. Such a page depends only on the article, the
- * meter settings in force, the decision with its counts, the plans shown, and the address
- * (the sign-in links return to it): for one article and one set of settings that is a
- * handful of variants, so each is rendered once rather than on every view. Pages of signed-in
- * readers carry their account and a CSRF token and are never kept.
+ * Rendered article pages. Such a page depends only on the article, the meter settings in
+ * force, whether a reader is signed in, the decision with its counts and the plans shown:
+ * for one article and one set of settings that is a handful of variants, so each is rendered
+ * once rather than on every view. The reader's own CSRF token goes in on the way out.
  *
  * Entries hang off the settings and article objects themselves (weakly): new settings or a
  * reloaded article start afresh, and nothing stale is ever served. Each article keeps at most
  * `perArticle` variants (the oldest goes first), so odd query strings cannot grow memory.
  */
-export class AnonymousPageCache {
+export class ArticlePageCache {
   private readonly bySettings = new WeakMap<object, WeakMap<object, Map<string, string>>>();
 
   constructor(private readonly perArticle = 32) {}

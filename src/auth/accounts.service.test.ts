@@ -2,6 +2,7 @@ import type { AccountsRepository } from './accounts.repository';
 import { EmailTakenError } from './accounts.repository';
 import { AccountsService, SignupRejected } from './accounts.service';
 import { hashPassword } from './passwords';
+import { buildMessages } from '../http/i18n';
 
 jest.mock('./passwords', () => {
   const actual = jest.requireActual<typeof import('./passwords')>('./passwords');
@@ -22,7 +23,7 @@ describe('sign-up', () => {
         throw new EmailTakenError();
       },
     } as unknown as AccountsRepository;
-    const service = new AccountsService({ accounts, policies, passwordMinLength: 8, clock: Date.now });
+    const service = new AccountsService({ accounts, policies, passwordMinLength: 8, clock: Date.now, messages: buildMessages('en') });
     const refused = await service.signUp({ email: existing.email, password: 'lantern harbour tide' }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(SignupRejected);
     expect((refused as SignupRejected).problems.emailTaken).toBe(true);
@@ -36,7 +37,7 @@ describe('sign-up', () => {
         throw new EmailTakenError();
       },
     } as unknown as AccountsRepository;
-    const service = new AccountsService({ accounts, policies, passwordMinLength: 8, clock: Date.now });
+    const service = new AccountsService({ accounts, policies, passwordMinLength: 8, clock: Date.now, messages: buildMessages('en') });
     const refused = await service.signUp({ email: 'racer@example.com', password: 'lantern harbour tide' }).catch((error: unknown) => error);
     expect((refused as SignupRejected).problems.emailTaken).toBe(true);
   });

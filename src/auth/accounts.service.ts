@@ -4,9 +4,15 @@ import { hashPassword, passwordProblems, verifyAgainstNothing, verifyPassword } 
 import type { Clock } from '../config/clock';
 import { policyDocuments, type Policy } from '../consent/consent.module';
 import { signupPolicies, type PolicyCatalog } from './ports';
+import type { Messages } from '../http/i18n';
 
-/** The sentence shown beside every sign-up and sign-in button, recorded word for word. */
-export const consentWording = 'By continuing you agree to our Privacy Policy and Terms of Use.';
+/**
+ * The sentence shown beside every sign-up and sign-in button (views/consent-line.eta), in
+ * the site's language, recorded word for word: the same catalog entry, without its links.
+ */
+export function consentWording(messages: Messages): string {
+  return messages.t('consent.line');
+}
 
 export class SignupRejected extends Error {
   constructor(readonly problems: { email?: string; password?: string; policies?: string; emailTaken?: boolean }) {
@@ -27,33 +33,33 @@ export interface AccountsDeps {
   readonly policies: PolicyCatalog;
   readonly passwordMinLength: number;
   readonly clock: Clock;
+  readonly messages: Messages;
 }
 
 export class AccountsService {
   constructor(private readonly deps: AccountsDeps) {}
 
   currentPolicies(): Promise<Record<'terms' | 'privacy', Policy>> {
-    return signupPolicies(this.deps.policies);
+    return signupPolicies(this.deps.policies, this.deps.messages);
   }
 
   /** Creates the account and one consent record per document, in one transaction. */
   async signUp(input: SignupInput): Promise<Account> {
-    const problems = passwordProblems(input.password, { minLength: this.deps.passwordMinLength, email: input.email });
+    const { messages } = this.deps;
+    const problems = passwordProblems(input.password, { minLength: this.deps.passwordMinLength, email: input.email }, messages);
     if (problems.length > 0) throw new SignupRejected({ password: problems.join(' ') });
 
     const current = await this.currentPolicies();
     for (const document of policyDocuments) {
       const shown = input.shownVersions?.[document];
       if (shown !== undefined && shown !== current[document].version) {
-        throw new SignupRejected({
-          policies: 'Our Privacy Policy or Terms of Use changed while you were on this page. Please review them and continue.',
-        });
+        throw new SignupRejected({ policies: messages.t('common.policiesChanged') });
       }
     }
 
     // Hashing costs CPU and memory: a taken email is answered before it. The unique
     // constraint still settles two sign-ups racing for one email.
-    const taken = () => new SignupRejected({ email: 'An account with this email already exists.', emailTaken: true });
+    const taken = () => new SignupRejected({ email: messages.t('signup.errorEmailTaken'), emailTaken: true });
     if ((await this.deps.accounts.findByEmail(input.email)) !== undefined) throw taken();
     const now = new Date(this.deps.clock()).toISOString();
     const account = { id: randomUUID(), email: input.email, passwordHash: await hashPassword(input.password), createdAt: now };
@@ -63,7 +69,7 @@ export class AccountsService {
         policyDocuments.map((document) => ({
           document,
           policyVersion: current[document].version,
-          wording: consentWording,
+          wording: consentWording(messages),
           method: 'signup' as const,
         })),
       );

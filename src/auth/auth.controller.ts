@@ -3,10 +3,11 @@ import { clearSessionCookie } from '../http/cookies';
 import type { Authenticator } from './passport';
 import { z } from 'zod';
 import type { AccountsService } from './accounts.service';
-import { SignupRejected, consentWording } from './accounts.service';
+import { SignupRejected } from './accounts.service';
 import { authenticateLocal, logOutAndDestroy } from './passport';
 import { completeSignIn } from './sign-in-methods';
-import { emailSchema } from './email';
+import { emailSchemaFor } from './email';
+import type { Messages } from '../http/i18n';
 import { safeReturnTo } from '../http/return-to';
 import type { SigninThrottle } from './signin-throttle';
 import type { Csrf } from '../http/csrf';
@@ -30,11 +31,7 @@ export interface AuthRoutesDeps {
   readonly passwordMinLength: number;
   readonly clock: Clock;
   readonly emailVerification: { sendForSignup(account: { id: string; email: string }): Promise<void> };
-}
-
-function minutes(seconds: number): string {
-  const m = Math.ceil(seconds / 60);
-  return m === 1 ? '1 minute' : `${m} minutes`;
+  readonly messages: Messages;
 }
 
 /** The emailed sign-in link's form, with what the reader already typed. */
@@ -44,15 +41,11 @@ function emailLinkHref(values: { email?: string; returnTo: string }): string {
 }
 
 /** The sign-in page; `passwordStep` when the gate's email led here (the email is filled in). */
-export async function renderSigninPage(csrf: Csrf, req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, page: SigninPage = {}): Promise<void> {
-  const csrfToken = csrf.token(req);
-  const notice =
-    req.query.reset === '1'
-      ? 'Your password has been changed. Sign in with the new one.'
-      : req.query.reauth === '1'
-        ? 'For your security, sign in again to continue.'
-        : undefined;
-  res.status(status).render('signin', { title: 'Sign in', values, ...page, notice, emailLinkHref: emailLinkHref(values), consentWording, csrfToken, returnTo: values.returnTo });
+export async function renderSigninPage(deps: { csrf: Csrf; messages: Messages }, req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, page: SigninPage = {}): Promise<void> {
+  const { messages } = deps;
+  const csrfToken = deps.csrf.token(req);
+  const notice = req.query.reset === '1' ? messages.t('signin.noticeReset') : req.query.reauth === '1' ? messages.t('signin.noticeReauth') : undefined;
+  res.status(status).render('signin', { title: messages.t('common.signIn'), values, ...page, notice, emailLinkHref: emailLinkHref(values), csrfToken, returnTo: values.returnTo });
 }
 
 interface SigninPage {
@@ -67,23 +60,24 @@ interface SigninPage {
 
 export function authRoutes(deps: AuthRoutesDeps): Router {
   const router = Router();
+  const { messages } = deps;
+  const emailSchema = emailSchemaFor(messages);
 
   async function renderSignup(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, errors: Record<string, string> = {}) {
     const policies = await deps.accounts.currentPolicies();
     const csrfToken = deps.csrf.token(req);
     res.status(status).render('signup', {
-      title: 'Create a free account',
+      title: messages.t('common.createFreeAccount'),
       values,
       errors,
       policies,
-      consentWording,
       passwordMinLength: deps.passwordMinLength,
       passwordMaxLength,
       csrfToken,
     });
   }
 
-  const renderSignin = (req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, page: SigninPage = {}) => renderSigninPage(deps.csrf, req, res, status, values, page);
+  const renderSignin = (req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, page: SigninPage = {}) => renderSigninPage(deps, req, res, status, values, page);
 
   router.get('/signup', async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
@@ -94,18 +88,18 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.post('/signup', async (req, res) => {
     const form = signupForm.safeParse(req.body ?? {});
     const returnTo = safeReturnTo(form.success ? form.data.returnTo : undefined);
-    if (!form.success) return renderSignup(req, res, 400, { returnTo }, { form: 'The form could not be read. Please try again.' });
+    if (!form.success) return renderSignup(req, res, 400, { returnTo }, { form: messages.t('signup.errorForm') });
     const email = emailSchema.safeParse(form.data.email ?? '');
     const errors: Record<string, string> = {};
-    if (!email.success) errors.email = email.error.issues[0]?.message ?? 'Enter a valid email address.';
-    if (!form.data.password) errors.password = 'Choose a password.';
+    if (!email.success) errors.email = email.error.issues[0]?.message ?? messages.t('email.invalidShort');
+    if (!form.data.password) errors.password = messages.t('signup.errorChoosePassword');
     if (!email.success || !form.data.password) {
       return renderSignup(req, res, 400, { email: form.data.email, returnTo }, errors);
     }
     const verdict = await deps.throttle.signup(networkOf(clientAddress(req)));
     if (!verdict.allowed) {
       res.set('Retry-After', String(verdict.retryAfterSeconds));
-      return renderSignup(req, res, 429, { email: email.data, returnTo }, { form: `Too many accounts were created from here or on this site just now. Try again in ${minutes(verdict.retryAfterSeconds)}.` });
+      return renderSignup(req, res, 429, { email: email.data, returnTo }, { form: messages.t('signup.errorThrottled', { wait: messages.wait(verdict.retryAfterSeconds) }) });
     }
     try {
       const account = await deps.accounts.signUp({
@@ -140,11 +134,11 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const returnTo = safeReturnTo(form.success ? form.data.returnTo : undefined);
     // passport-local would fall back to the query string; credentials belong in the body only.
     if ('password' in req.query || 'email' in req.query) {
-      return renderSignin(req, res, 400, { returnTo }, { error: 'Send your email and password in the form, not in the address.' });
+      return renderSignin(req, res, 400, { returnTo }, { error: messages.t('signin.errorInAddress') });
     }
     const email = form.success ? emailSchema.safeParse(form.data.email ?? '') : undefined;
     if (!form.success || !email?.success || !form.data.password) {
-      return renderSignin(req, res, 400, { email: form.success ? form.data.email : undefined, returnTo }, { error: 'Enter your email address and password.' });
+      return renderSignin(req, res, 400, { email: form.success ? form.data.email : undefined, returnTo }, { error: messages.t('signin.errorMissing') });
     }
     // The try is taken before the password is checked, so parallel guesses cannot overtake it.
     const attempt = await deps.throttle.attempt(email.data, networkOf(clientAddress(req)));
@@ -152,12 +146,12 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       res.set('Retry-After', String(attempt.retryAfterSeconds));
       return renderSignin(req, res, 429, { email: email.data, returnTo }, {
         throttled: true,
-        error: `Too many failed attempts. Try again in ${minutes(attempt.retryAfterSeconds)}, or get an emailed sign-in link now.`,
+        error: messages.t('signin.errorThrottled', { wait: messages.wait(attempt.retryAfterSeconds) }),
       });
     }
     const account = await authenticateLocal(deps.passport, req);
     if (account === false) {
-      return renderSignin(req, res, 401, { email: email.data, returnTo }, { error: 'That email and password do not match an account.' });
+      return renderSignin(req, res, 401, { email: email.data, returnTo }, { error: messages.t('signin.errorNoMatch') });
     }
     await attempt.succeeded();
     await completeSignIn(req, account, deps, 'password', false);

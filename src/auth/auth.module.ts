@@ -25,6 +25,7 @@ import { SigninThrottle, type ThrottleLimits } from './signin-throttle';
 import { buildOidc, type OidcModule } from './oidc/oidc.module';
 import { buildPasskeys, type PasskeysModule } from './passkeys/passkeys.module';
 import type { OidcProviderConfig } from '../config/config';
+import type { Messages } from '../http/i18n';
 
 export type { Account, AccountWithPassword, AccountsRepository } from './accounts.repository';
 export type { AccountsService } from './accounts.service';
@@ -40,7 +41,7 @@ export { EmailTakenError } from './accounts.repository';
 export { consentWording, SignupRejected } from './accounts.service';
 export { PasswordRejected, recentSignInMs } from './passwords.service';
 export { EmailChangeRejected, EmailChangeThrottled } from './email-verification.service';
-export { emailSchema } from './email';
+export { emailSchema, emailSchemaFor } from './email';
 export { logOutAndDestroy } from './passport';
 
 export interface AuthDeps {
@@ -64,6 +65,8 @@ export interface AuthDeps {
   readonly funnel: FunnelSink;
   /** "Continue with <label>" providers (OIDC_PROVIDERS). */
   readonly oidcProviders: readonly OidcProviderConfig[];
+  /** The pages', errors' and mails' words (LOCALE). */
+  readonly messages: Messages;
 }
 
 export interface AuthModule {
@@ -82,12 +85,12 @@ export interface AuthModule {
 }
 
 export function buildAuth(deps: AuthDeps): AuthModule {
-  const { db, redis, keyPrefix, secret, publicUrl, siteName, passwordMinLength, logger, clock, mailer, csrf, sessions } = deps;
+  const { db, redis, keyPrefix, secret, publicUrl, siteName, passwordMinLength, logger, clock, mailer, csrf, sessions, messages } = deps;
   const accountsRepository = new AccountsRepository(db, clock);
   const emailTokens = new EmailTokensRepository(db, clock, secret);
-  const accounts = new AccountsService({ accounts: accountsRepository, policies: deps.policies, passwordMinLength, clock });
+  const accounts = new AccountsService({ accounts: accountsRepository, policies: deps.policies, passwordMinLength, clock, messages });
   const throttle = new SigninThrottle({ redis, keyPrefix, keySecret: secret, limits: deps.throttleLimits });
-  const site = { publicUrl, siteName, mailer, logger };
+  const site = { publicUrl, siteName, mailer, logger, messages };
   const limits = { redis, keyPrefix, keySecret: secret };
   const signinLinks = new SigninLinksService({ ...site, ...limits, clock, sessions, accounts: accountsRepository, tokens: emailTokens, policies: deps.policies });
   const emailVerification = new EmailVerificationService({ ...site, ...limits, accounts: accountsRepository, tokens: emailTokens, sessions });
@@ -108,11 +111,11 @@ export function buildAuth(deps: AuthDeps): AuthModule {
   const passkeys = buildPasskeys(sharedDeps);
 
   const routes = Router();
-  routes.use(authRoutes({ accounts, passport, throttle, csrf, meter: deps.meter, funnel: deps.funnel, passwordMinLength, clock, emailVerification }));
-  routes.use(continueRoutes({ accounts: accountsRepository, links: signinLinks, csrf, redis, keyPrefix, keySecret: secret }));
-  routes.use(signinLinkRoutes({ links: signinLinks, csrf, meter: deps.meter, funnel: deps.funnel, clock }));
-  routes.use(emailVerificationRoutes({ verification: emailVerification, csrf }));
-  routes.use(passwordRoutes({ passwords, csrf, passwordMinLength }));
+  routes.use(authRoutes({ accounts, passport, throttle, csrf, meter: deps.meter, funnel: deps.funnel, passwordMinLength, clock, emailVerification, messages }));
+  routes.use(continueRoutes({ accounts: accountsRepository, links: signinLinks, csrf, redis, keyPrefix, keySecret: secret, messages }));
+  routes.use(signinLinkRoutes({ links: signinLinks, csrf, meter: deps.meter, funnel: deps.funnel, clock, messages }));
+  routes.use(emailVerificationRoutes({ verification: emailVerification, csrf, messages }));
+  routes.use(passwordRoutes({ passwords, csrf, passwordMinLength, messages }));
   routes.use(oidc.routes);
   routes.use(passkeys.routes);
 

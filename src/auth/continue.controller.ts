@@ -6,7 +6,8 @@ import type { Csrf } from '../http/csrf';
 import { clientAddress, networkOf } from '../http/network';
 import { safeReturnTo } from '../http/return-to';
 import type { AccountsRepository } from './accounts.repository';
-import { emailSchema } from './email';
+import { emailSchemaFor } from './email';
+import type { Messages } from '../http/i18n';
 import type { SigninLinksService } from './signin-links.service';
 import { sendLinkAndAnswer } from './signin-links.controller';
 import { renderSigninPage } from './auth.controller';
@@ -22,11 +23,7 @@ export interface ContinueRoutesDeps {
   readonly redis: Redis | undefined;
   readonly keyPrefix: string;
   readonly keySecret: string;
-}
-
-function minutes(seconds: number): string {
-  const m = Math.ceil(seconds / 60);
-  return m === 1 ? '1 minute' : `${m} minutes`;
+  readonly messages: Messages;
 }
 
 /**
@@ -40,16 +37,19 @@ function minutes(seconds: number): string {
  */
 export function continueRoutes(deps: ContinueRoutesDeps): Router {
   const router = Router();
+  const { messages } = deps;
+  const emailSchema = emailSchemaFor(messages);
+  const title = messages.t('continue.title');
   const byNetwork: RateLimiterAbstract = buildLimiter(deps.redis, { keyPrefix: `${deps.keyPrefix}signin-continue:network`, points: 30, duration: 15 * 60 });
 
   async function renderPanel(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, error: string) {
-    res.status(status).render('signin-continue', { title: 'Sign in or Create a free account', values, error, returnTo: values.returnTo, csrfToken: deps.csrf.token(req) });
+    res.status(status).render('signin-continue', { title, values, error, returnTo: values.returnTo, csrfToken: deps.csrf.token(req) });
   }
 
   router.get('/signin/continue', (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
     if (req.user) return res.redirect(303, returnTo);
-    res.render('signin-continue', { title: 'Sign in or Create a free account', values: { returnTo }, returnTo, csrfToken: deps.csrf.token(req) });
+    res.render('signin-continue', { title, values: { returnTo }, returnTo, csrfToken: deps.csrf.token(req) });
   });
 
   router.post('/signin/continue', async (req, res) => {
@@ -57,15 +57,15 @@ export function continueRoutes(deps: ContinueRoutesDeps): Router {
     const returnTo = safeReturnTo(form.success ? form.data.returnTo : undefined);
     const typed = form.success ? form.data.email : undefined;
     const email = emailSchema.safeParse(typed ?? '');
-    if (!email.success) return renderPanel(req, res, 400, { email: typed, returnTo }, email.error.issues[0]?.message ?? 'Enter your email address.');
+    if (!email.success) return renderPanel(req, res, 400, { email: typed, returnTo }, email.error.issues[0]?.message ?? messages.t('email.required'));
     const network = networkOf(clientAddress(req));
     const verdict = await consumeAll([[byNetwork, limiterKey(deps.keySecret, network)]]);
     if (!verdict.allowed) {
       res.set('Retry-After', String(verdict.retryAfterSeconds));
-      return renderPanel(req, res, 429, { email: email.data, returnTo }, `Too many tries from here just now. Try again in ${minutes(verdict.retryAfterSeconds)}.`);
+      return renderPanel(req, res, 429, { email: email.data, returnTo }, messages.t('continue.errorThrottled', { wait: messages.wait(verdict.retryAfterSeconds) }));
     }
     const account = await deps.accounts.findByEmail(email.data);
-    if (account?.hasPassword) return renderSigninPage(deps.csrf, req, res, 200, { email: email.data, returnTo }, { passwordStep: true });
+    if (account?.hasPassword) return renderSigninPage(deps, req, res, 200, { email: email.data, returnTo }, { passwordStep: true });
     await sendLinkAndAnswer(deps, req, res, email.data, returnTo);
   });
 

@@ -4,10 +4,12 @@ import { tokenInAddress } from '../http/security';
 import type { EmailToken } from './email-tokens.repository';
 import type { EmailVerificationService } from './email-verification.service';
 import { tokenPattern } from './signin-links.controller';
+import type { Messages } from '../http/i18n';
 
 /** `/account/verify/:token`: GET shows a button, POST spends the link (mail scanners only GET). */
-export function emailVerificationRoutes(deps: { verification: EmailVerificationService; csrf: Csrf }): Router {
+export function emailVerificationRoutes(deps: { verification: EmailVerificationService; csrf: Csrf; messages: Messages }): Router {
   const router = Router();
+  const { messages } = deps;
 
   router.use('/account/verify', tokenInAddress);
 
@@ -16,19 +18,19 @@ export function emailVerificationRoutes(deps: { verification: EmailVerificationS
     res.status(status).render(view, { ...data, csrfToken });
   }
 
-  const invalid = (req: Request, res: Response, message = 'This confirmation link has expired or was already used.') =>
+  const invalid = (req: Request, res: Response, message = messages.t('verify.invalid')) =>
     render(req, res, 'email-link-invalid', 400, {
-      title: 'This link no longer works',
+      title: messages.t('common.linkInvalid'),
       message,
       again: req.user ? '/account' : '/signin/email',
-      againLabel: req.user ? 'Ask again from your account page' : 'Sign in with an emailed link',
+      againLabel: messages.t(req.user ? 'verify.askFromAccount' : 'verify.signInWithLink'),
     });
 
   // A sign-up confirmation is for the reader signed in to that account (SPEC section 6):
   // anyone else is asked to sign in, and comes back here after.
   const signInFirst = (req: Request, res: Response, status: number, link: EmailToken, token: string) =>
     render(req, res, 'verify-email-signin', status, {
-      title: 'Sign in to confirm your email address',
+      title: messages.t('verify.signinTitle'),
       link,
       otherAccount: req.user !== undefined,
       signinHref: `/signin?${req.user ? 'reauth=1&' : ''}returnTo=${encodeURIComponent(`/account/verify/${token}`)}`,
@@ -39,7 +41,7 @@ export function emailVerificationRoutes(deps: { verification: EmailVerificationS
     const link = tokenPattern.test(token) ? await deps.verification.linkFor(token) : undefined;
     if (link === undefined) return invalid(req, res);
     if (link.accountId !== req.user?.id) return signInFirst(req, res, 200, link, token);
-    await render(req, res, 'verify-email', 200, { title: 'Confirm your email address', link, token, done: false });
+    await render(req, res, 'verify-email', 200, { title: messages.t('verify.title'), link, token, done: false });
   });
 
   router.post('/account/verify/:token', async (req, res) => {
@@ -48,9 +50,9 @@ export function emailVerificationRoutes(deps: { verification: EmailVerificationS
     const result = await deps.verification.confirm(token, { accountId: req.user?.id, sid: req.sessionID });
     if (result.outcome === 'invalid') return invalid(req, res);
     if (result.outcome === 'sign-in-needed') return signInFirst(req, res, 403, result.link, token);
-    if (result.outcome === 'taken') return invalid(req, res, 'Another account now uses this email address, so your email address was not changed.');
+    if (result.outcome === 'taken') return invalid(req, res, messages.t('verify.taken'));
     if (result.outcome === 'changed') return res.redirect(303, '/account?changed=email');
-    await render(req, res, 'verify-email', 200, { title: 'Your email address is confirmed', done: true });
+    await render(req, res, 'verify-email', 200, { title: messages.t('verify.doneTitle'), done: true });
   });
 
   return router;

@@ -6,6 +6,7 @@ import type { AccountSessions } from '../store/session-store.redis';
 import { EmailTakenError, type AccountsRepository } from './accounts.repository';
 import type { EmailToken, EmailTokensRepository } from './email-tokens.repository';
 import { buildLimiter, consumeAll, limiterKey } from './signin-throttle';
+import type { Messages } from '../http/i18n';
 
 export const verifyLinkTtlMs = 24 * 60 * 60 * 1000;
 const purposes = ['verify', 'change'] as const;
@@ -25,9 +26,11 @@ export class EmailChangeRejected extends Error {
 
 /** Too many changes of email asked for: the mails they send go to any address typed in. */
 export class EmailChangeThrottled extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    const wait = retryAfterSeconds < 60 * 60 ? `${Math.ceil(retryAfterSeconds / 60)} minutes` : `${Math.ceil(retryAfterSeconds / 3600)} hours`;
-    super(`Too many changes of email address were asked for. Try again in ${wait}.`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+  ) {
+    super(message);
     this.name = 'EmailChangeThrottled';
   }
 }
@@ -44,6 +47,7 @@ export interface EmailVerificationDeps {
   readonly keyPrefix: string;
   /** Limiter keys are keyed hashes under this secret, never an email. */
   readonly keySecret: string;
+  readonly messages: Messages;
 }
 
 /**
@@ -63,26 +67,28 @@ export class EmailVerificationService {
 
   /** Mails the link that verifies a new account's email; the reader reads on meanwhile. */
   async sendForSignup(account: { id: string; email: string }): Promise<void> {
+    const { messages, siteName: site } = this.deps;
     const link = await this.link('verify', account.id, account.email);
-    this.mail(account.email, `Confirm your email address for ${this.deps.siteName}`, `Welcome to ${this.deps.siteName}. To confirm that this is your email address, open this link within 24 hours:\n\n${link}\n\nIf you did not create an account, ignore this mail.\n`);
+    this.mail(account.email, messages.t('mail.verifySubject', { site }), messages.t('mail.verifyText', { site, link }));
   }
 
   /** Mails a link to the new address (the change waits for it) and tells the old one. */
   async requestChange(accountId: string, newEmail: string): Promise<void> {
+    const { messages } = this.deps;
     const account = await this.deps.accounts.findById(accountId);
-    if (account === undefined) throw new EmailChangeRejected('This account no longer exists.');
-    if (account.email === newEmail) throw new EmailChangeRejected('This is already your email address.');
+    if (account === undefined) throw new EmailChangeRejected(messages.t('account.gone'));
+    if (account.email === newEmail) throw new EmailChangeRejected(messages.t('emailChange.same'));
     const other = await this.deps.accounts.findByEmail(newEmail);
-    if (other !== undefined) throw new EmailChangeRejected('Another account uses this email address.');
+    if (other !== undefined) throw new EmailChangeRejected(messages.t('emailChange.taken'));
     const verdict = await consumeAll([
       [this.changesByAccount, limiterKey(this.deps.keySecret, accountId)],
       [this.changesByTarget, limiterKey(this.deps.keySecret, newEmail)],
     ]);
-    if (!verdict.allowed) throw new EmailChangeThrottled(verdict.retryAfterSeconds);
+    if (!verdict.allowed) throw new EmailChangeThrottled(verdict.retryAfterSeconds, messages.t('emailChange.throttled', { wait: messages.wait(verdict.retryAfterSeconds) }));
     const site = this.deps.siteName;
     const link = await this.link('change', accountId, newEmail);
-    this.mail(newEmail, `Confirm your new email address for ${site}`, `Someone asked to use this address for a ${site} account. To make the change, open this link within 24 hours:\n\n${link}\n\nUntil then the account keeps its old address. If it was not you, ignore this mail.\n`);
-    this.mail(account.email, `Your ${site} email address is about to change`, `Someone signed in to your ${site} account asked to change its email address to ${newEmail}. The change happens only once a link sent to that address is followed.\n\nIf it was not you, change your password now: your account stays at this address until then.\n`);
+    this.mail(newEmail, messages.t('mail.changeSubject', { site }), messages.t('mail.changeText', { site, link }));
+    this.mail(account.email, messages.t('mail.changeNoticeSubject', { site }), messages.t('mail.changeNoticeText', { site, email: newEmail }));
   }
 
   /** The open link, for the page that asks the reader to confirm; spends nothing. */

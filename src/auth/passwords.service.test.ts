@@ -4,6 +4,7 @@ import type { AccountWithPassword } from './accounts.repository';
 import { hashPassword, verifyPassword } from './passwords';
 import { PasswordRejected, PasswordsService, recentSignInMs, resetTokenTtlMs, type OwnerProof, type PasswordAccounts, type PasswordResets, type PasswordThrottle } from './passwords.service';
 import type { PasswordAttempt } from './signin-throttle';
+import { buildMessages } from '../http/i18n';
 
 const network = '203.0.113.0';
 const password = 'lantern harbour tide';
@@ -107,6 +108,7 @@ function setUp() {
     redis: undefined,
     keyPrefix: `test-${Math.random()}:`,
     keySecret: 'secret',
+    messages: buildMessages('en'),
   });
   return { service, accounts, resets, ended, sent, throttle, advance: (ms: number) => void (now += ms) };
 }

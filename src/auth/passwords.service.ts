@@ -9,6 +9,7 @@ import type { AccountsRepository } from './accounts.repository';
 import { hashPassword, passwordProblems, verifyAgainstNothing, verifyPassword } from './passwords';
 import type { PasswordResetsRepository } from './password-resets.repository';
 import { buildLimiter, limiterKey, type SigninThrottle } from './signin-throttle';
+import type { Messages } from '../http/i18n';
 
 export const resetTokenTtlMs = 30 * 60 * 1000;
 /** How recent a sign-in must be to change a passwordless account without a password. */
@@ -41,6 +42,7 @@ export interface PasswordsDeps {
   readonly keyPrefix: string;
   /** Limiter keys are keyed hashes under this secret, never an email. */
   readonly keySecret: string;
+  readonly messages: Messages;
 }
 
 /** Forgotten passwords and changes of password, each ending the account's other sessions; every password re-check. */
@@ -61,13 +63,14 @@ export class PasswordsService {
   private readonly mailer: Mailer;
   private readonly logger: PasswordsDeps['logger'];
   private readonly throttle: PasswordsDeps['throttle'];
+  private readonly messages: Messages;
   private readonly options: { publicUrl: URL; siteName: string; passwordMinLength: number; keySecret: string };
   private readonly forgotByEmailAndAddress: RateLimiterAbstract;
   private readonly forgotByEmail: RateLimiterAbstract;
   private readonly forgotByAddress: RateLimiterAbstract;
 
   constructor(deps: PasswordsDeps) {
-    ({ accounts: this.accounts, resets: this.resets, sessions: this.sessions, mailer: this.mailer, logger: this.logger, throttle: this.throttle } = deps);
+    ({ accounts: this.accounts, resets: this.resets, sessions: this.sessions, mailer: this.mailer, logger: this.logger, throttle: this.throttle, messages: this.messages } = deps);
     this.options = { publicUrl: deps.publicUrl, siteName: deps.siteName, passwordMinLength: deps.passwordMinLength, keySecret: deps.keySecret };
     const hourly = (name: string, points: number) => buildLimiter(deps.redis, { keyPrefix: `${deps.keyPrefix}forgot:${name}`, points, duration: 60 * 60 });
     // Per (email, network) is the tight bound. Per email from anywhere is looser, so that a
@@ -87,7 +90,7 @@ export class PasswordsService {
   async forgot(email: string, network: string): Promise<void> {
     const verdict = await this.takeForgot(email, network);
     if (!verdict.allowed) {
-      throw new AppError(429, `Too many reset requests. Try again in ${Math.ceil(verdict.retryAfterSeconds / 60)} minutes.`, { 'Retry-After': String(verdict.retryAfterSeconds) });
+      throw new AppError(429, this.messages.t('forgot.errorThrottled', { wait: this.messages.wait(verdict.retryAfterSeconds) }), { 'Retry-After': String(verdict.retryAfterSeconds) });
     }
     const account = await this.accounts.findByEmail(email);
     if (account === undefined) {
@@ -132,11 +135,8 @@ export class PasswordsService {
   private async mailReset(account: { id: string; email: string }): Promise<void> {
     const token = await this.resets.create(account.id, resetTokenTtlMs);
     const link = new URL(`/password/reset/${token}`, this.options.publicUrl).href;
-    await this.mailer.send({
-      to: account.email,
-      subject: `Reset your password for ${this.options.siteName}`,
-      text: `Someone asked to reset the password of your ${this.options.siteName} account.\n\nTo choose a new password, open this link within 30 minutes:\n\n${link}\n\nIf it was not you, ignore this mail: your password stays as it is.\n`,
-    });
+    const site = this.options.siteName;
+    await this.mailer.send({ to: account.email, subject: this.messages.t('mail.resetSubject', { site }), text: this.messages.t('mail.resetText', { site, link }) });
   }
 
   async tokenIsValid(token: string): Promise<boolean> {
@@ -148,7 +148,7 @@ export class PasswordsService {
     const accountId = await this.resets.accountFor(token);
     if (accountId === undefined) return false;
     const account = await this.accounts.findById(accountId);
-    const problems = passwordProblems(password, { minLength: this.options.passwordMinLength, email: account?.email });
+    const problems = passwordProblems(password, { minLength: this.options.passwordMinLength, email: account?.email }, this.messages);
     if (problems.length > 0) throw new PasswordRejected('password', problems.join(' '));
     const redeemed = await this.resets.redeem(token, await hashPassword(password));
     if (redeemed === undefined) return false;
@@ -160,7 +160,7 @@ export class PasswordsService {
   async changePassword(proof: OwnerProof, newPassword: string, keepSid: string): Promise<void> {
     const { accountId } = proof;
     const account = await this.verified(proof);
-    const problems = passwordProblems(newPassword, { minLength: this.options.passwordMinLength, email: account.email });
+    const problems = passwordProblems(newPassword, { minLength: this.options.passwordMinLength, email: account.email }, this.messages);
     if (problems.length > 0) throw new PasswordRejected('password', problems.join(' '));
     await this.accounts.updatePassword(accountId, await hashPassword(newPassword));
     // A link mailed before the change would otherwise undo it.
@@ -177,19 +177,19 @@ export class PasswordsService {
     const account = await this.accounts.findByIdWithPassword(accountId);
     if (account === undefined) {
       await verifyAgainstNothing(password);
-      throw new AppError(404, 'This account no longer exists.');
+      throw new AppError(404, this.messages.t('account.gone'));
     }
     // Without a password, the proof is a sign-in by emailed link within the last minutes.
     if (account.passwordHash === '') {
       if (recentSignIn) return account;
-      throw new PasswordRejected('currentPassword', 'To confirm it is you, sign in again with an emailed link, then try again.');
+      throw new PasswordRejected('currentPassword', this.messages.t('password.recentSignInNeeded'));
     }
     // The try is taken before the check, as at sign-in: a stolen session guesses no faster.
     const attempt = await this.throttle.recheck(account.id, network);
     if (!attempt.allowed) {
-      throw new AppError(429, `Too many wrong passwords. Try again in ${Math.ceil(attempt.retryAfterSeconds / 60)} minutes.`, { 'Retry-After': String(attempt.retryAfterSeconds) });
+      throw new AppError(429, this.messages.t('password.recheckThrottled', { wait: this.messages.wait(attempt.retryAfterSeconds) }), { 'Retry-After': String(attempt.retryAfterSeconds) });
     }
-    if (!(await verifyPassword(account.passwordHash, password))) throw new PasswordRejected('currentPassword', 'That is not your current password.');
+    if (!(await verifyPassword(account.passwordHash, password))) throw new PasswordRejected('currentPassword', this.messages.t('password.notCurrent'));
     await attempt.succeeded();
     return account;
   }

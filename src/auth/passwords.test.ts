@@ -1,4 +1,8 @@
-import { hashPassword, passwordMaxLength, passwordProblems, verifyAgainstNothing, verifyPassword } from './passwords';
+import { hashPassword, passwordMaxLength, passwordProblems as problemsIn, verifyAgainstNothing, verifyPassword } from './passwords';
+import { buildMessages } from '../http/i18n';
+
+const english = buildMessages('en');
+const passwordProblems = (password: string, rules: { minLength: number; email?: string }) => problemsIn(password, rules, english);
 
 const rules = { minLength: 8 };
 
@@ -22,6 +26,10 @@ describe('password rules', () => {
     for (const common of ['password', 'PASSWORD1', '12345678', 'iloveyou', 'qwertyuiop']) {
       expect(passwordProblems(common, rules)).toEqual([expect.stringContaining('most common')]);
     }
+  });
+
+  it('when the site is in German, then the problem is said in German', () => {
+    expect(problemsIn('seven77', rules, buildMessages('de'))).toEqual(['Verwenden Sie mindestens 8 Zeichen.']);
   });
 
   it('when a password has no digits, capitals or symbols, then it is still accepted (no composition rules)', () => {

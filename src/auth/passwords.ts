@@ -1,5 +1,6 @@
 import argon2 from 'argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
+import type { Messages } from '../http/i18n';
 
 /** NIST SP 800-63B asks for at least 64 allowed; the cap only bounds hashing work. */
 export const passwordMaxLength = 256;
@@ -13,16 +14,14 @@ const commonPasswords: ReadonlySet<string> = new Set(
  * Problems with a new password, in words a reader can act on; empty when it is acceptable.
  * Length is counted in Unicode code points and there are no composition rules (NIST 800-63B).
  */
-export function passwordProblems(password: string, rules: { minLength: number; email?: string }): string[] {
+export function passwordProblems(password: string, rules: { minLength: number; email?: string }, messages: Messages): string[] {
   const length = [...password].length;
-  if (length < rules.minLength) return [`Use at least ${rules.minLength} characters.`];
-  if (length > passwordMaxLength) return [`Use at most ${passwordMaxLength} characters.`];
+  if (length < rules.minLength) return [messages.t('password.tooShort', { min: rules.minLength })];
+  if (length > passwordMaxLength) return [messages.t('password.tooLong', { max: passwordMaxLength })];
   const lowered = password.toLowerCase();
-  if (commonPasswords.has(lowered)) {
-    return ['This password is one of the most common ones and easy to guess. Choose another.'];
-  }
+  if (commonPasswords.has(lowered)) return [messages.t('password.common')];
   if (rules.email !== undefined && (lowered === rules.email || lowered === rules.email.split('@')[0])) {
-    return ['Do not use your email address as your password.'];
+    return [messages.t('password.isEmail')];
   }
   return [];
 }

@@ -1,5 +1,6 @@
 import type { Policy, PolicyDocument } from '../consent/consent.module';
 import { AppError } from '../http/app-error';
+import type { Messages } from '../http/i18n';
 
 /** What sign-up needs from consent: the documents in force now (consent's service). */
 export interface PolicyCatalog {
@@ -12,10 +13,8 @@ export interface MeterCarryOver {
 }
 
 /** Both documents in force, which sign-up pages show and consent records name; 503 until both exist. */
-export async function signupPolicies(catalog: PolicyCatalog): Promise<Record<PolicyDocument, Policy>> {
+export async function signupPolicies(catalog: PolicyCatalog, messages: Messages): Promise<Record<PolicyDocument, Policy>> {
   const { terms, privacy } = await catalog.currentPolicies();
-  if (terms === undefined || privacy === undefined) {
-    throw new AppError(503, 'Sign-up is closed until the publisher publishes its Terms of Use and Privacy Policy.');
-  }
+  if (terms === undefined || privacy === undefined) throw new AppError(503, messages.t('consent.signupClosed'));
   return { terms, privacy };
 }

@@ -6,7 +6,8 @@ import type { Clock } from '../config/clock';
 import { clientAddress, networkOf } from '../http/network';
 import type { FunnelSink } from '../funnel/funnel.module';
 import type { MeterCarryOver } from './ports';
-import { emailSchema } from './email';
+import { emailSchemaFor } from './email';
+import type { Messages } from '../http/i18n';
 import { completeSignIn } from './sign-in-methods';
 import { safeReturnTo } from '../http/return-to';
 import type { LinkSignIn, SigninLinksService } from './signin-links.service';
@@ -27,37 +28,37 @@ export interface SigninLinksRoutesDeps {
   readonly meter: MeterCarryOver;
   readonly funnel: FunnelSink;
   readonly clock: Clock;
+  readonly messages: Messages;
 }
 
-function minutes(seconds: number): string {
-  const m = Math.ceil(seconds / 60);
-  return m === 1 ? '1 minute' : `${m} minutes`;
-}
+type PageDeps = Pick<SigninLinksRoutesDeps, 'links' | 'csrf' | 'messages'>;
 
 type LinkPageValues = { email?: string; returnTo: string; code?: string };
 
 /** "Email me a sign-in link" and, once sent, "Check your email" (with the code form). */
-async function renderLinkPage(deps: Pick<SigninLinksRoutesDeps, 'links' | 'csrf'>, req: Request, res: Response, status: number, values: LinkPageValues, state: { sent: boolean; error?: string }) {
+async function renderLinkPage(deps: PageDeps, req: Request, res: Response, status: number, values: LinkPageValues, state: { sent: boolean; error?: string }) {
   const csrfToken = deps.csrf.token(req);
   const policies = await deps.links.currentPolicies();
-  res.status(status).render('signin-email', { title: state.sent ? 'Check your email' : 'Email me a sign-in link', values, ...state, policies, csrfToken });
+  res.status(status).render('signin-email', { title: deps.messages.t(state.sent ? 'common.checkEmail' : 'common.emailMeLink'), values, ...state, policies, csrfToken });
 }
 
 /**
  * Mails a sign-in (or sign-up) link to a well-formed email and shows "Check your email",
  * the same page whether or not an account has this email; 429 past the bounds.
  */
-export async function sendLinkAndAnswer(deps: Pick<SigninLinksRoutesDeps, 'links' | 'csrf'>, req: Request, res: Response, email: string, returnTo: string): Promise<void> {
+export async function sendLinkAndAnswer(deps: PageDeps, req: Request, res: Response, email: string, returnTo: string): Promise<void> {
   const verdict = await deps.links.request(email, networkOf(clientAddress(req)), returnTo);
   if (!verdict.allowed) {
     res.set('Retry-After', String(verdict.retryAfterSeconds));
-    return renderLinkPage(deps, req, res, 429, { email, returnTo }, { sent: false, error: `Too many links asked for. Try again in ${minutes(verdict.retryAfterSeconds)}.` });
+    return renderLinkPage(deps, req, res, 429, { email, returnTo }, { sent: false, error: deps.messages.t('signinEmail.errorThrottled', { wait: deps.messages.wait(verdict.retryAfterSeconds) }) });
   }
   await renderLinkPage(deps, req, res, 200, { email, returnTo }, { sent: true });
 }
 
 export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
   const router = Router();
+  const { messages } = deps;
+  const emailSchema = emailSchemaFor(messages);
 
   router.use('/signin/email', tokenInAddress);
 
@@ -70,7 +71,7 @@ export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
   const page = (req: Request, res: Response, status: number, values: LinkPageValues, state: { sent: boolean; error?: string }) => renderLinkPage(deps, req, res, status, values, state);
 
   const invalid = (req: Request, res: Response) =>
-    render(req, res, 'email-link-invalid', 400, { title: 'This link no longer works', message: 'This sign-in link has expired or was already used.', again: '/signin/email', againLabel: 'Email me a new sign-in link' });
+    render(req, res, 'email-link-invalid', 400, { title: messages.t('common.linkInvalid'), message: messages.t('signinEmail.invalid'), again: '/signin/email', againLabel: messages.t('signinEmail.askAgain') });
 
   async function signIn(req: Request, res: Response, result: Extract<LinkSignIn, { outcome: 'signed-in' }>) {
     await completeSignIn(req, result.account, deps, 'email-link', result.created);
@@ -84,7 +85,7 @@ export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
     // A GET without a session cookie runs without a session: ask for the user first.
     const removed = req.user ? req.session.passwordRemoved : undefined;
     if (removed === undefined) return res.redirect(303, '/account');
-    await render(req, res, 'signin-password-removed', 200, { title: 'Set a new password', returnTo: removed.returnTo });
+    await render(req, res, 'signin-password-removed', 200, { title: messages.t('passwordRemoved.title'), returnTo: removed.returnTo });
   });
 
   router.get('/signin/email', async (req, res) => {
@@ -108,24 +109,24 @@ export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
     const returnTo = safeReturnTo(form.success ? form.data.returnTo : undefined);
     const email = emailSchema.safeParse(form.success ? (form.data.email ?? '') : '');
     const code = (form.success ? (form.data.code ?? '') : '').replace(/\s/g, '');
-    if (!form.success || !email.success) return page(req, res, 400, { returnTo }, { sent: false, error: 'Enter your email address to get a new link.' });
+    if (!form.success || !email.success) return page(req, res, 400, { returnTo }, { sent: false, error: messages.t('signinEmail.errorEmailForNewLink') });
     const values = { email: email.data, returnTo };
-    if (!codePattern.test(code)) return page(req, res, 400, values, { sent: true, error: 'Enter the 6-digit code from the mail.' });
+    if (!codePattern.test(code)) return page(req, res, 400, values, { sent: true, error: messages.t('signinEmail.errorCodeFormat') });
     const result = await deps.links.signInWithCode(email.data, code, networkOf(clientAddress(req)), { terms: form.data.termsVersion, privacy: form.data.privacyVersion });
     if (result.outcome === 'signed-in') return signIn(req, res, result);
     if (result.outcome === 'throttled') {
       res.set('Retry-After', String(result.retryAfterSeconds));
-      return page(req, res, 429, values, { sent: true, error: `Too many codes tried. Try again in ${minutes(result.retryAfterSeconds)}, or follow the link in the mail.` });
+      return page(req, res, 429, values, { sent: true, error: messages.t('signinEmail.errorCodeThrottled', { wait: messages.wait(result.retryAfterSeconds) }) });
     }
-    if (result.outcome === 'policies-changed') return page(req, res, 409, values, { sent: true, error: 'Our Privacy Policy or Terms of Use changed while you were on this page. Please review them and enter the code again.' });
-    await page(req, res, 400, values, { sent: true, error: 'That code is not right, or it has expired. Check the mail, or ask for a new link.' });
+    if (result.outcome === 'policies-changed') return page(req, res, 409, values, { sent: true, error: messages.t('signinEmail.errorCodePoliciesChanged') });
+    await page(req, res, 400, values, { sent: true, error: messages.t('signinEmail.errorCodeWrong') });
   });
 
   router.get('/signin/email/:token', async (req, res) => {
     const token = req.params.token;
     const link = tokenPattern.test(token) ? await deps.links.linkFor(token) : undefined;
     if (link === undefined) return invalid(req, res);
-    await render(req, res, 'signin-email-confirm', 200, { title: link.purpose === 'signup' ? 'Create your free account' : 'Sign in', link, token });
+    await render(req, res, 'signin-email-confirm', 200, { title: messages.t(link.purpose === 'signup' ? 'common.createYourFreeAccount' : 'common.signIn'), link, token });
   });
 
   router.post('/signin/email/:token', async (req, res) => {
@@ -137,7 +138,7 @@ export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
     if (result.outcome === 'policies-changed') {
       const link = await deps.links.linkFor(token);
       if (link === undefined) return invalid(req, res);
-      return render(req, res, 'signin-email-confirm', 409, { title: 'Create your free account', link, token, error: 'Our Privacy Policy or Terms of Use changed while you were on this page. Please review them and continue.' });
+      return render(req, res, 'signin-email-confirm', 409, { title: messages.t('common.createYourFreeAccount'), link, token, error: messages.t('common.policiesChanged') });
     }
     await invalid(req, res);
   });

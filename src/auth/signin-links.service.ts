@@ -12,6 +12,7 @@ import type { EmailToken, EmailTokensRepository } from './email-tokens.repositor
 import { buildLimiter, consumeAll, limiterKey, type ThrottleVerdict } from './signin-throttle';
 // The sign-up link page shows the same consent line as /signup (views/consent-line.eta).
 import { consentWording } from './accounts.service';
+import type { Messages } from '../http/i18n';
 
 export const signinLinkTtlMs = 15 * 60 * 1000;
 const purposes = ['signin', 'signup'] as const;
@@ -47,6 +48,7 @@ export interface SigninLinksDeps {
   readonly keyPrefix: string;
   /** Keys the limiters' names, so that no email appears in clear in Redis. */
   readonly keySecret: string;
+  readonly messages: Messages;
 }
 
 /**
@@ -92,13 +94,14 @@ export class SigninLinksService {
       withCode: true,
     });
     const link = new URL(`/signin/email/${token}`, this.deps.publicUrl).href;
-    const site = this.deps.siteName;
-    const what = account === undefined ? `To create your free ${site} account` : `To sign in to ${site}`;
+    const { messages } = this.deps;
+    const words = { site: this.deps.siteName, link, code: code ?? '' };
+    const signup = account === undefined;
     this.deps.mailer
       .send({
         to: email,
-        subject: account === undefined ? `Create your ${site} account` : `Your ${site} sign-in link`,
-        text: `${what}, open this link within 15 minutes:\n\n${link}\n\nOr enter this code on the page where you asked for the link: ${code}\n\nThe link and the code work once. If it was not you, ignore this mail.\n`,
+        subject: messages.t(signup ? 'mail.signupLinkSubject' : 'mail.signinLinkSubject', words),
+        text: messages.t(signup ? 'mail.signupLinkText' : 'mail.signinLinkText', words),
       })
       .catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not send the sign-in link mail'));
     return verdict;
@@ -106,7 +109,7 @@ export class SigninLinksService {
 
   /** The Terms of Use and Privacy Policy in force, which the pages show and consent records name. */
   currentPolicies(): Promise<Record<'terms' | 'privacy', Policy>> {
-    return signupPolicies(this.deps.policies);
+    return signupPolicies(this.deps.policies, this.deps.messages);
   }
 
   /** The open link, for the page that asks the reader to confirm; spends nothing. */
@@ -153,7 +156,7 @@ export class SigninLinksService {
     try {
       await this.deps.accounts.createWithConsents(
         account,
-        policyDocuments.map((document) => ({ document, policyVersion: current[document].version, wording: consentWording, method: 'signup-email' as const })),
+        policyDocuments.map((document) => ({ document, policyVersion: current[document].version, wording: consentWording(this.deps.messages), method: 'signup-email' as const })),
       );
     } catch (error) {
       if (!(error instanceof EmailTakenError)) throw error;

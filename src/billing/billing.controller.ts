@@ -4,6 +4,7 @@ import { safeReturnTo } from '../http/return-to';
 import { AppError } from '../http/app-error';
 import type { Csrf } from '../http/csrf';
 import type { BillingService } from './billing.service';
+import type { Messages } from '../http/i18n';
 
 const subscribeInput = z.object({
   priceId: z.string().max(255).optional(),
@@ -15,8 +16,8 @@ function subscribePath(priceId: string, returnTo: string): string {
 }
 
 /** /subscribe, its return page, and the billing portal; the rules are BillingService's. */
-export function billingRoutes(deps: { billing: BillingService; csrf: Csrf }): Router {
-  const { billing, csrf } = deps;
+export function billingRoutes(deps: { billing: BillingService; csrf: Csrf; messages: Messages }): Router {
+  const { billing, csrf, messages } = deps;
   const router = Router();
 
   /**
@@ -25,7 +26,7 @@ export function billingRoutes(deps: { billing: BillingService; csrf: Csrf }): Ro
    */
   router.post('/subscribe', async (req, res) => {
     const input = subscribeInput.safeParse(req.body ?? {});
-    if (!input.success || !input.data.priceId) throw new AppError(400, 'Choose a plan to subscribe to.');
+    if (!input.success || !input.data.priceId) throw new AppError(400, messages.t('billing.choosePlan'));
     const { priceId } = input.data;
     const returnTo = safeReturnTo(input.data.returnTo);
     // Should Stripe fail, the error page leads back to the article, not only to the front page.
@@ -38,13 +39,13 @@ export function billingRoutes(deps: { billing: BillingService; csrf: Csrf }): Ro
     res.redirect(303, await billing.startCheckout(req.user.id, priceId, returnTo));
   });
 
-  /** The plans, the one asked for (?priceId=) picked out; nothing here calls Stripe. */
+  /** The plans with their prices as kept, the one asked for (?priceId=) picked out; no view waits on Stripe but the very first fill. */
   router.get('/subscribe', async (req, res) => {
     const input = subscribeInput.safeParse(req.query);
-    if (!input.success) throw new AppError(400, 'The plan asked for is not valid.');
+    if (!input.success) throw new AppError(400, messages.t('billing.planInvalid'));
     const { plans, configured, subscribed } = await billing.plansFor(req.user?.id);
     res.render('plans', {
-      title: 'Subscribe',
+      title: messages.t('plans.title'),
       plans,
       selected: plans.find((p) => p.priceId === input.data.priceId)?.priceId,
       configured,
@@ -58,9 +59,9 @@ export function billingRoutes(deps: { billing: BillingService; csrf: Csrf }): Ro
     const sessionId = typeof req.query.session_id === 'string' ? req.query.session_id : '';
     const returnTo = safeReturnTo(req.query.returnTo);
     if (!req.user) return res.redirect(303, `/signin?returnTo=${encodeURIComponent(req.originalUrl)}`);
-    if (!/^cs_[A-Za-z0-9_]{1,255}$/.test(sessionId)) throw new AppError(400, 'This checkout link is not valid.');
+    if (!/^cs_[A-Za-z0-9_]{1,255}$/.test(sessionId)) throw new AppError(400, messages.t('billing.checkoutInvalid'));
     const state = await billing.completeCheckout(req.user.id, sessionId);
-    res.render('subscribe-success', { title: state === 'complete' ? 'Welcome, subscriber' : 'Confirming your subscription', state, returnTo });
+    res.render('subscribe-success', { title: messages.t(state === 'complete' ? 'subscribed.title' : 'subscribed.pendingTitle'), state, returnTo });
   });
 
   router.post('/billing/portal', async (req, res) => {

@@ -7,12 +7,15 @@ import type { Config } from '../config/config';
 import type { DatabaseHandle } from '../store/database';
 import type { Csrf } from '../http/csrf';
 import type { Metrics } from '../http/metrics';
+import type { Messages } from '../http/i18n';
 import type { FunnelSink } from '../funnel/funnel.module';
 import { BillingRepository } from './billing.repository';
 import { BillingService } from './billing.service';
 import { billingRoutes } from './billing.controller';
 import { PlansRepository } from './plans.repository';
 import { PlansService } from './plans';
+import { PriceCatalog } from './price-catalog';
+import { stripePriceSource } from './stripe-price';
 import { buildStripe } from './stripe-client';
 import { StripeCallThrottle } from './stripe-call-throttle';
 import { StripeWebhookService } from './stripe-webhook.service';
@@ -24,6 +27,7 @@ export type { AccountLookup, EntitlementCache } from './ports';
 export type { BillingService, AccountBillingSummary } from './billing.service';
 export type { BillingRepository, SubscriptionRecord, ApplyOutcome } from './billing.repository';
 export type { PlansService, Plan } from './plans';
+export type { PlanDisplay, DisplayPrice } from './plan-display';
 export type { SubscriptionLock } from './subscription-lock';
 export type { WebhookOutcome } from './stripe-webhook.service';
 /** The plans' schema: admin validates what a publisher types against it. */
@@ -44,6 +48,8 @@ export interface BillingDeps {
   readonly entitlementCache: EntitlementCache;
   readonly accounts: AccountLookup;
   readonly csrf: Csrf;
+  /** The words of the plans pages and of the errors a reader sees (LOCALE). */
+  readonly messages: Messages;
 }
 
 export interface BillingModule {
@@ -63,8 +69,9 @@ export interface BillingModule {
 export function buildBilling(deps: BillingDeps): BillingModule {
   const { database, clock, logger } = deps;
   const stripe = buildStripe(deps.stripeConfig);
-  const plans = new PlansService(new PlansRepository(database.db, clock), clock);
   const repository = new BillingRepository(database.db, database.dialect, clock);
+  const prices = stripe === undefined ? undefined : new PriceCatalog({ source: stripePriceSource(stripe), clock, logger });
+  const plans = new PlansService({ repository: new PlansRepository(database.db, clock), clock, prices, trials: repository, locale: deps.messages.lang });
   const subscriptionLock = buildSubscriptionLock(database.db, database.dialect);
   const billing = new BillingService({
     stripe,
@@ -73,12 +80,13 @@ export function buildBilling(deps: BillingDeps): BillingModule {
     accounts: deps.accounts,
     entitlementCache: deps.entitlementCache,
     lock: subscriptionLock,
-    throttle: new StripeCallThrottle({ redis: deps.redis, keyPrefix: deps.keyPrefix }),
+    throttle: new StripeCallThrottle({ redis: deps.redis, keyPrefix: deps.keyPrefix, messages: deps.messages }),
     logger,
     publicUrl: deps.publicUrl,
     graceDays: deps.stripeConfig.pastDueGraceDays,
     funnel: deps.funnel,
     clock: deps.clock,
+    messages: deps.messages,
   });
   const webhooks = new StripeWebhookService({ billing, repository, logger, metrics: deps.metrics });
   return {
@@ -88,6 +96,6 @@ export function buildBilling(deps: BillingDeps): BillingModule {
     subscriptionLock,
     stripe,
     webhookRoutes: stripeWebhookRoutes({ stripe, secret: deps.stripeConfig.webhookSecret, service: webhooks }),
-    routes: billingRoutes({ billing, csrf: deps.csrf }),
+    routes: billingRoutes({ billing, csrf: deps.csrf, messages: deps.messages }),
   };
 }

@@ -3,10 +3,12 @@ import pino from 'pino';
 import { AppError } from '../http/app-error';
 import { BillingService, checkoutIdempotencyKey } from './billing.service';
 import type { ApplyInput, ApplyResult, SubscriptionRecord } from './billing.repository';
+import type { Plan } from './plans';
 import type { Transact, Trx } from './subscription-lock';
+import { buildMessages } from '../http/i18n';
 
 const publicUrl = new URL('https://news.example');
-const plan = { priceId: 'price_monthly', name: 'Monthly', description: '' };
+const plan: Plan = { priceId: 'price_monthly', name: 'Monthly', description: '' };
 const reader = { id: 'acc_1', email: 'reader@example.com' };
 
 function record(overrides: Partial<SubscriptionRecord> = {}): SubscriptionRecord {
@@ -66,11 +68,17 @@ function fakeRepository() {
   const accounts = new Set<string>([reader.id]);
   const subscriptions: SubscriptionRecord[] = [];
   const applied: ApplyInput[] = [];
+  /** Accounts with a subscription that was in a trial. */
+  const trialled = new Set<string>();
   return {
     customers,
     accounts,
     subscriptions,
     applied,
+    trialled,
+    async hadTrial(accountId: string) {
+      return trialled.has(accountId);
+    },
     async customerOf(accountId: string) {
       return customers.get(accountId);
     },
@@ -95,7 +103,8 @@ function fakeRepository() {
   };
 }
 
-function build(options: { stripe?: Stripe | undefined; plans?: (typeof plan)[] } = {}) {
+/** `priceTrials`: the trial_period_days of prices, as Stripe would give them for plans without days of their own. */
+function build(options: { stripe?: Stripe | undefined; plans?: Plan[]; priceTrials?: Record<string, number> } = {}) {
   const stripe = fakeStripe();
   const repository = fakeRepository();
   const log: string[] = [];
@@ -117,7 +126,13 @@ function build(options: { stripe?: Stripe | undefined; plans?: (typeof plan)[] }
   const service = new BillingService({
     stripe: 'stripe' in options ? options.stripe : stripe.client,
     repository,
-    plans: { list: async () => plans, listRecent: async () => plans, find: async (priceId: string) => plans.find((p) => p.priceId === priceId) },
+    plans: {
+      list: async () => plans,
+      listRecent: async () => plans,
+      find: async (priceId: string) => plans.find((p) => p.priceId === priceId),
+      listForDisplay: async () => [],
+      trialDaysFor: async (p: Plan) => p.trialDays ?? options.priceTrials?.[p.priceId],
+    },
     accounts: { findById: async (id: string) => (id === reader.id ? reader : undefined) },
     entitlementCache: {
       forgetEntitlement: async (accountId: string) => {
@@ -131,6 +146,7 @@ function build(options: { stripe?: Stripe | undefined; plans?: (typeof plan)[] }
     graceDays: 7,
     funnel: { record: (stage, readerKey) => void recorded.push([stage, readerKey]) },
     clock: () => Date.UTC(2026, 11, 1, 9, 0),
+    messages: buildMessages('en'),
   });
   return { service, stripe, repository, forgotten, recorded, spent, log };
 }
@@ -199,6 +215,48 @@ describe('BillingService.startCheckout', () => {
     });
     expect(spent).toEqual([reader.id]);
     expect(recorded).toEqual([['checkout', `u:${reader.id}`]]);
+  });
+});
+
+describe('BillingService.startCheckout with trials and promotion codes', () => {
+  const trialPlan: Plan = { ...plan, trialDays: 14, allowPromotionCodes: true };
+
+  it('when the plan has trial days and the reader never had a trial, then Checkout gets trial_period_days and allow_promotion_codes', async () => {
+    const { service, stripe } = build({ plans: [trialPlan] });
+    await service.startCheckout(reader.id, plan.priceId, '/');
+    const [session] = stripe.state.createdSessions;
+    expect(session).toMatchObject({ subscription_data: { metadata: { accountId: reader.id }, trial_period_days: 14 }, allow_promotion_codes: true });
+  });
+
+  it('when the reader had a trial before, then no trial, and promotion codes still as the plan says', async () => {
+    const { service, stripe, repository } = build({ plans: [trialPlan] });
+    repository.trialled.add(reader.id);
+    await service.startCheckout(reader.id, plan.priceId, '/');
+    const [session] = stripe.state.createdSessions as { subscription_data: Record<string, unknown>; allow_promotion_codes?: boolean }[];
+    expect(session!.subscription_data).toEqual({ metadata: { accountId: reader.id } });
+    expect(session!.allow_promotion_codes).toBe(true);
+  });
+
+  it('when the plan has no days of its own, then the price\'s trial_period_days are passed, and none without either', async () => {
+    const withPriceTrial = build({ priceTrials: { [plan.priceId]: 7 } });
+    await withPriceTrial.service.startCheckout(reader.id, plan.priceId, '/');
+    expect(withPriceTrial.stripe.state.createdSessions[0]).toMatchObject({ subscription_data: { trial_period_days: 7 } });
+    const plain = build();
+    await plain.service.startCheckout(reader.id, plan.priceId, '/');
+    const [session] = plain.stripe.state.createdSessions;
+    expect(session).toMatchObject({ subscription_data: { metadata: { accountId: reader.id } } });
+    expect((session as { subscription_data: object }).subscription_data).not.toHaveProperty('trial_period_days');
+    expect(session).not.toHaveProperty('allow_promotion_codes');
+  });
+
+  it('when a trial is offered or not, or promotion codes change, then the idempotency key differs (no session is reused across terms)', () => {
+    const at = Date.UTC(2026, 11, 1, 9, 0);
+    const plain = checkoutIdempotencyKey('acc-1', 'price_a', '/x', at, { trialDays: undefined, allowPromotionCodes: false });
+    const trial = checkoutIdempotencyKey('acc-1', 'price_a', '/x', at, { trialDays: 14, allowPromotionCodes: false });
+    const promo = checkoutIdempotencyKey('acc-1', 'price_a', '/x', at, { trialDays: undefined, allowPromotionCodes: true });
+    expect(new Set([plain, trial, promo, checkoutIdempotencyKey('acc-1', 'price_a', '/x', at, { trialDays: 7, allowPromotionCodes: false })]).size).toBe(4);
+    expect(checkoutIdempotencyKey('acc-1', 'price_a', '/x', at + 60_000, { trialDays: 14, allowPromotionCodes: false })).toBe(trial);
+    expect(checkoutIdempotencyKey('acc-1', 'price_a', '/x', at)).toBe(plain);
   });
 });
 

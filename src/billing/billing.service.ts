@@ -4,34 +4,47 @@ import type Stripe from 'stripe';
 import type { Logger } from 'pino';
 import { idOf } from './stripe-id';
 import { AppError } from '../http/app-error';
+import type { Messages } from '../http/i18n';
 import type { FunnelSink } from '../funnel/funnel.module';
 import { readerKeyOf } from '../meter/meter.module';
 import type { ApplyOutcome, BillingRepository, SubscriptionRecord } from './billing.repository';
 import type { SubscriptionLock } from './subscription-lock';
 import type { StripeCallThrottle } from './stripe-call-throttle';
 import type { Plan, PlansService } from './plans';
+import type { PlanDisplay } from './plan-display';
 import type { AccountLookup, EntitlementCache } from './ports';
 import { snapshotOf } from './stripe-snapshot';
 import { endStripeCustomer } from './stripe-customer';
 
 const checkoutWindowMs = 30 * 60 * 1000;
 
-/** One key per account, plan, return path and half hour: Stripe answers repeats with the first session. */
-export function checkoutIdempotencyKey(accountId: string, priceId: string, returnTo: string, nowMs: number): string {
-  const what = createHash('sha256').update(`${priceId}\n${returnTo}`).digest('base64url').slice(0, 16);
+/** What a Checkout Session offers beside the plan: the trial (days, none when undefined) and promotion codes. */
+export interface CheckoutTerms {
+  readonly trialDays: number | undefined;
+  readonly allowPromotionCodes: boolean;
+}
+
+/**
+ * One key per account, plan, return path, terms and half hour: Stripe answers repeats with
+ * the first session. The terms are in it so that a session made with a trial is never handed
+ * to a reader who is no longer offered one (nor the reverse), and a change of the plan's
+ * terms makes a new session rather than a Stripe error for a key reused with other parameters.
+ */
+export function checkoutIdempotencyKey(accountId: string, priceId: string, returnTo: string, nowMs: number, terms: CheckoutTerms = { trialDays: undefined, allowPromotionCodes: false }): string {
+  const what = createHash('sha256').update(`${priceId}\n${returnTo}\n${terms.trialDays ?? 0}\n${terms.allowPromotionCodes ? 1 : 0}`).digest('base64url').slice(0, 16);
   return `gatehouse-checkout-${accountId}-${what}-${Math.floor(nowMs / checkoutWindowMs)}`;
 }
 
 export class BillingNotConfigured extends AppError {
-  constructor() {
-    super(503, 'Subscriptions are not available yet: billing has not been set up for this site.');
+  constructor(message: string) {
+    super(503, message);
   }
 }
 
 export interface BillingServiceDeps {
   readonly stripe: Stripe | undefined;
-  readonly repository: Pick<BillingRepository, 'customerOf' | 'keepCustomer' | 'subscriptionsOf' | 'applySubscription'>;
-  readonly plans: Pick<PlansService, 'list' | 'listRecent' | 'find'>;
+  readonly repository: Pick<BillingRepository, 'customerOf' | 'keepCustomer' | 'subscriptionsOf' | 'applySubscription' | 'hadTrial'>;
+  readonly plans: Pick<PlansService, 'list' | 'listRecent' | 'find' | 'listForDisplay' | 'trialDaysFor'>;
   readonly accounts: AccountLookup;
   readonly entitlementCache: EntitlementCache;
   readonly lock: SubscriptionLock;
@@ -41,6 +54,8 @@ export interface BillingServiceDeps {
   readonly graceDays: number;
   readonly funnel: FunnelSink;
   readonly clock: Clock;
+  /** The words of the errors a reader sees (LOCALE). */
+  readonly messages: Messages;
 }
 
 export interface AccountBillingSummary {
@@ -55,7 +70,6 @@ export interface AccountBillingSummary {
 /** Statuses in which a subscription still runs: its reader is not sent to a second Checkout. */
 const runningStatuses = new Set(['active', 'trialing', 'past_due']);
 
-const noCheckoutOfYours = 'There is no checkout of yours with this id.';
 
 /** Checkout, the customer portal, and applying Stripe's state of a subscription. */
 export class BillingService {
@@ -72,7 +86,7 @@ export class BillingService {
   }
 
   private client(): Stripe {
-    if (this.stripe === undefined) throw new BillingNotConfigured();
+    if (this.stripe === undefined) throw new BillingNotConfigured(this.deps.messages.t('billing.notConfigured'));
     return this.stripe;
   }
 
@@ -80,15 +94,25 @@ export class BillingService {
   async offeredPlan(priceId: string): Promise<Plan> {
     this.client();
     const plan = await this.deps.plans.find(priceId);
-    if (plan === undefined) throw new AppError(400, 'That plan is not offered. Choose one of the plans listed.');
+    if (plan === undefined) throw new AppError(400, this.deps.messages.t('billing.planNotOffered'));
     return plan;
   }
 
-  /** What the plans page shows (no Stripe call). */
-  async plansFor(accountId: string | undefined): Promise<{ plans: Plan[]; configured: boolean; subscribed: boolean }> {
-    const plans = await this.deps.plans.list();
+  /** What the plans page shows: the plans with their prices as kept (Stripe is waited for only on the very first fill). */
+  async plansFor(accountId: string | undefined): Promise<{ plans: PlanDisplay[]; configured: boolean; subscribed: boolean }> {
+    const plans = await this.deps.plans.listForDisplay(accountId);
     const subscribed = accountId === undefined ? false : await this.hasRunningSubscription(accountId);
     return { plans, configured: this.configured, subscribed };
+  }
+
+  /**
+   * The trial and promotion codes this reader's Checkout offers: the plan's trial (its own
+   * days, else its price's) only to an account that never had one.
+   */
+  async checkoutTerms(accountId: string, plan: Plan): Promise<CheckoutTerms> {
+    const days = await this.deps.plans.trialDaysFor(plan);
+    const trialDays = days !== undefined && !(await this.repository.hadTrial(accountId)) ? days : undefined;
+    return { trialDays, allowPromotionCodes: plan.allowPromotionCodes === true };
   }
 
   /**
@@ -116,11 +140,12 @@ export class BillingService {
     const plan = await this.offeredPlan(priceId);
     const stripe = this.client();
     const account = await this.deps.accounts.findById(accountId);
-    if (account === undefined) throw new AppError(401, 'Sign in to subscribe.');
+    if (account === undefined) throw new AppError(401, this.deps.messages.t('billing.signInToSubscribe'));
     if (await this.hasRunningSubscription(account.id)) {
-      throw new AppError(409, 'You already have a subscription, so there is nothing more to pay. To change plan or billing details, use Manage billing on your account page (/account).');
+      throw new AppError(409, this.deps.messages.t('billing.alreadySubscribed'));
     }
     await this.deps.throttle.spend(account.id);
+    const terms = await this.checkoutTerms(account.id, plan);
     const customer = await this.ensureCustomer(account);
     const success = new URL('/subscribe/success', this.deps.publicUrl);
     success.searchParams.set('returnTo', returnTo);
@@ -133,11 +158,12 @@ export class BillingService {
       success_url: `${success.href}&session_id={CHECKOUT_SESSION_ID}`,
       cancel_url: new URL(returnTo, this.deps.publicUrl).href,
       metadata: { accountId: account.id },
-      subscription_data: { metadata: { accountId: account.id } },
+      subscription_data: { metadata: { accountId: account.id }, ...(terms.trialDays === undefined ? {} : { trial_period_days: terms.trialDays }) },
+      ...(terms.allowPromotionCodes ? { allow_promotion_codes: true } : {}),
     }, {
       // A second click, or a second tab on the same article, within half an hour gets the same
       // Checkout Session back from Stripe instead of a second one that could be paid too.
-      idempotencyKey: checkoutIdempotencyKey(account.id, plan.priceId, returnTo, this.deps.clock()),
+      idempotencyKey: checkoutIdempotencyKey(account.id, plan.priceId, returnTo, this.deps.clock(), terms),
     });
     if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL');
     this.deps.funnel.record('checkout', readerKeyOf({ accountId: account.id }));
@@ -150,6 +176,7 @@ export class BillingService {
    */
   async completeCheckout(accountId: string, sessionId: string): Promise<'complete' | 'pending'> {
     const stripe = this.client();
+    const noCheckoutOfYours = this.deps.messages.t('billing.noCheckoutOfYours');
     await this.deps.throttle.spend(accountId);
     const session = await stripe.checkout.sessions.retrieve(sessionId).catch((error: unknown) => {
       if ((error as { statusCode?: unknown }).statusCode === 404) throw new AppError(404, noCheckoutOfYours);
@@ -165,7 +192,7 @@ export class BillingService {
   async portalUrl(accountId: string, returnTo: string): Promise<string> {
     const stripe = this.client();
     const customer = await this.repository.customerOf(accountId);
-    if (customer === undefined) throw new AppError(400, 'There is no subscription to manage on this account yet.');
+    if (customer === undefined) throw new AppError(400, this.deps.messages.t('billing.noCustomer'));
     await this.deps.throttle.spend(accountId);
     const session = await stripe.billingPortal.sessions.create({ customer, return_url: new URL(returnTo, this.deps.publicUrl).href });
     return session.url;

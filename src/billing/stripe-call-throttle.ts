@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../http/app-error';
+import type { Messages } from '../http/i18n';
 
 export interface StripeCallLimits {
   readonly points: number;
@@ -16,8 +17,10 @@ export const defaultStripeCallLimits: StripeCallLimits = { points: 10, windowSec
  */
 export class StripeCallThrottle {
   private readonly limiter: RateLimiterAbstract;
+  private readonly messages: Messages;
 
-  constructor(options: { redis: Redis | undefined; keyPrefix: string; limits?: StripeCallLimits }) {
+  constructor(options: { redis: Redis | undefined; keyPrefix: string; messages: Messages; limits?: StripeCallLimits }) {
+    this.messages = options.messages;
     const limits = options.limits ?? defaultStripeCallLimits;
     const settings = { keyPrefix: `${options.keyPrefix}stripe-calls`, points: limits.points, duration: limits.windowSeconds };
     // In Redis, with an in-process stand-in while Redis is down; in memory without Redis.
@@ -38,11 +41,6 @@ export class StripeCallThrottle {
     );
     if (refusal === undefined) return;
     const retryAfterSeconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
-    const minutes = Math.ceil(retryAfterSeconds / 60);
-    throw new AppError(
-      429,
-      `Too many payment requests from this account in a short time. Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-      { 'Retry-After': String(retryAfterSeconds) },
-    );
+    throw new AppError(429, this.messages.t('billing.throttled', { wait: this.messages.wait(retryAfterSeconds) }), { 'Retry-After': String(retryAfterSeconds) });
   }
 }

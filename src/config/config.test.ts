@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, parseConfig } from './config';
 import { bundledContentDir } from './paths';
@@ -197,5 +199,29 @@ describe('the origin settings (SPEC section 11)', () => {
     expect(problemsOf({ ORIGIN_URL: 'http://cms', ORIGIN_ARTICLE_PATHS: 'news/*' })).toEqual([expect.stringMatching(/^ORIGIN_ARTICLE_PATHS has a pattern that does not compile: "news\/\*"/)]);
     expect(problemsOf({ ORIGIN_URL: 'http://cms', ORIGIN_BLOCK_PATHS: '/a/:' })).toEqual([expect.stringMatching(/^ORIGIN_BLOCK_PATHS has a pattern/)]);
     expect(problemsOf({ ORIGIN_URL: 'http://cms', ORIGIN_TIMEOUT_MS: '10' })).toEqual([expect.stringMatching(/^ORIGIN_TIMEOUT_MS/)]);
+  });
+});
+
+describe('THEME_DIR', () => {
+  it('when set to a folder, then templates and theme.css come from it; unset, none; a missing folder or a file is refused, naming the variable', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-theme-'));
+    try {
+      expect(parseConfig({ THEME_DIR: dir }).themeDir).toBe(dir);
+      expect(parseConfig({}).themeDir).toBeUndefined();
+      expect(parseConfig({ THEME_DIR: '  ' }).themeDir).toBeUndefined();
+      expect(problemsOf({ THEME_DIR: path.join(dir, 'missing') })).toEqual([expect.stringMatching(/^THEME_DIR must be an existing folder .*\(got ".*missing"\)$/)]);
+      fs.writeFileSync(path.join(dir, 'layout.eta'), '');
+      expect(problemsOf({ THEME_DIR: path.join(dir, 'layout.eta') })).toEqual([expect.stringMatching(/^THEME_DIR must be an existing folder/)]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('LOCALE', () => {
+  it('when unset, then pages and mails are in English; when de, in German; an unknown one is refused, naming the variable and the choices', () => {
+    expect(parseConfig({}).locale).toBe('en');
+    expect(parseConfig({ LOCALE: 'de' }).locale).toBe('de');
+    expect(problemsOf({ LOCALE: 'fr' })).toEqual([expect.stringMatching(/^LOCALE must be one of en, de \(got "fr"\)$/)]);
   });
 });

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { compile as compileSelector } from 'css-select';
@@ -7,6 +8,10 @@ import { bundledContentDir } from './paths';
 import { parseOidcProviders, type OidcProviderConfig } from './oidc-config';
 
 export type { OidcProviderConfig } from './oidc-config';
+
+/** The message catalogs there are (src/http/messages/): LOCALE picks one. */
+export const locales = ['en', 'de'] as const;
+export type Locale = (typeof locales)[number];
 
 const optionalString = z
   .string()
@@ -140,6 +145,10 @@ const environmentSchema = z
     SESSION_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(400).default(30),
     SESSION_ABSOLUTE_DAYS: z.coerce.number().int().min(1).max(400).default(90),
     CONTENT_DIR: optionalString,
+    // The publisher's templates and theme.css, overriding the bundled ones by name.
+    THEME_DIR: optionalString.refine((value) => value === undefined || fs.statSync(value, { throwIfNoEntry: false })?.isDirectory() === true, {
+      message: 'must be an existing folder (of templates such as layout.eta, and an optional theme.css)',
+    }),
     STRIPE_SECRET_KEY: optionalString,
     STRIPE_WEBHOOK_SECRET: optionalString,
     STRIPE_API_URL: urlWithProtocols(['http:', 'https:']),
@@ -163,6 +172,7 @@ const environmentSchema = z
     TRUST_PROXY: trustProxy,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(7),
+    LOCALE: z.enum(locales, { error: `must be one of ${locales.join(', ')}` }).default('en'),
     SITE_NAME: z.string().trim().min(1).max(80).default('The Harbour Ledger'),
     PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(8),
     CRAWLER_IP_RANGES: crawlerIpRanges,
@@ -244,6 +254,8 @@ export interface Config {
   /** How long a session lives since its sign-in, however active (ASVS 7.3.2). */
   readonly sessionAbsoluteMaxAgeMs: number;
   readonly contentDir: string;
+  /** THEME_DIR: templates and a theme.css that override the bundled ones by name; undefined: none. */
+  readonly themeDir: string | undefined;
   readonly stripe: {
     readonly secretKey: string | undefined;
     readonly webhookSecret: string | undefined;
@@ -261,6 +273,8 @@ export interface Config {
   readonly passwordMinLength: number;
   /** The publication's name in page titles and the masthead. */
   readonly siteName: string;
+  /** The language of every reader-facing page and mail (LOCALE). */
+  readonly locale: Locale;
   /** Each crawler's published ranges: a file path or an http(s) URL (CRAWLER_IP_RANGES). */
   readonly crawlerIpRanges: Readonly<Partial<Record<'googlebot' | 'bingbot', string>>>;
   /** The resolvers that verify crawlers (CRAWLER_DNS_SERVERS); undefined: the system's. */
@@ -340,6 +354,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     sessionMaxAgeMs: e.SESSION_MAX_AGE_DAYS * 24 * 60 * 60 * 1000,
     sessionAbsoluteMaxAgeMs: e.SESSION_ABSOLUTE_DAYS * 24 * 60 * 60 * 1000,
     contentDir: path.resolve(e.CONTENT_DIR ?? bundledContentDir),
+    themeDir: e.THEME_DIR === undefined ? undefined : path.resolve(e.THEME_DIR),
     stripe: Object.freeze({
       secretKey: e.STRIPE_SECRET_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
@@ -353,6 +368,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: e.LOG_LEVEL,
     passwordMinLength: e.PASSWORD_MIN_LENGTH,
     siteName: e.SITE_NAME,
+    locale: e.LOCALE,
     crawlerIpRanges: Object.freeze(e.CRAWLER_IP_RANGES),
     crawlerDnsServers: e.CRAWLER_DNS_SERVERS,
     origin:

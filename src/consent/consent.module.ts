@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../config/clock';
 import type { Csrf } from '../http/csrf';
 import type { Db } from '../store/database';
+import type { Messages } from '../http/i18n';
 import { ConsentService } from './consent.service';
 import { policyRoutes } from './policies.controller';
 import { PoliciesRepository } from './policies.repository';
@@ -11,15 +12,16 @@ import { reacceptRoutes } from './reaccept.controller';
 export type { ConsentService, AcceptedVersions } from './consent.service';
 export type { PoliciesRepository, Policy, PolicyDocument, ConsentMethod, ConsentRecord, ExportedConsent, ConsentRange } from './policies.repository';
 export type { ExportFilter } from './consents-export';
-export { policyDocuments, documentTitles } from './policies.repository';
+export { policyDocuments } from './policies.repository';
 export { exportFilterSchema } from './consents-export';
-export { reacceptWording } from './consent.service';
+export { reacceptWording, documentTitle } from './consent.service';
 
 export interface ConsentDeps {
   readonly db: Db;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly csrf: Csrf;
+  readonly messages: Messages;
 }
 
 export interface ConsentModule {
@@ -33,10 +35,11 @@ export interface ConsentModule {
 
 export function buildConsent(deps: ConsentDeps): ConsentModule {
   const policies = new PoliciesRepository(deps.db, deps.clock);
-  const service = new ConsentService({ repository: policies, logger: deps.logger, clock: deps.clock });
-  const reaccept = reacceptRoutes(service, deps.csrf);
+  const { messages } = deps;
+  const service = new ConsentService({ repository: policies, logger: deps.logger, clock: deps.clock, messages });
+  const reaccept = reacceptRoutes(service, deps.csrf, messages);
   const routes = Router();
   routes.use(reaccept.routes);
-  routes.use(policyRoutes(service));
+  routes.use(policyRoutes(service, messages));
   return { service, policies, routes, reacceptGate: reaccept.gate };
 }

@@ -2,22 +2,29 @@ import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Clock } from '../config/clock';
 import { rangeOf, writeConsentsCsv, type ExportFilter } from './consents-export';
-import { documentTitles, policyDocuments, type ConsentRecord, type Policy, type PoliciesRepository, type PolicyDocument } from './policies.repository';
+import { policyDocuments, type ConsentRecord, type Policy, type PoliciesRepository, type PolicyDocument } from './policies.repository';
+import type { Messages } from '../http/i18n';
 
 export type AcceptedVersions = Partial<Record<PolicyDocument, string>>;
 
+/** A document's title ("Terms of Use") in the site's language. */
+export function documentTitle(messages: Messages, document: PolicyDocument): string {
+  return messages.t(document === 'terms' ? 'document.terms' : 'document.privacy');
+}
+
 /**
  * The sentence the re-acceptance page shows for one changed document, and records word for
- * word as that document's consent: it names that document only.
+ * word (in the site's language) as that document's consent: it names that document only.
  */
-export function reacceptWording(policy: Pick<Policy, 'document' | 'version'>): string {
-  return `We have updated our ${documentTitles[policy.document]} (version ${policy.version}). By selecting "Accept and continue" you agree to this version.`;
+export function reacceptWording(messages: Messages, policy: Pick<Policy, 'document' | 'version'>): string {
+  return messages.t('reaccept.wording', { document: documentTitle(messages, policy.document), version: policy.version });
 }
 
 /** The page's heading, naming only the documents that changed. */
-export function reacceptHeading(pending: readonly Pick<Policy, 'document'>[]): string {
-  const names = pending.map((p) => documentTitles[p.document]);
-  return `Our ${names.join(' and ')} ${names.length > 1 ? 'have' : 'has'} changed`;
+export function reacceptHeading(messages: Messages, pending: readonly Pick<Policy, 'document'>[]): string {
+  const changed = new Set(pending.map((p) => p.document));
+  if (changed.size > 1) return messages.t('reaccept.headingBoth');
+  return messages.t(changed.has('terms') ? 'reaccept.headingTerms' : 'reaccept.headingPrivacy');
 }
 
 /** Which version of a document is in force at `now`, from the list of all versions. */
@@ -45,6 +52,8 @@ export interface ConsentServiceDeps {
   readonly clock: Clock;
   /** How long the list of versions is kept in memory; 30 s unless a test says otherwise. */
   readonly cacheMs?: number;
+  /** The words of the consents recorded at re-acceptance (LOCALE). */
+  readonly messages: Messages;
 }
 
 export class ConsentService {
@@ -106,7 +115,7 @@ export class ConsentService {
 
   /** Records acceptance of exactly the versions shown; returns the reader's accepted versions. */
   async accept(accountId: string, shown: Policy[]): Promise<void> {
-    await this.repository.recordConsents(accountId, shown.map((p) => ({ document: p.document, policyVersion: p.version, wording: reacceptWording(p), method: 'reaccept' as const })));
+    await this.repository.recordConsents(accountId, shown.map((p) => ({ document: p.document, policyVersion: p.version, wording: reacceptWording(this.deps.messages, p), method: 'reaccept' as const })));
     this.deps.logger.info({ accountId, versions: shown.map((p) => `${p.document}@${p.version}`) }, 'policies re-accepted');
   }
 

@@ -3,7 +3,6 @@ import { isUniqueViolation, type Db } from '../store/database';
 
 export const policyDocuments = ['terms', 'privacy'] as const;
 export type PolicyDocument = (typeof policyDocuments)[number];
-export const documentTitles: Record<PolicyDocument, string> = { terms: 'Terms of Use', privacy: 'Privacy Policy' };
 export type ConsentMethod = 'signup' | 'signup-email' | 'signup-oidc' | 'reaccept';
 
 export interface Policy {

@@ -3,8 +3,9 @@ import MarkdownIt from 'markdown-it';
 import { z } from 'zod';
 import type { Csrf } from '../http/csrf';
 import { safeReturnTo } from '../http/return-to';
-import { reacceptHeading, reacceptWording, type AcceptedVersions, type ConsentService } from './consent.service';
-import { documentTitles as titles, type Policy } from './policies.repository';
+import { documentTitle, reacceptHeading, reacceptWording, type AcceptedVersions, type ConsentService } from './consent.service';
+import type { Policy } from './policies.repository';
+import type { Messages } from '../http/i18n';
 
 declare module 'express-session' {
   interface SessionData {
@@ -17,14 +18,15 @@ declare module 'express-session' {
 // account (to leave, if they do not agree), JSON APIs and machine endpoints.
 const exempt = /^\/(terms|privacy|static\/|account|api\/|admin\/api\/|webhooks\/|healthz|readyz|policies\/accept|signout)/;
 
-export function reacceptRoutes(consent: ConsentService, csrf: Csrf): { gate: RequestHandler; routes: Router } {
+export function reacceptRoutes(consent: ConsentService, csrf: Csrf, messages: Messages): { gate: RequestHandler; routes: Router } {
   const markdown = new MarkdownIt({ html: false, linkify: true });
 
   function render(res: Parameters<RequestHandler>[1], req: Parameters<RequestHandler>[0], pending: Policy[], returnTo: string, status = 200) {
     res.status(status).set('Cache-Control', 'private, no-store');
     res.render('reaccept', {
-      title: reacceptHeading(pending),
-      pending: pending.map((p) => ({ ...p, title: titles[p.document], html: markdown.render(p.body), wording: reacceptWording(p) })),
+      title: reacceptHeading(messages, pending),
+      // The wording shown is the wording recorded (ConsentService.accept): one function makes both.
+      pending: pending.map((p) => ({ ...p, title: documentTitle(messages, p.document), html: markdown.render(p.body), wording: reacceptWording(messages, p) })),
       returnTo,
       csrfToken: csrf.token(req),
     });

@@ -91,6 +91,8 @@ export interface SubscriptionsTable {
   price_id: string | null;
   current_period_end: string | null;
   cancel_at_period_end: number;
+  /** 1 once Stripe showed it in a trial (0013): its account is offered no other trial. */
+  had_trial: Generated<number>;
   updated_at: string;
 }
 
@@ -139,7 +141,10 @@ export interface OriginPurgesTable {
 export interface IdentitiesTable {
   id: string;
   account_id: string;
+  /** The name in OIDC_PROVIDERS it was linked with (the account page's label). */
   provider: string;
+  /** The issuer's identifier (OIDC_<NAME>_ISSUER, normalised): with `subject`, who this is. */
+  issuer: string;
   subject: string;
   /** The email the provider gave when linked, for the account page. */
   email: string | null;

@@ -4,7 +4,11 @@ import { csrfTokenIn, goodPassword, newEmail, signUp, type Agent } from '../supp
 import { mailsTo, signinLinkTo } from '../support/email-links';
 import { meterSettingsOf } from '../support/meter-settings';
 import { makeFixtureContent, marker } from '../support/fixture-content';
-import { consentWording } from '../../src/auth/accounts.service';
+import { consentWording as wordingIn } from '../../src/auth/accounts.service';
+import { buildMessages } from '../../src/http/i18n';
+
+/** The consent line as the English pages show it, word for word. */
+const consentWording = wordingIn(buildMessages('en'));
 
 let address = 0;
 /** Each test asks from its own network, so the throttles of one do not reach another. */

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { meterSettingsOf } from '../support/meter-settings';
-import { AnonymousPageCache } from '../../src/articles/page-cache';
+import { ArticlePageCache } from '../../src/articles/page-cache';
 import { csrfTokenIn, newEmail, signUp, submitForm, goodPassword } from '../support/http';
 import { makeFixtureContent, marker, markerParagraphs } from '../support/fixture-content';
 
@@ -49,7 +49,7 @@ for (const mode of modes) {
       expect(later.text).toContain('This is your last free article this month.');
       const third = await at();
       // Other addresses of the article are rendered each time, never kept: they could fill memory.
-      const kept = jest.spyOn(AnonymousPageCache.prototype, 'set');
+      const kept = jest.spyOn(ArticlePageCache.prototype, 'set');
       const withQuery = await third.get(`/articles/${slug}?utm_source=test`).expect(200);
       expect(withQuery.text).toContain(`returnTo=${encodeURIComponent(`/articles/${slug}?utm_source=test`)}`);
       expect(kept).not.toHaveBeenCalled();
@@ -58,6 +58,26 @@ for (const mode of modes) {
       const { agent } = await signUp(t.app);
       const own = await agent.get(`/articles/${slug}`).expect(200);
       expect(own.text).toContain('Your account');
+    });
+
+    it('when two signed-in readers open the same article, then the page is rendered once and each gets their own working token', async () => {
+      await settings({});
+      const slug = fresh();
+      const [one, two] = [await signUp(t.app), await signUp(t.app)];
+      const rendered = jest.spyOn(ArticlePageCache.prototype, 'set');
+      const first = await one.agent.get(`/articles/${slug}`).expect(200);
+      const second = await two.agent.get(`/articles/${slug}`).expect(200);
+      expect(rendered).toHaveBeenCalledTimes(1);
+      rendered.mockRestore();
+      const [tokenOne, tokenTwo] = [csrfTokenIn(first.text), csrfTokenIn(second.text)];
+      expect(tokenOne).not.toBe(tokenTwo);
+      expect(second.text.replace(tokenTwo, tokenOne)).toBe(first.text);
+      expect(first.text).not.toContain(one.email);
+      // Each token is its reader's: the other's is refused, their own signs them out.
+      await two.agent.post('/signout').type('form').send({ _csrf: tokenOne }).expect(403);
+      await two.agent.post('/signout').type('form').send({ _csrf: tokenTwo }).expect(303);
+      expect((await two.agent.get('/api/me').expect(200)).body.signedIn).toBe(false);
+      expect((await one.agent.get('/api/me').expect(200)).body.signedIn).toBe(true);
     });
 
     it('when an anonymous reader opens metered articles, then the allowance counts down and then the registration wall', async () => {

@@ -1,16 +1,22 @@
 import { describeMode, modes } from '../support/test-app';
 import { csrfTokenIn, goodPassword, newEmail, submitForm } from '../support/http';
-import { mailMatching } from '../support/email-links';
-import { consentWording } from '../../src/auth/accounts.service';
+import { mailMatching, mailsTo } from '../support/email-links';
+import { consentWording as wordingIn } from '../../src/auth/accounts.service';
+import { buildMessages } from '../../src/http/i18n';
+
+const consentWording = wordingIn(buildMessages('en'));
 import { newUser, startOidcHarness, type Agent, type OidcHarness } from '../support/oidc-provider/harness';
 
 const verifyLink = /https?:\/\/\S+(\/signin\/oidc\/verify\/[A-Za-z0-9_-]{43})/;
+const linkedMail = /Test Provider was linked to your|A Test Provider account .* was linked to your/;
 
 for (const mode of modes) {
   describeMode(mode)(`continue with a provider (${mode})`, () => {
     let h: OidcHarness;
+    // Moved forward by a test that needs a sign-in to be old; put back when it ends.
+    let clockOffsetMs = 0;
     beforeAll(async () => {
-      h = await startOidcHarness(mode);
+      h = await startOidcHarness(mode, {}, [], { clock: () => Date.now() + clockOffsetMs });
     }, 60_000);
     afterAll(() => h.close());
 
@@ -37,9 +43,8 @@ for (const mode of modes) {
       return { agent, user, created };
     };
     /** A reader who signed up with a password; `verified` as if they had followed the mailed confirmation. */
-    const passwordReader = async (verified = false) => {
+    const passwordReader = async (verified = false, email = newEmail()) => {
       const agent = h.agent();
-      const email = newEmail();
       const done = await submitForm(agent, '/signup', '/signup', { email, password: goodPassword, returnTo: '/' });
       expect(done.status).toBe(303);
       if (verified) await db().updateTable('accounts').set({ email_verified_at: new Date().toISOString() }).where('email', '=', email).execute();
@@ -128,6 +133,8 @@ for (const mode of modes) {
       expect(await me(agent)).toMatchObject({ signedIn: true, email, emailVerified: true });
       expect(await identitiesOf(email)).toEqual([expect.objectContaining({ subject: user.sub })]);
       expect((await h.t.deps.auth.accountsRepository.findByEmail(email))!.hasPassword).toBe(true);
+      // A new way in: its owner is told.
+      expect(await mailMatching(h.t.deps.config.dataDir, email, linkedMail)).toContain('/account');
     });
 
     it('when the account with that email was never confirmed, then the provider\'s proof of the mailbox removes the password set before it and ends its sessions, as an emailed link does', async () => {
@@ -188,18 +195,21 @@ for (const mode of modes) {
       expect(await me(agent)).toMatchObject({ signedIn: true, email: user.email, emailVerified: true });
     });
 
-    it('when a signed-in reader continues with a provider, then the identity is linked to their account and the account page lists it', async () => {
+    it('when a signed-in reader links a provider from the account page (a form, a recent sign-in), then it is linked, listed, and the owner is mailed', async () => {
       const { agent, email } = await passwordReader();
       const user = newUser(false);
-      const back = await h.continueWith(agent, 'op', user, '/account');
+      const back = await h.linkWith(agent, 'op', user);
       expect(back.status).toBe(303);
-      expect(back.headers.location).toBe('/account');
+      expect(back.headers.location).toBe('/account#identities');
       const page = await agent.get('/account').expect(200);
       expect(page.text).toContain('Test Provider');
       expect(page.text).toContain(user.email);
-      expect(page.text).toContain('Link Apple');
+      expect(page.text).toMatch(/<form method="post" action="\/account\/identities\/link\/apple" class="inline-form">\s*<input type="hidden" name="_csrf" value="[^"]+">\s*<button type="submit" class="button button--secondary">Link Apple<\/button>/);
       expect(page.text).not.toContain('Link Test Provider');
+      expect(page.text).not.toContain('href="/signin/oidc/');
       expect(await identitiesOf(email)).toEqual([expect.objectContaining({ subject: user.sub })]);
+      const mail = await mailMatching(h.t.deps.config.dataDir, email, linkedMail);
+      expect(mail).toContain(user.email);
       const exported = await agent.get('/account/data.json').expect(200);
       expect(exported.body.identities).toEqual([{ provider: 'op', email: user.email, linkedAt: expect.any(String) }]);
       // Signing in with it now opens this account, whatever email the provider has.
@@ -208,10 +218,59 @@ for (const mode of modes) {
       expect(await me(other)).toMatchObject({ signedIn: true, email });
     });
 
-    it('when a signed-in reader continues with an identity linked to another account, then it is refused with a readable page', async () => {
+    it('when a signed-in reader follows GET /signin/oidc/:provider (a stolen session, a link from another site), then nothing is linked to their account', async () => {
+      const { agent, email } = await passwordReader(true);
+      const attackers = newUser(false);
+      const back = await h.continueWith(agent, 'op', attackers, '/account');
+      // An identity nobody knows, with an email nobody proved: the mailed-link path, as for anyone.
+      expect(back.status).toBe(200);
+      expect(back.text).toContain('Check your email');
+      expect(await identitiesOf(email)).toEqual([]);
+      expect(mailsTo(h.t.deps.config.dataDir, email).filter((m) => linkedMail.test(m))).toEqual([]);
+      const signedInAs = await me(agent);
+      expect(signedInAs).toMatchObject({ signedIn: true, email });
+    });
+
+    it('when the link form comes without its CSRF token, or from a reader not signed in, then nothing starts', async () => {
+      const { agent, email } = await passwordReader();
+      const forged = await agent.post('/account/identities/link/op').type('form').send({});
+      expect(forged.status).toBe(403);
+      expect(forged.headers.location).toBeUndefined();
+      const anonymous = h.agent();
+      const form = await anonymous.get('/signin').expect(200);
+      const out = await anonymous.post('/account/identities/link/op').type('form').send({ _csrf: csrfTokenIn(form.text) });
+      expect(out.status).toBe(303);
+      expect(out.headers.location).toBe('/signin?returnTo=%2Faccount%23identities');
+      const page = await agent.get('/account').expect(200);
+      expect((await agent.post('/account/identities/link/nobody').type('form').send({ _csrf: csrfTokenIn(page.text) })).status).toBe(404);
+      expect(await identitiesOf(email)).toEqual([]);
+    });
+
+    it('when the last sign-in is older than 15 minutes, then linking asks to sign in again; after a new sign-in it links', async () => {
+      const { agent, email } = await passwordReader();
+      const user = newUser(false);
+      clockOffsetMs = 15 * 60 * 1000 + 1_000;
+      try {
+        const refused = await h.linkWith(agent, 'op', user);
+        expect(refused.status).toBe(403);
+        expect(refused.text).toContain('Sign in again to link Test Provider');
+        expect(refused.text).toContain('href="/signin?reauth=1&amp;returnTo=%2Faccount%23identities"');
+        expect(refused.text).toContain('href="/signin/email?returnTo=%2Faccount%23identities"');
+        expect(await identitiesOf(email)).toEqual([]);
+        const again = await submitForm(agent, '/signin?reauth=1', '/signin', { email, password: goodPassword, returnTo: '/account' });
+        expect(again.status).toBe(303);
+        const linked = await h.linkWith(agent, 'op', user);
+        expect(linked.status).toBe(303);
+        expect(await identitiesOf(email)).toEqual([expect.objectContaining({ subject: user.sub })]);
+      } finally {
+        clockOffsetMs = 0;
+      }
+    });
+
+    it('when a signed-in reader links an identity linked to another account, then it is refused with a readable page', async () => {
       const { user } = await signUpWith();
       const { agent, email } = await passwordReader();
-      const back = await h.continueWith(agent, 'op', user, '/account');
+      const back = await h.linkWith(agent, 'op', user);
       expect(back.status).toBe(409);
       expect(back.text).toContain('linked to another account');
       expect(await identitiesOf(email)).toEqual([]);
@@ -221,7 +280,7 @@ for (const mode of modes) {
     it('when a reader unlinks, then only their own identity goes, and never their last way in', async () => {
       const { agent, email } = await passwordReader();
       const user = newUser();
-      await h.continueWith(agent, 'op', user, '/account');
+      expect((await h.linkWith(agent, 'op', user)).status).toBe(303);
       const [identity] = await identitiesOf(email);
       const unlink = async (who: Agent, id: string) => {
         const page = await who.get('/account').expect(200);
@@ -249,8 +308,8 @@ for (const mode of modes) {
 
     it('when two identities are the only ways in and both are unlinked at once, then one stays', async () => {
       const { agent, email } = await passwordReader();
-      await h.continueWith(agent, 'op', newUser(), '/account');
-      await h.continueWith(agent, 'op', newUser(), '/account');
+      expect((await h.linkWith(agent, 'op', newUser())).status).toBe(303);
+      expect((await h.linkWith(agent, 'op', newUser())).status).toBe(303);
       await db().updateTable('accounts').set({ password_hash: '', email_verified_at: null }).where('email', '=', email).execute();
       const ids = (await identitiesOf(email)).map((i) => i.id);
       expect(ids).toHaveLength(2);

@@ -2,7 +2,11 @@ import request from 'supertest';
 import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { csrfTokenIn, newEmail, signUp, submitForm, type Agent } from '../support/http';
 import { mailsTo, signinLinkTo, verifyLinkTo } from '../support/email-links';
-import { consentWording } from '../../src/auth/accounts.service';
+import { consentWording as wordingIn } from '../../src/auth/accounts.service';
+import { buildMessages } from '../../src/http/i18n';
+
+/** The consent line as the English pages show it, word for word. */
+const consentWording = wordingIn(buildMessages('en'));
 
 let address = 0;
 /** Each test asks from its own network, so the throttles of one do not reach another. */

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { AccountsRepository, EmailTakenError } from '../../src/auth/accounts.repository';
-import { AccountsService, SignupRejected, consentWording } from '../../src/auth/accounts.service';
+import { AccountsService, SignupRejected, consentWording as wordingIn } from '../../src/auth/accounts.service';
+import { buildMessages } from '../../src/http/i18n';
 import { PoliciesRepository } from '../../src/consent/policies.repository';
 import { ConsentService } from '../../src/consent/consent.service';
 import { PasswordResetsRepository } from '../../src/auth/password-resets.repository';
@@ -11,6 +12,9 @@ import { dialects, openTestDatabase, type TestDatabase } from '../support/databa
 import { haveServices } from '../support/services';
 import { TestPgBouncer } from '../support/pgbouncer';
 import { openDatabase } from '../../src/store/database';
+
+const messages = buildMessages('en');
+const consentWording = wordingIn(messages);
 
 /**
  * The rejection's message. better-sqlite3's native addon keeps the SqliteError class of the
@@ -150,8 +154,8 @@ describe.each(backends)('repositories on %s', (backend) => {
   });
 
   it('when the same email signs up twice at once, then exactly one account exists', async () => {
-    const consent = new ConsentService({ repository: policies, logger: { info: () => undefined }, clock: Date.now });
-    const service = new AccountsService({ accounts, policies: consent, passwordMinLength: 8, clock: Date.now });
+    const consent = new ConsentService({ repository: policies, logger: { info: () => undefined }, clock: Date.now, messages });
+    const service = new AccountsService({ accounts, policies: consent, passwordMinLength: 8, clock: Date.now, messages });
     const email = `${randomUUID()}@example.com`;
     const results = await Promise.allSettled([
       service.signUp({ email, password: 'lantern harbour tide' }),
@@ -187,7 +191,7 @@ describe.each(backends)('repositories on %s', (backend) => {
     await clocked.recordConsents(accountId, [{ document: 'terms', policyVersion: '1', wording: 'Before, "quoted"', method: 'reaccept' }], new Date('2030-02-02T23:59:59.000Z'));
     await clocked.recordConsents(accountId, [{ document: 'privacy', policyVersion: '1', wording: 'On the day', method: 'reaccept' }]);
     await clocked.recordConsents(accountId, [{ document: 'terms', policyVersion: '1', wording: 'After', method: 'reaccept' }], new Date('2030-02-04T00:00:00.000Z'));
-    const consent = new ConsentService({ repository: clocked, logger: { info: () => undefined }, clock: Date.now });
+    const consent = new ConsentService({ repository: clocked, logger: { info: () => undefined }, clock: Date.now, messages });
     let csv = '';
     const out = new Writable({ write: (chunk: Buffer, _encoding, done) => ((csv += chunk.toString()), done()) });
     const rows = await consent.exportCsv({ from: '2030-02-03', to: '2030-02-03' }, out);

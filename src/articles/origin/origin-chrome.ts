@@ -25,7 +25,7 @@ export function buildOriginChrome(deps: { readonly csrfToken: (req: Request) => 
       return bar;
     },
     async gate(req, _res, model) {
-      const plans = model.result.decision === 'paywall' ? await deps.plans.listForDisplay() : [];
+      const plans = model.result.decision === 'paywall' ? await deps.plans.listForDisplay(req.user?.id) : [];
       const account = req.user;
       const html = await renderView(req, 'gate', {
         gate: model.result.decision,

@@ -27,6 +27,7 @@ export interface OriginChrome {
 }
 
 export interface OriginProxyDeps {
+  readonly messages: import('../../http/i18n').Messages;
   readonly config: OriginConfig;
   readonly publicUrl: URL;
   readonly client: OriginClient;
@@ -236,7 +237,7 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     const teaserParagraphs = standing.teaserParagraphs;
     if (req.method === 'HEAD') return sendHtml(res, 200, '', true);
     const [accountBarHtml, gateHtml] = await Promise.all([deps.chrome.accountBar(req, res), full ? '' : deps.chrome.gate(req, res, { result, access: page.access, returnTo: target.path, forms: visit.mode !== 'preview' })]);
-    const notice = noticeFor(result);
+    const notice = noticeFor(result, deps.messages);
     const noticeHtml = notice === undefined ? '' : `<p class="gatehouse-notice" role="status">${escapeHtml(notice)}</p>`;
     sendHtml(res, 200, page.renderBytes({ mode: full ? 'full' : 'cut', paywalled: result.decision !== 'free', teaserParagraphs, accountBarHtml, noticeHtml, gateHtml }), false);
   }

@@ -19,6 +19,7 @@ import { RedisPurgeBus, SqlPurgeBus } from './purge-bus';
 export type PurgeRequest = { readonly paths: readonly string[] } | { readonly all: true };
 
 export interface OriginDeps {
+  readonly messages: import('../../http/i18n').Messages;
   readonly config: OriginConfig;
   readonly publicUrl: URL;
   readonly gate: ArticleGate;
@@ -52,7 +53,7 @@ export function buildOrigin(deps: OriginDeps): OriginModule {
   // About 100 bytes of heap per fingerprint: a quarter of the cache's budget again at most.
   const known = new KnownArticles(deps.gate, Math.max(10_000, Math.floor(config.cacheBytes / 400)));
   const chrome = buildOriginChrome({ csrfToken: deps.csrfToken, plans: deps.plans, billingConfigured: deps.billingConfigured });
-  const proxy = originProxy({ config, publicUrl: deps.publicUrl, client, cache, rules, known, gate: deps.gate, visitorOf: deps.visitorOf, chrome, logger: deps.logger });
+  const proxy = originProxy({ messages: deps.messages, config, publicUrl: deps.publicUrl, client, cache, rules, known, gate: deps.gate, visitorOf: deps.visitorOf, chrome, logger: deps.logger });
 
   const accessRoutes = Router();
   accessRoutes.get('/api/access/*path', async (req, res) => {
