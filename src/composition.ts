@@ -15,6 +15,7 @@ import { Metrics } from './http/metrics';
 import { buildMessages, type Messages } from './http/i18n';
 import { buildCsrf, type Csrf } from './http/csrf';
 import { buildMailer } from './mail/mailer';
+import { themeStylesheetHref } from './http/views';
 import { buildFunnel, type FunnelModule } from './funnel/funnel.module';
 import { buildConsent, type ConsentModule } from './consent/consent.module';
 import { buildMeter, type MeterModule, type MeterStore } from './meter/meter.module';
@@ -160,6 +161,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       logger,
       csrfToken: (req) => csrf.token(req),
       messages,
+      themeStylesheet: themeStylesheetHref(config.themeDir),
     });
     closers.push(() => articles.close());
     const account = buildAccount({

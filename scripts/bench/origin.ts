@@ -105,7 +105,7 @@ export interface CutTimes {
  */
 export function cutTimes(runs = 250, warmUp = 20): CutTimes {
   const html = originPage(article, articleShape.bytes, articleShape.paragraphs);
-  const options: PageAnalysisOptions = { articleSelector: 'article', cms: 'generic', accountBarSelector: undefined, canonicalHosts: ['localhost:8080'], stylesheetHref: '/gatehouse/origin.css' };
+  const options: PageAnalysisOptions = { articleSelector: 'article', cms: 'generic', accountBarSelector: undefined, canonicalHosts: ['localhost:8080'], stylesheetHrefs: ['/gatehouse/origin.css'] };
   const view: ArticleView = {
     mode: 'cut',
     paywalled: true,

@@ -22,6 +22,8 @@ export { paywalledClass } from './article-page';
 
 export interface ArticlesDeps {
   readonly messages: import('../http/i18n').Messages;
+  /** THEME_DIR's theme.css (its versioned address), linked on origin pages after origin.css. */
+  readonly themeStylesheet: string | undefined;
   /** The Markdown folder, read once at start. */
   readonly contentDir: string;
   readonly publicUrl: URL;

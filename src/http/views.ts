@@ -65,7 +65,7 @@ class ThemedEta extends Eta {
 }
 
 /** `/gatehouse/theme.css?v=<its hash>`, when THEME_DIR has one. */
-function themeStylesheetHref(themeDir: string | undefined): string | undefined {
+export function themeStylesheetHref(themeDir: string | undefined): string | undefined {
   if (themeDir === undefined) return undefined;
   const file = path.join(themeDir, 'theme.css');
   if (!fs.existsSync(file)) return undefined;

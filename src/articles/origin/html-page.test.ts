@@ -6,7 +6,7 @@ const options: PageAnalysisOptions = {
   cms: 'generic',
   accountBarSelector: undefined,
   canonicalHosts: ['news.example', 'cms.internal:8080'],
-  stylesheetHref: '/gatehouse/origin.css',
+  stylesheetHrefs: ['/gatehouse/origin.css'],
 };
 
 /** A sentence unique to paragraph `i`, carrying the marker `m{i}x`. */
@@ -94,6 +94,11 @@ describe('ArticlePage.render: the cut', () => {
     for (const marker of markers(n).slice(0, shown)) expect(html).toContain(marker);
     for (const marker of markers(n).slice(shown)) expect(html).not.toContain(marker);
     expect(html).toContain('<div id="gh-gate">Subscribe</div>');
+  });
+
+  it('when THEME_DIR has a theme.css, then it is linked after origin.css, so the publisher\'s rules win', () => {
+    const html = article(leakyPage(4), '/2025/04/audit/', { stylesheetHrefs: ['/gatehouse/origin.css', '/gatehouse/theme.css?v=abc'] }).render(cut());
+    expect(html).toContain('<link rel="stylesheet" href="/gatehouse/origin.css"><link rel="stylesheet" href="/gatehouse/theme.css?v=abc">');
   });
 
   it('when cut, then the rest of the page stays the origin\'s and the copies and JSON-LD text are gone', () => {

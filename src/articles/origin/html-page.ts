@@ -22,8 +22,8 @@ export interface PageAnalysisOptions {
   readonly accountBarSelector: string | undefined;
   /** Hosts (host[:port]) of PUBLIC_URL and ORIGIN_URL. */
   readonly canonicalHosts: readonly string[];
-  /** Linked in <head> of every page Gatehouse renders. */
-  readonly stylesheetHref: string;
+  /** Linked in <head> of every page Gatehouse renders, in order (origin.css, then THEME_DIR's theme.css). */
+  readonly stylesheetHrefs: readonly string[];
   /** PUBLIC_URL's origin, for the Open Graph URL of an article page that names none. */
   readonly publicOrigin?: string;
   /** ORIGIN_URL's and PUBLIC_URL's origins: links to the CMS's own address are rewritten to the public one. */

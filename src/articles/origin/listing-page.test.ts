@@ -1,7 +1,7 @@
 import { analysePage, type OtherPage, type PageAnalysisOptions } from './html-page';
 import { MutableFingerprintSet } from './fingerprints';
 
-const options: PageAnalysisOptions = { articleSelector: 'article', cms: 'wordpress', accountBarSelector: '#masthead', canonicalHosts: ['news.example'], stylesheetHref: '/gatehouse/origin.css' };
+const options: PageAnalysisOptions = { articleSelector: 'article', cms: 'wordpress', accountBarSelector: '#masthead', canonicalHosts: ['news.example'], stylesheetHrefs: ['/gatehouse/origin.css'] };
 const sentence = (post: string, i: number) => `In ${post} the ${post}p${i}x paragraph${i} of story${post} tells${i} readers${i} everything${i} today.`;
 const post = (slug: string) => `<article class="post hentry"><h2><a href="https://news.example/${slug}/?utm=x">${slug}</a></h2>
 <div class="entry-content">${[1, 2, 3].map((i) => `<p>${sentence(slug, i)}</p>`).join('')}</div></article>`;

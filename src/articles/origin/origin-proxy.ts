@@ -38,6 +38,8 @@ export interface OriginProxyDeps {
   readonly visitorOf: VisitorOf;
   readonly chrome: OriginChrome;
   readonly logger: Logger;
+  /** THEME_DIR's theme.css, linked after origin.css. */
+  readonly themeStylesheet?: string;
 }
 
 type Kind = 'html' | 'feed' | 'json' | 'text' | 'other';
@@ -111,7 +113,7 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     cms: config.cms,
     accountBarSelector: config.accountBarSelector,
     canonicalHosts: [...hosts],
-    stylesheetHref: '/gatehouse/origin.css',
+    stylesheetHrefs: ['/gatehouse/origin.css', ...(deps.themeStylesheet === undefined ? [] : [deps.themeStylesheet])],
     publicOrigin: deps.publicUrl.origin,
     linkOrigins: { from: config.url.origin, to: deps.publicUrl.origin },
   };

@@ -32,6 +32,8 @@ export interface OriginDeps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly csrfToken: (req: Request) => string;
+  /** THEME_DIR's theme.css, linked after origin.css; undefined: none. */
+  readonly themeStylesheet: string | undefined;
 }
 
 export interface OriginModule {
@@ -53,7 +55,7 @@ export function buildOrigin(deps: OriginDeps): OriginModule {
   // About 100 bytes of heap per fingerprint: a quarter of the cache's budget again at most.
   const known = new KnownArticles(deps.gate, Math.max(10_000, Math.floor(config.cacheBytes / 400)));
   const chrome = buildOriginChrome({ csrfToken: deps.csrfToken, plans: deps.plans, billingConfigured: deps.billingConfigured });
-  const proxy = originProxy({ messages: deps.messages, config, publicUrl: deps.publicUrl, client, cache, rules, known, gate: deps.gate, visitorOf: deps.visitorOf, chrome, logger: deps.logger });
+  const proxy = originProxy({ messages: deps.messages, config, publicUrl: deps.publicUrl, client, cache, rules, known, gate: deps.gate, visitorOf: deps.visitorOf, chrome, logger: deps.logger, themeStylesheet: deps.themeStylesheet });
 
   const accessRoutes = Router();
   accessRoutes.get('/api/access/*path', async (req, res) => {

@@ -5,7 +5,7 @@ import { selectFirst, textOf, type SourceDom } from './source-dom';
 /** What Gatehouse adds to every origin page it renders, wherever the origin put things. */
 export interface FrameOptions {
   readonly accountBarSelector: string | undefined;
-  readonly stylesheetHref: string;
+  readonly stylesheetHrefs: readonly string[];
   /** ORIGIN_URL's and PUBLIC_URL's origins: links the CMS writes to its own address go to the public one. */
   readonly linkOrigins?: { readonly from: string; readonly to: string };
 }
@@ -61,7 +61,7 @@ export function headEnd(dom: SourceDom): number {
 /** A page's edits with Gatehouse's stylesheet linked and a slot for its account bar. */
 export function frameEdits(dom: SourceDom, options: FrameOptions): PageEdits {
   const edits = new PageEdits(dom);
-  edits.insert(headEnd(dom), [`<link rel="stylesheet" href="${escapeAttribute(options.stylesheetHref)}">`]);
+  edits.insert(headEnd(dom), options.stylesheetHrefs.map((href) => `<link rel="stylesheet" href="${escapeAttribute(href)}">`));
   const configured = options.accountBarSelector === undefined ? undefined : selectFirst(options.accountBarSelector, dom.root);
   const target = configured ?? dom.elementsNamed('body')[0];
   edits.insert(target === undefined ? headEnd(dom) : dom.openEnd(target), [{ slot: 'accountBar' }]);
