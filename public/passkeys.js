@@ -45,8 +45,27 @@
     return error;
   }
 
+  /**
+   * The page's words for what happens in the browser, from the catalog in the LOCALE's
+   * language (views/passkey-texts.eta puts them on the element as data-text-* attributes):
+   * nothing reader-facing is written in this file.
+   */
+  function textsOf(element) {
+    function text(name) {
+      return element.getAttribute('data-text-' + name) || '';
+    }
+    return {
+      failed: text('failed'),
+      cancelled: text('cancelled'),
+      alreadyHeld: text('already-held'),
+      offline: text('offline'),
+      unsupported: text('unsupported'),
+      signInAgain: text('sign-in-again'),
+    };
+  }
+
   /** POSTs JSON with the page's CSRF token; rejects with the server's own message on a 4xx or 5xx. */
-  function post(url, csrfToken, body) {
+  function post(url, csrfToken, texts, body) {
     return fetch(url, {
       method: 'POST',
       credentials: 'same-origin',
@@ -59,29 +78,29 @@
           return {};
         })
         .then(function (data) {
-          if (!response.ok) throw failure(data.error || 'Something went wrong on our side. Try again in a moment.', data.signIn);
+          if (!response.ok) throw failure(typeof data.error === 'string' && data.error ? data.error : texts.failed, data.signIn);
           return data;
         });
     });
   }
 
   /** What to tell the reader about an error from the browser's prompt or from the server. */
-  function messageOf(error) {
+  function messageOf(error, texts) {
     if (error && error.gatehouse) return error.message;
     var name = error && error.name;
-    if (name === 'NotAllowedError' || name === 'AbortError') return 'The passkey prompt was closed or timed out. Try again, or use another way.';
-    if (name === 'InvalidStateError') return 'This device already holds a passkey for your account.';
-    if (error instanceof TypeError) return 'We could not reach the site. Check your connection and try again.';
-    return 'Your browser could not use a passkey here. Try again, or use another way.';
+    if (name === 'NotAllowedError' || name === 'AbortError') return texts.cancelled;
+    if (name === 'InvalidStateError') return texts.alreadyHeld;
+    if (error instanceof TypeError) return texts.offline;
+    return texts.unsupported;
   }
 
   /** Writes into the element's live region (role=alert), so screen readers announce it. */
-  function show(region, error) {
-    region.textContent = messageOf(error);
+  function show(region, error, texts) {
+    region.textContent = messageOf(error, texts);
     if (error && error.signIn) {
       var link = document.createElement('a');
       link.href = localPath(error.signIn, '/signin');
-      link.textContent = 'Sign in again';
+      link.textContent = texts.signInAgain;
       region.appendChild(document.createTextNode(' '));
       region.appendChild(link);
     }
@@ -90,24 +109,25 @@
   function setUpSignIn(box) {
     var button = box.querySelector('[data-passkey-signin-button]');
     var region = box.querySelector('[data-passkey-message]');
+    var texts = textsOf(box);
     box.hidden = false;
     button.addEventListener('click', function () {
       var csrf = box.getAttribute('data-csrf');
       button.disabled = true;
       region.textContent = '';
-      post('/signin/passkey/options', csrf)
+      post('/signin/passkey/options', csrf, texts)
         .then(function (options) {
           return webauthn.startAuthentication({ optionsJSON: options });
         })
         .then(function (response) {
-          return post('/signin/passkey', csrf, { response: response, returnTo: box.getAttribute('data-return-to') || '/' });
+          return post('/signin/passkey', csrf, texts, { response: response, returnTo: box.getAttribute('data-return-to') || '/' });
         })
         .then(function (result) {
           go(localPath(result.redirect, '/'));
         })
         .catch(function (error) {
           button.disabled = false;
-          show(region, error);
+          show(region, error, texts);
         });
     });
   }
@@ -115,6 +135,7 @@
   function setUpAdd(form) {
     var button = form.querySelector('button[type="submit"]');
     var region = form.querySelector('[data-passkey-message]');
+    var texts = textsOf(form);
     form.hidden = false;
     form.addEventListener('submit', function (event) {
       event.preventDefault();
@@ -122,12 +143,12 @@
       var name = form.elements.namedItem('name').value.trim();
       button.disabled = true;
       region.textContent = '';
-      post('/account/passkeys/options', csrf)
+      post('/account/passkeys/options', csrf, texts)
         .then(function (options) {
           return webauthn.startRegistration({ optionsJSON: options });
         })
         .then(function (response) {
-          return post('/account/passkeys', csrf, name ? { response: response, name: name } : { response: response });
+          return post('/account/passkeys', csrf, texts, name ? { response: response, name: name } : { response: response });
         })
         .then(function (result) {
           // The account page again, listing the new passkey.
@@ -135,7 +156,7 @@
         })
         .catch(function (error) {
           button.disabled = false;
-          show(region, error);
+          show(region, error, texts);
         });
     });
   }

@@ -36,12 +36,19 @@ export function presentationAssets(presentation: PresentationService): Router {
   return router;
 }
 
-/** Gives every page the presentation in force: its stylesheet, logo, date format and section names. */
+/**
+ * Gives every page the presentation in force: its stylesheet, logo, section names, and dates
+ * in the publisher's time zone, in the LOCALE's date locale (`app.locals.dateLocale`, which
+ * useMessages sets from the catalog).
+ */
 export function presentationLocals(presentation: PresentationService): RequestHandler {
-  return async (_req, res, next) => {
+  return async (req, res, next) => {
     const view = await presentation.current();
+    const locale = req.app.locals.dateLocale as unknown;
+    const dates = typeof locale === 'string' ? view.datesIn(locale) : { formatDate: view.formatDate, formatDateTime: undefined };
     res.locals.presentation = view;
-    res.locals.formatDate = view.formatDate;
+    res.locals.formatDate = dates.formatDate;
+    if (dates.formatDateTime !== undefined) res.locals.formatDateTime = dates.formatDateTime;
     res.locals.sectionName = view.sectionName;
     next();
   };

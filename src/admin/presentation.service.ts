@@ -14,14 +14,39 @@ export interface PresentationView {
   readonly css: string;
   /** Its address, with a hash of its text so that browsers may keep it a year. */
   readonly stylesheetHref: string;
+  /** The publisher's time zone (IANA), which every reader-facing date is shown in. */
+  readonly timeZone: string;
+  /** "20 November 2026" in the service's locale and the publisher's time zone. */
   readonly formatDate: DateFormatter;
+  /**
+   * A date, and a date with its time, in a locale (the LOCALE's, `Messages.dateLocale`) and
+   * the publisher's time zone; built once per locale and kept with the view.
+   */
+  datesIn(locale: string): PresentationDates;
   /** The name the publisher gave a section, else its slug. */
   readonly sectionName: (slug: string) => string;
   /** The sections the publisher ordered, first to last. */
   readonly sectionOrder: readonly string[];
 }
 
+export interface PresentationDates {
+  /** "20 November 2026", "20. November 2026". */
+  readonly formatDate: DateFormatter;
+  /** "20 November 2026 at 08:14 CET", "20. November 2026 um 08:14 MEZ". */
+  readonly formatDateTime: DateFormatter;
+}
+
+function datesFor(locale: string, timeZone: string): PresentationDates {
+  const moment = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' });
+  return Object.freeze({
+    formatDate: dateFormatter({ locale, timeZone }),
+    formatDateTime: (value: string | Date) => moment.format(typeof value === 'string' ? new Date(value) : value),
+  });
+}
+
 export function presentationView(settings: PresentationSettings, version: number, locale: string): PresentationView {
+  // A page asks on every request; a handful of locales at most, so the map stays small.
+  const dates = new Map<string, PresentationDates>([[locale, datesFor(locale, settings.timeZone)]]);
   const css = `:root { --accent: ${settings.accentColour}; }\n`;
   const names = new Map(settings.sections.map((s) => [s.slug, s.name]));
   return Object.freeze({
@@ -29,7 +54,16 @@ export function presentationView(settings: PresentationSettings, version: number
     version,
     css,
     stylesheetHref: `/gatehouse/presentation.css?v=${createHash('sha256').update(css).digest('hex').slice(0, 12)}`,
-    formatDate: dateFormatter({ locale, timeZone: settings.timeZone }),
+    timeZone: settings.timeZone,
+    formatDate: dates.get(locale)!.formatDate,
+    datesIn(wanted: string): PresentationDates {
+      let found = dates.get(wanted);
+      if (found === undefined) {
+        found = datesFor(wanted, settings.timeZone);
+        dates.set(wanted, found);
+      }
+      return found;
+    },
     sectionName: (slug: string) => names.get(slug) ?? slug,
     sectionOrder: settings.sections.map((s) => s.slug),
   });

@@ -105,4 +105,19 @@ describe('Messages', () => {
   it('when a message reference carries its values, then they are used', () => {
     expect(de.t({ key: 'plans.subscribeTo', params: { plan: 'Monatlich' } })).toBe('Abonnieren: Monatlich');
   });
+
+  it('when a plan\'s price and trial are put in words, then every interval Stripe has reads right in both languages, the price nested in the trial line', () => {
+    const price = (interval: string, count: number, amount: string) => ({ key: `plans.price.${interval}` as MessageKey, params: { count, amount } });
+    expect(['day', 'week', 'month', 'year'].map((i) => en.t(price(i, 1, '€5.00')))).toEqual(['€5.00 per day', '€5.00 per week', '€5.00 per month', '€5.00 per year']);
+    expect(['day', 'week', 'month', 'year'].map((i) => de.t(price(i, 2, '5,00 €')))).toEqual(['5,00 € alle 2 Tage', '5,00 € alle 2 Wochen', '5,00 € alle 2 Monate', '5,00 € alle 2 Jahre']);
+    expect(en.t('plans.trialThen', { count: 14, price: price('month', 1, '€5.00') })).toBe('Free for 14 days, then €5.00 per month');
+    expect(de.t('plans.trialThen', { count: 14, price: price('month', 1, '5,00 €') })).toBe('14 Tage kostenlos, danach 5,00 € pro Monat');
+    expect(de.html('plans.trialThen', { count: 1, price: price('year', 1, '<50 €>') }, { trial: { tag: 'strong', attributes: { class: 'plan__trial' } } })).toBe('<strong class="plan__trial">1 Tag kostenlos</strong>, danach &lt;50 €&gt; pro Jahr');
+  });
+
+  it('when a passkey is added without a name, then its default name carries the date in the language\'s way', () => {
+    const when = new Date('2026-12-01T10:00:00Z');
+    expect(en.t('passkeys.defaultName', { date: en.formatDate(when) })).toBe('Passkey added 1 December 2026');
+    expect(de.t('passkeys.defaultName', { date: de.formatDate(when) })).toBe('Passkey hinzugefügt am 1. Dezember 2026');
+  });
 });

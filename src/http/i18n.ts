@@ -144,11 +144,15 @@ export function buildMessages(locale: Locale, options: { readonly timeZone?: str
 /**
  * Puts the messages where every view finds them: `it.t(key, params)`, `it.tHtml(key,
  * params, elements)` (for `<%~ %>`: it escapes everything itself), `it.lang` for `<html
- * lang>`, and `it.formatDateTime`.
+ * lang>`, and `it.formatDate` / `it.formatDateTime` in the LOCALE's words. `dateLocale` is
+ * for the presentation's locals (src/admin/presentation.controller.ts), which give each page
+ * the same formats in the publisher's time zone.
  */
 export function useMessages(app: Express, messages: Messages): void {
   app.locals.t = messages.t;
   app.locals.tHtml = messages.html;
   app.locals.lang = messages.lang;
+  app.locals.dateLocale = messages.dateLocale;
+  app.locals.formatDate = messages.formatDate;
   app.locals.formatDateTime = messages.formatDateTime;
 }

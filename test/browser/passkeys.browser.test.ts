@@ -59,6 +59,11 @@ describeWithBrowser('passkeys in a real browser', () => {
     expect(credentials).toHaveLength(1);
     expect(credentials[0]).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
     expect(await page.getByRole('row', { name: /Test laptop/ }).getByRole('cell').nth(2).textContent()).toBe('Not yet');
+    // The authenticator holds this account's passkey already: the browser refuses, and the
+    // script says so in the catalog's words it was given (data-text-*), not in its own.
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByRole('alert').filter({ hasText: 'This device already holds a passkey for your account.' }).waitFor();
+    expect((await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials).toHaveLength(1);
 
     const violations = blocking(await auditPage(page));
     expect(describeViolations(violations)).toBe('');

@@ -252,7 +252,9 @@ for (const mode of modes) {
       const signin = await request(t.app).get('/signin').expect(200);
       expect(signin.text).toContain(`<script src="${webauthnBundlePath}" defer></script>`);
       expect(signin.text).toContain('<script src="/gatehouse/passkeys.js" defer></script>');
-      expect(signin.text).toMatch(/<div class="passkey-signin" data-passkey-signin data-csrf="[^"]+" data-return-to="\/" hidden>/);
+      expect(signin.text).toMatch(/<div class="passkey-signin" data-passkey-signin data-csrf="[^"]+" data-return-to="\/"[^>]* hidden>/);
+      // The script's own words come from the catalog, on the element it sets up.
+      expect(signin.text).toMatch(/<div class="passkey-signin"[^>]* data-text-cancelled="The passkey prompt was closed or timed out\. Try again, or use another way\."[^>]* data-text-sign-in-again="Sign in again" hidden>/);
       const { agent } = await reader(t);
       expect((await agent.get('/account').expect(200)).text).toContain(`<script src="${webauthnBundlePath}" defer></script>`);
       for (const client of [request(t.app), agent]) {

@@ -1,27 +1,22 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Csrf } from '../../http/csrf';
+import type { Messages } from '../../http/i18n';
 import type { SignInEffects } from '../sign-in-methods';
 import { clearFlowCookie, flowCookie } from './oidc-cookies';
-import { problems, renderProblem, signInAndReturn, type Problem } from './oidc-pages';
+import { problems, renderProblem, signInAndReturn, someProvider } from './oidc-pages';
 import type { OidcService } from './oidc.service';
 
 const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
 const field = z.string().max(4096).optional();
 const confirmForm = z.object({ termsVersion: field, privacyVersion: field });
 
-const notOpen: Problem = {
-  title: 'This page no longer works',
-  message: 'This sign-up or confirmation has expired, was already used, or was started in another browser. Start again with the provider from this browser.',
-};
-const otherBrowser: Problem = {
-  title: 'Open this link where you started',
-  message: 'For your safety this link works only in the browser where you chose to continue with the provider. Open it there, or start again from this browser.',
-};
+const { notOpen, otherBrowser } = problems;
 
 export interface OidcConfirmRoutesDeps extends SignInEffects {
   readonly service: OidcService;
   readonly csrf: Csrf;
+  readonly messages: Messages;
 }
 
 /**
@@ -31,19 +26,19 @@ export interface OidcConfirmRoutesDeps extends SignInEffects {
  */
 export function oidcConfirmRoutes(deps: OidcConfirmRoutesDeps): Router {
   const router = Router();
-  const { service, csrf } = deps;
+  const { service, csrf, messages } = deps;
 
   async function page(req: Request, res: Response, status: number, linkToken: string | undefined, error?: string) {
     const secret = flowCookie(req, 'pending');
     const pending = secret === undefined ? undefined : await service.pending(secret, linkToken);
     if (pending === undefined) {
       const problem = linkToken !== undefined && (await service.linkIsOpen(linkToken)) ? otherBrowser : notOpen;
-      return renderProblem(csrf, req, res, 400, problem, '/');
+      return renderProblem(deps, req, res, 400, problem, '/');
     }
     const label = service.provider(pending.provider)?.label ?? pending.provider;
     const action = linkToken === undefined ? '/signin/oidc/confirm' : `/signin/oidc/verify/${linkToken}`;
     const policies = pending.accountExists ? undefined : await service.currentPolicies();
-    res.status(status).render('oidc-confirm', { title: pending.accountExists ? 'Sign in' : 'Create your free account', pending, label, action, policies, error, csrfToken: csrf.token(req) });
+    res.status(status).render('oidc-confirm', { title: messages.t(pending.accountExists ? 'common.signIn' : 'common.createYourFreeAccount'), pending, label, action, policies, error, csrfToken: csrf.token(req) });
   }
 
   async function confirm(req: Request, res: Response, linkToken: string | undefined) {
@@ -51,10 +46,10 @@ export function oidcConfirmRoutes(deps: OidcConfirmRoutesDeps): Router {
     const form = confirmForm.safeParse(req.body ?? {});
     if (secret === undefined || !form.success) return page(req, res, 400, linkToken);
     const result = await service.confirm(secret, linkToken, { terms: form.data.termsVersion, privacy: form.data.privacyVersion });
-    if (result.outcome === 'policies-changed') return page(req, res, 409, linkToken, 'Our Privacy Policy or Terms of Use changed while you were on this page. Please review them and continue.');
-    if (result.outcome === 'invalid') return renderProblem(csrf, req, res, 400, notOpen, '/');
+    if (result.outcome === 'policies-changed') return page(req, res, 409, linkToken, messages.t('common.policiesChanged'));
+    if (result.outcome === 'invalid') return renderProblem(deps, req, res, 400, notOpen, '/');
     clearFlowCookie(req, res, 'pending');
-    if (result.outcome === 'linked-elsewhere') return renderProblem(csrf, req, res, 409, problems.linkedElsewhere('provider'), result.returnTo);
+    if (result.outcome === 'linked-elsewhere') return renderProblem(deps, req, res, 409, problems.linkedElsewhere(someProvider), result.returnTo);
     await signInAndReturn(req, res, deps, result);
   }
 
@@ -63,12 +58,12 @@ export function oidcConfirmRoutes(deps: OidcConfirmRoutesDeps): Router {
 
   router.get('/signin/oidc/verify/:token', (req, res) => {
     const token = req.params.token;
-    if (!tokenPattern.test(token)) return renderProblem(csrf, req, res, 400, notOpen, '/');
+    if (!tokenPattern.test(token)) return renderProblem(deps, req, res, 400, notOpen, '/');
     return page(req, res, 200, token);
   });
   router.post('/signin/oidc/verify/:token', (req, res) => {
     const token = req.params.token;
-    if (!tokenPattern.test(token)) return renderProblem(csrf, req, res, 400, notOpen, '/');
+    if (!tokenPattern.test(token)) return renderProblem(deps, req, res, 400, notOpen, '/');
     return confirm(req, res, token);
   });
 

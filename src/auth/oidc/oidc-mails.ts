@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { OidcProviderConfig } from '../../config/oidc-config';
+import type { Messages } from '../../http/i18n';
 import type { Mailer } from '../../mail/mailer';
 
 export interface OidcMailsDeps {
@@ -7,6 +8,7 @@ export interface OidcMailsDeps {
   readonly logger: Pick<Logger, 'error'>;
   readonly publicUrl: URL;
   readonly siteName: string;
+  readonly messages: Messages;
 }
 
 /** What the provider part mails; sent after the answer (a slow mail server holds up no page). */
@@ -15,14 +17,13 @@ export class OidcMails {
 
   /** The link that proves an email the provider did not vouch for (or was not trusted to). */
   confirmEmail(provider: OidcProviderConfig, email: string, token: string, accountExists: boolean): void {
+    const { messages, siteName: site } = this.deps;
     const link = new URL(`/signin/oidc/verify/${token}`, this.deps.publicUrl).href;
-    const site = this.deps.siteName;
-    const what = accountExists ? `to sign in to your ${site} account with ${provider.label}` : `to create your free ${site} account with ${provider.label}`;
     this.send(
       {
         to: email,
-        subject: `Confirm your email address for ${site}`,
-        text: `Before this email address can be used ${what}, we need to know it is yours. Open this link within 30 minutes, in the browser where you chose "Continue with ${provider.label}":\n\n${link}\n\nIf it was not you, ignore this mail: nothing changes without the link.\n`,
+        subject: messages.t('mail.verifySubject', { site }),
+        text: messages.t(accountExists ? 'oidc.mailConfirmSignin' : 'oidc.mailConfirmSignup', { site, label: provider.label, link }),
       },
       'could not send the provider email confirmation',
     );
@@ -33,18 +34,14 @@ export class OidcMails {
    * or on an email the provider vouched for): its owner learns of one they did not make.
    */
   identityLinked(accountEmail: string, provider: OidcProviderConfig, emailThere: string | undefined): void {
-    const site = this.deps.siteName;
+    const { messages, siteName: site } = this.deps;
     const there = emailThere === undefined || emailThere === '' ? '' : ` (${emailThere})`;
+    const link = new URL('/account', this.deps.publicUrl).href;
     this.send(
       {
         to: accountEmail,
-        subject: `${provider.label} was linked to your ${site} account`,
-        text: [
-          `A ${provider.label} account${there} was linked to your ${site} account just now: "Continue with ${provider.label}" now signs in to it.`,
-          '',
-          `If this was not you, unlink it and change your password at ${new URL('/account', this.deps.publicUrl).href}`,
-          '',
-        ].join('\n'),
+        subject: messages.t('oidc.mailLinkedSubject', { label: provider.label, site }),
+        text: messages.t('oidc.mailLinkedText', { label: provider.label, site, there, link }),
       },
       'could not send the identity-linked mail',
     );

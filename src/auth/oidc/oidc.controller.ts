@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../../http/app-error';
 import type { Csrf } from '../../http/csrf';
+import type { Messages } from '../../http/i18n';
 import { clientAddress, networkOf } from '../../http/network';
 import { safeReturnTo } from '../../http/return-to';
 import { tokenInAddress } from '../../http/security';
@@ -24,6 +25,7 @@ const answerKeys = ['code', 'state', 'iss', 'error', 'error_description', 'error
 export interface OidcRoutesDeps extends SignInEffects {
   readonly service: OidcService;
   readonly csrf: Csrf;
+  readonly messages: Messages;
   readonly keySecret: string;
   readonly logger: Pick<Logger, 'warn'>;
   /** Per network: nobody floods a provider through this site. */
@@ -45,19 +47,19 @@ function answerIn(source: unknown): URLSearchParams {
 /** `GET /signin/oidc/:provider`, its callback (SPEC section 6), and linking from the account page. */
 export function oidcRoutes(deps: OidcRoutesDeps): Router {
   const router = Router();
-  const { service, csrf } = deps;
+  const { service, messages } = deps;
   router.use('/signin/oidc', tokenInAddress);
 
   function providerOf(req: Request): OidcProviderConfig {
     const provider = service.provider(String(req.params.provider));
-    if (provider === undefined) throw new AppError(404, 'There is no sign-in with this provider here.');
+    if (provider === undefined) throw new AppError(404, messages.t('oidc.noSuchProvider'));
     return provider;
   }
 
   async function throttled(req: Request, res: Response, limiter: RateLimiterAbstract, returnTo: string): Promise<boolean> {
     const verdict = await consumeAll([[limiter, limiterKey(deps.keySecret, networkOf(clientAddress(req)))]]);
     if (verdict.allowed) return false;
-    renderProblem(csrf, req, res, 429, problems.throttled(verdict.retryAfterSeconds), returnTo, verdict.retryAfterSeconds);
+    renderProblem(deps, req, res, 429, problems.throttled(verdict.retryAfterSeconds), returnTo, verdict.retryAfterSeconds);
     return true;
   }
 
@@ -70,7 +72,7 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
       url = await service.start(provider, secret, returnTo, linkTo);
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
-      return renderProblem(csrf, req, res, 424, problems.unavailable(provider.label), returnTo);
+      return renderProblem(deps, req, res, 424, problems.unavailable(provider.label), returnTo);
     }
     setFlowCookie(req, res, 'request', secret);
     res.redirect(303, url.href);
@@ -87,7 +89,7 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
     if (!req.user) return res.redirect(303, '/signin?returnTo=%2Faccount%23identities');
     const provider = providerOf(req);
     if (deps.clock() - (req.session.authAt ?? 0) >= recentSignInMs) {
-      return res.status(403).render('oidc-link-reauth', { title: 'Sign in again to link a provider', label: provider.label, returnTo: linkedReturnTo });
+      return res.status(403).render('oidc-link-reauth', { title: messages.t('oidc.linkReauthTitle'), label: provider.label, returnTo: linkedReturnTo });
     }
     await startFlow(req, res, provider, linkedReturnTo, req.user.id);
   });
@@ -108,16 +110,16 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
   router.get('/signin/oidc/:provider/callback', async (req, res) => {
     const provider = providerOf(req);
     // The session middleware runs for this path (OidcModule.needsSession); should it not have, nothing is spent.
-    if (!hasSession(req)) return renderProblem(csrf, req, res, 400, problems.incomplete(provider.label), '/');
+    if (!hasSession(req)) return renderProblem(deps, req, res, 400, problems.incomplete(provider.label), '/');
     const secret = flowCookie(req, 'request');
     // Spent first, whatever follows: the same answer never counts twice.
     const request = secret === undefined ? undefined : await service.spendRequest(secret);
     clearFlowCookie(req, res, 'request');
     const returnTo = request?.returnTo ?? '/';
     if (await throttled(req, res, deps.callbacksByNetwork, returnTo)) return;
-    if (request === undefined) return renderProblem(csrf, req, res, 400, problems.expired(provider.label), returnTo);
+    if (request === undefined) return renderProblem(deps, req, res, 400, problems.expired(provider.label), returnTo);
     const answer = answerIn(req.query);
-    if (answer.has('error')) return renderProblem(csrf, req, res, 400, problems.cancelled(provider.label), returnTo);
+    if (answer.has('error')) return renderProblem(deps, req, res, 400, problems.cancelled(provider.label), returnTo);
     const callbackUrl = service.redirectUri(provider);
     callbackUrl.search = answer.toString();
     const pendingSecret = newSecret();
@@ -128,7 +130,7 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
       if (!(error instanceof ProviderError)) throw error;
       // Why, for whoever looks into a reader's failed sign-in (the reader sees a plain page).
       deps.logger.warn({ provider: provider.name, kind: error.kind, reason: error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : error.message }, 'sign-in with a provider failed');
-      return renderProblem(csrf, req, res, error.kind === 'unavailable' ? 424 : 400, error.kind === 'unavailable' ? problems.unavailable(provider.label) : problems.rejected(provider.label), returnTo);
+      return renderProblem(deps, req, res, error.kind === 'unavailable' ? 424 : 400, error.kind === 'unavailable' ? problems.unavailable(provider.label) : problems.rejected(provider.label), returnTo);
     }
     switch (result.outcome) {
       case 'signed-in':
@@ -137,19 +139,19 @@ export function oidcRoutes(deps: OidcRoutesDeps): Router {
       case 'already-linked':
         return res.redirect(303, result.returnTo);
       case 'linked-elsewhere':
-        return renderProblem(csrf, req, res, 409, problems.linkedElsewhere(provider.label), returnTo);
+        return renderProblem(deps, req, res, 409, problems.linkedElsewhere(provider.label), returnTo);
       case 'no-email':
-        return renderProblem(csrf, req, res, 400, problems.noEmail(provider.label), returnTo);
+        return renderProblem(deps, req, res, 400, problems.noEmail(provider.label), returnTo);
       case 'unusable-email':
-        return renderProblem(csrf, req, res, 400, problems.unusableEmail(provider.label), returnTo);
+        return renderProblem(deps, req, res, 400, problems.unusableEmail(provider.label), returnTo);
       case 'invalid':
-        return renderProblem(csrf, req, res, 400, problems.expired(provider.label), returnTo);
+        return renderProblem(deps, req, res, 400, problems.expired(provider.label), returnTo);
       case 'confirm':
         setFlowCookie(req, res, 'pending', pendingSecret);
         return res.redirect(303, '/signin/oidc/confirm');
       case 'check-email':
         setFlowCookie(req, res, 'pending', pendingSecret);
-        return res.status(200).render('oidc-check-email', { title: 'Check your email', email: result.email, label: provider.label, returnTo });
+        return res.status(200).render('oidc-check-email', { title: messages.t('common.checkEmail'), email: result.email, label: provider.label, returnTo });
     }
   });
 

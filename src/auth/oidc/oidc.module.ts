@@ -66,7 +66,7 @@ export function buildOidc(deps: AuthSharedDeps & { readonly oidcClient?: OidcCli
     siteName: deps.siteName,
   });
   const limiter = (name: string) => buildLimiter(deps.redis, { keyPrefix: `${deps.keyPrefix}oidc:${name}`, points: 60, duration: 15 * 60 });
-  const effects = { csrf: deps.csrf, meter: deps.meter, funnel: deps.funnel, clock: deps.clock };
+  const effects = { csrf: deps.csrf, meter: deps.meter, funnel: deps.funnel, clock: deps.clock, messages: deps.messages };
 
   const routes = Router();
   if (providers.length > 0) {
@@ -74,7 +74,7 @@ export function buildOidc(deps: AuthSharedDeps & { readonly oidcClient?: OidcCli
     routes.use(oidcConfirmRoutes({ ...effects, service }));
     routes.use(oidcRoutes({ ...effects, service, logger: deps.logger, keySecret: deps.secret, startsByNetwork: limiter('start'), callbacksByNetwork: limiter('callback') }));
   }
-  routes.use(identitiesRoutes({ service }));
+  routes.use(identitiesRoutes({ service, messages: deps.messages }));
 
   return {
     providers: providers.map(({ name, label }) => ({ name, label })),

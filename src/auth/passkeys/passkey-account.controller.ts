@@ -2,6 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import type { Clock } from '../../config/clock';
 import { AppError } from '../../http/app-error';
+import type { Messages } from '../../http/i18n';
 import type { Account } from '../accounts.repository';
 import { recentSignInMs } from '../passwords.service';
 import { asRegistration, registrationBody } from './passkey-responses';
@@ -13,6 +14,7 @@ export interface PasskeyAccountRoutesDeps {
   readonly accounts: { findById(id: string): Promise<Account | undefined> };
   readonly secret: string;
   readonly clock: Clock;
+  readonly messages: Messages;
 }
 
 const reauthPath = '/signin?reauth=1&returnTo=%2Faccount%23passkeys';
@@ -28,20 +30,20 @@ const credentialId = z.string().min(1).max(1_400).regex(/^[A-Za-z0-9_-]+$/);
  */
 export function passkeyAccountRoutes(deps: PasskeyAccountRoutesDeps): Router {
   const router = Router();
-  const { service, secret, clock } = deps;
+  const { service, secret, clock, messages } = deps;
   const recent = (req: Request) => clock() - (req.session.authAt ?? 0) < recentSignInMs;
   const proofOf = (req: Request): ChangeProof => ({ provenWithPasskey: passkeyProvenAt(req) !== undefined, recentEmailLink: req.session.wayIn === 'email-link' && recent(req) });
 
   /** The signed-in account, for the script: JSON, never a redirect. */
   const signedInJson: RequestHandler = async (req, res, next) => {
     const account = req.user === undefined ? undefined : await deps.accounts.findById(req.user.id);
-    if (account === undefined) return res.status(401).json({ error: 'Sign in to add a passkey.', signIn: reauthPath });
+    if (account === undefined) return res.status(401).json({ error: messages.t('passkeys.errorSignInToAdd'), signIn: reauthPath });
     res.locals.passkeyAccount = account;
     next();
   };
   const recentOnly: RequestHandler = (req, res, next) => {
     if (recent(req)) return next();
-    res.status(403).json({ error: 'For your security, sign in again before adding a passkey: your last sign-in was more than 15 minutes ago.', signIn: reauthPath });
+    res.status(403).json({ error: messages.t('passkeys.errorReauth'), signIn: reauthPath });
   };
   const rejected = (res: Response, error: unknown) => {
     if (error instanceof PasskeyRejected) return res.status(error.status).json({ error: error.message, ...(error.signIn === undefined ? {} : { signIn: error.signIn }) });
@@ -61,7 +63,7 @@ export function passkeyAccountRoutes(deps: PasskeyAccountRoutesDeps): Router {
   router.post('/account/passkeys', signedInJson, async (req, res) => {
     const account = res.locals.passkeyAccount as Account;
     const body = registrationBody.safeParse(req.body ?? {});
-    if (!body.success) return res.status(400).json({ error: 'The browser’s passkey answer could not be read. Try again.' });
+    if (!body.success) return res.status(400).json({ error: messages.t('passkeys.errorUnreadable') });
     try {
       await service.checkMayChange(account, proofOf(req), 'add');
       const passkey = await service.register(account, sessionBinding(req, secret), asRegistration(body.data), body.data.name || undefined);
@@ -76,7 +78,7 @@ export function passkeyAccountRoutes(deps: PasskeyAccountRoutesDeps): Router {
     if (req.user === undefined) return res.redirect(303, '/signin?returnTo=%2Faccount');
     const account = await deps.accounts.findById(req.user.id);
     const id = credentialId.safeParse(req.params.id);
-    if (account === undefined || !id.success) throw new AppError(404, 'Your account has no such passkey.');
+    if (account === undefined || !id.success) throw new AppError(404, messages.t('passkeys.errorNoSuch'));
     try {
       await service.remove(account, id.data, proofOf(req));
     } catch (error) {

@@ -40,12 +40,13 @@ export function buildPasskeys(deps: AuthSharedDeps): PasskeysModule {
     mailer: deps.mailer,
     logger: deps.logger,
     clock,
+    messages: deps.messages,
   });
   const throttle = new PasskeyThrottle({ redis: deps.redis, keyPrefix: deps.keyPrefix, keySecret: secret });
   const assets = browserBundleRoutes();
   const routes = Router();
   routes.use(assets);
-  routes.use(passkeySigninRoutes({ service, throttle, effects: deps, secret, clock }));
-  routes.use(passkeyAccountRoutes({ service, accounts: deps.accounts, secret, clock }));
+  routes.use(passkeySigninRoutes({ service, throttle, effects: deps, secret, clock, messages: deps.messages }));
+  routes.use(passkeyAccountRoutes({ service, accounts: deps.accounts, secret, clock, messages: deps.messages }));
   return { routes, assets, passkeysOf: (accountId) => service.list(accountId), provenAt: passkeyProvenAt };
 }

@@ -12,7 +12,7 @@ import {
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import type { Logger } from 'pino';
 import type { Clock } from '../../config/clock';
-import { formatDate } from '../../http/views';
+import type { Messages } from '../../http/i18n';
 import type { Mailer } from '../../mail/mailer';
 import type { Account } from '../accounts.repository';
 import type { PasskeySummary } from '../sign-in-methods';
@@ -33,8 +33,6 @@ export class PasskeyRejected extends Error {
   }
 }
 
-export const challengeExpired = 'This passkey request has expired or was already used. Try again.';
-const expired = challengeExpired;
 
 /** What a session proves about who holds it, for changes to an admin's passkeys. */
 export interface ChangeProof {
@@ -46,7 +44,6 @@ export interface ChangeProof {
 
 /** The emailed-link page, back to the passkeys: an admin's first passkey starts there. */
 export const emailLinkForPasskeys = '/signin/email?returnTo=%2Faccount%23passkeys';
-const notVerified = 'Your passkey’s answer could not be verified for this site. Try again, or sign in another way.';
 
 export interface PasskeysServiceDeps {
   readonly passkeys: PasskeysRepository;
@@ -57,17 +54,19 @@ export interface PasskeysServiceDeps {
   readonly mailer: Mailer;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** The reader's words (LOCALE): the errors the script shows, the mail, a new passkey's name. */
+  readonly messages: Messages;
 }
 
 /** The challenge a browser signed, read from its clientDataJSON before anything is verified. */
-function challengeOf(clientDataJSON: string): string {
+function challengeOf(clientDataJSON: string, messages: Messages): string {
   try {
     const data = JSON.parse(isoBase64URL.toUTF8String(clientDataJSON)) as { challenge?: unknown };
     if (typeof data.challenge === 'string' && data.challenge.length > 0) return data.challenge;
   } catch {
     // Falls through to the rejection.
   }
-  throw new PasskeyRejected(400, 'The browser’s passkey answer could not be read. Try again.');
+  throw new PasskeyRejected(400, messages.t('passkeys.errorUnreadable'));
 }
 
 /** The WebAuthn user handle of an account: its id (opaque, not the email). */
@@ -80,6 +79,10 @@ const userHandleOf = (accountId: string) => new TextEncoder().encode(accountId);
  */
 export class PasskeysService {
   constructor(private readonly deps: PasskeysServiceDeps) {}
+
+  private rejected(status: PasskeyRejected['status'], key: 'passkeys.errorNotVerified' | 'passkeys.errorExpired' | 'passkeys.errorAdminChange' | 'passkeys.errorTaken' | 'passkeys.errorUnknown' | 'passkeys.errorNoSuch', signIn?: string): PasskeyRejected {
+    return new PasskeyRejected(status, this.deps.messages.t(key), signIn);
+  }
 
   list(accountId: string): Promise<PasskeySummary[]> {
     return this.deps.passkeys.listOf(accountId);
@@ -96,13 +99,9 @@ export class PasskeysService {
   async checkMayChange(account: Account, proof: ChangeProof, change: 'add' | 'remove'): Promise<void> {
     if (!account.isAdmin || proof.provenWithPasskey) return;
     const hasPasskeys = (await this.deps.passkeys.credentialsOf(account.id)).length > 0;
-    if (hasPasskeys) throw new PasskeyRejected(403, 'An admin’s passkeys can be changed only after signing in with one of them. Sign in with a passkey first.');
+    if (hasPasskeys) throw this.rejected(403, 'passkeys.errorAdminChange');
     if (change === 'remove' || proof.recentEmailLink) return;
-    throw new PasskeyRejected(
-      403,
-      'An admin’s first passkey can be added only within 15 minutes of signing in by an emailed link, so that a password alone cannot add one. Choose “Email me a sign-in link”, follow the link, then add your passkey.',
-      emailLinkForPasskeys,
-    );
+    throw new PasskeyRejected(403, this.deps.messages.t('passkeys.errorAdminFirst'), emailLinkForPasskeys);
   }
 
   async registrationOptions(account: Account, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
@@ -135,9 +134,9 @@ export class PasskeysService {
       info = verification.registrationInfo;
     } catch (error) {
       this.deps.logger.info({ reason: (error as Error).message }, 'a passkey registration was refused');
-      throw new PasskeyRejected(400, notVerified);
+      throw this.rejected(400, 'passkeys.errorNotVerified');
     }
-    const name = requestedName || authenticatorName(info.aaguid) || `Passkey added ${formatDate(new Date(this.deps.clock()))}`;
+    const name = requestedName || authenticatorName(info.aaguid) || this.deps.messages.t('passkeys.defaultName', { date: this.deps.messages.formatDate(new Date(this.deps.clock())) });
     const { credential } = info;
     try {
       await this.deps.passkeys.add({
@@ -149,7 +148,7 @@ export class PasskeysService {
         name,
       });
     } catch (error) {
-      if (error instanceof PasskeyTakenError) throw new PasskeyRejected(400, 'This passkey is registered already.');
+      if (error instanceof PasskeyTakenError) throw this.rejected(400, 'passkeys.errorTaken');
       throw error;
     }
     this.tellOwner(account, name);
@@ -168,10 +167,10 @@ export class PasskeysService {
     const { rp } = this.deps;
     const challenge = await this.spend(response.response.clientDataJSON, 'signin', binding);
     const passkey = await this.deps.passkeys.find(response.id);
-    if (passkey === undefined) throw new PasskeyRejected(400, 'This passkey is not known here: it may have been removed from your account. Sign in another way.');
+    if (passkey === undefined) throw this.rejected(400, 'passkeys.errorUnknown');
     // A discoverable credential names its account; it must be the one the passkey was added to.
     const handle = response.response.userHandle;
-    if (handle !== undefined && handle !== isoBase64URL.fromBuffer(userHandleOf(passkey.accountId))) throw new PasskeyRejected(400, notVerified);
+    if (handle !== undefined && handle !== isoBase64URL.fromBuffer(userHandleOf(passkey.accountId))) throw this.rejected(400, 'passkeys.errorNotVerified');
     let newCounter: number;
     try {
       const verification = await verifyAuthenticationResponse({
@@ -186,35 +185,32 @@ export class PasskeysService {
       newCounter = verification.authenticationInfo.newCounter;
     } catch (error) {
       this.deps.logger.info({ reason: (error as Error).message }, 'a passkey sign-in was refused');
-      throw new PasskeyRejected(400, notVerified);
+      throw this.rejected(400, 'passkeys.errorNotVerified');
     }
     if (!(await this.deps.passkeys.recordUse(passkey.id, passkey.counter, newCounter))) {
       this.deps.logger.warn({ passkey: passkey.id }, 'a passkey showed a signature counter that did not move forward: a cloned authenticator?');
-      throw new PasskeyRejected(400, notVerified);
+      throw this.rejected(400, 'passkeys.errorNotVerified');
     }
     const account = await this.deps.accounts.findById(passkey.accountId);
-    if (account === undefined) throw new PasskeyRejected(400, notVerified);
+    if (account === undefined) throw this.rejected(400, 'passkeys.errorNotVerified');
     return account;
   }
 
   async remove(account: Account, id: string, proof: ChangeProof): Promise<void> {
     await this.checkMayChange(account, proof, 'remove');
-    if (!(await this.deps.passkeys.remove(account.id, id))) throw new PasskeyRejected(404, 'Your account has no such passkey.');
+    if (!(await this.deps.passkeys.remove(account.id, id))) throw this.rejected(404, 'passkeys.errorNoSuch');
   }
 
   private async spend(clientDataJSON: string, purpose: ChallengePurpose, binding: string, accountId?: string): Promise<string> {
-    const challenge = challengeOf(clientDataJSON);
-    if (!(await this.deps.challenges.spend({ challenge, purpose, binding, accountId }))) throw new PasskeyRejected(400, expired);
+    const challenge = challengeOf(clientDataJSON, this.deps.messages);
+    if (!(await this.deps.challenges.spend({ challenge, purpose, binding, accountId }))) throw this.rejected(400, 'passkeys.errorExpired');
     return challenge;
   }
 
   /** A new way into the account is worth a mail: its owner learns of one they did not add. */
   private tellOwner(account: Account, name: string): void {
-    const text = [
-      `A passkey ("${name}") was added to your ${this.deps.rp.name} account just now.`,
-      '',
-      `If this was not you, remove it and change your password at ${new URL('/account', this.deps.publicUrl).href}`,
-    ].join('\n');
-    this.deps.mailer.send({ to: account.email, subject: 'A passkey was added to your account', text }).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not send the passkey-added mail'));
+    const { messages } = this.deps;
+    const text = messages.t('passkeys.mailAddedText', { name, site: this.deps.rp.name, link: new URL('/account', this.deps.publicUrl).href });
+    this.deps.mailer.send({ to: account.email, subject: messages.t('passkeys.mailAddedSubject'), text }).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not send the passkey-added mail'));
   }
 }
