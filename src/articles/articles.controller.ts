@@ -67,8 +67,10 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
   // A link preview (mode 'preview') gets no token: it posts nothing, and is given no cookie.
   const withToken = (req: Request, html: string, visit: Visit) => (html.includes(tokenMark) ? html.replaceAll(tokenMark, visit.mode === 'preview' ? '' : deps.csrfToken(req)) : html);
 
-  router.get('/', async (_req, res) => {
-    res.render('home', { title: undefined, sections: groupBySection(await deps.source.list(), (res.locals.presentation as ShownSections | undefined) ?? bySlug) });
+  router.get('/', async (req, res) => {
+    // After POST /signout: a fixed notice for a fixed flag, never text from the address.
+    const signedOut = req.query.signedOut === '1' && req.user === undefined;
+    res.render('home', { title: undefined, signedOut, sections: groupBySection(await deps.source.list(), (res.locals.presentation as ShownSections | undefined) ?? bySlug) });
   });
 
   router.get('/sections/:section', async (req, res) => {

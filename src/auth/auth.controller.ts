@@ -12,7 +12,7 @@ import { safeReturnTo } from '../http/return-to';
 import type { SigninThrottle } from './signin-throttle';
 import type { Csrf } from '../http/csrf';
 import type { Clock } from '../config/clock';
-import { passwordMaxLength } from './passwords';
+import { passwordMaxLength, passwordProblems } from './passwords';
 import type { FunnelSink } from '../funnel/funnel.module';
 import type { MeterCarryOver } from './ports';
 import { clientAddress, networkOf } from '../http/network';
@@ -50,6 +50,8 @@ export async function renderSigninPage(deps: { csrf: Csrf; messages: Messages },
 
 interface SigninPage {
   readonly error?: string;
+  /** The input the error is about: the error summary links to it, and it is marked invalid. */
+  readonly errorField?: 'email' | 'password';
   /** A throttled reader is offered the emailed link first: no password failure stops it. */
   readonly throttled?: boolean;
   /** Sign-up found the email taken: sign in, or ask for an emailed link. */
@@ -93,6 +95,11 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const errors: Record<string, string> = {};
     if (!email.success) errors.email = email.error.issues[0]?.message ?? messages.t('email.invalidShort');
     if (!form.data.password) errors.password = messages.t('signup.errorChoosePassword');
+    // Every problem at once, so that one submit shows them all (the service checks the password again).
+    else if (!email.success) {
+      const problems = passwordProblems(form.data.password, { minLength: deps.passwordMinLength }, messages);
+      if (problems.length > 0) errors.password = problems.join(' ');
+    }
     if (!email.success || !form.data.password) {
       return renderSignup(req, res, 400, { email: form.data.email, returnTo }, errors);
     }
@@ -138,7 +145,8 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     }
     const email = form.success ? emailSchema.safeParse(form.data.email ?? '') : undefined;
     if (!form.success || !email?.success || !form.data.password) {
-      return renderSignin(req, res, 400, { email: form.success ? form.data.email : undefined, returnTo }, { error: messages.t('signin.errorMissing') });
+      const errorField = email?.success ? 'password' : 'email';
+      return renderSignin(req, res, 400, { email: form.success ? form.data.email : undefined, returnTo }, { error: messages.t('signin.errorMissing'), errorField });
     }
     // The try is taken before the password is checked, so parallel guesses cannot overtake it.
     const attempt = await deps.throttle.attempt(email.data, networkOf(clientAddress(req)));
@@ -151,7 +159,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     }
     const account = await authenticateLocal(deps.passport, req);
     if (account === false) {
-      return renderSignin(req, res, 401, { email: email.data, returnTo }, { error: messages.t('signin.errorNoMatch') });
+      return renderSignin(req, res, 401, { email: email.data, returnTo }, { error: messages.t('signin.errorNoMatch'), errorField: 'password' });
     }
     await attempt.succeeded();
     await completeSignIn(req, account, deps, 'password', false);
@@ -161,7 +169,8 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.post('/signout', async (req, res) => {
     if (req.session) await logOutAndDestroy(req);
     clearSessionCookie(req, res);
-    res.redirect(303, '/');
+    // The front page says "You have signed out." for this fixed flag (never any text from the address).
+    res.redirect(303, '/?signedOut=1');
   });
 
   return router;

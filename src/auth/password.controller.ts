@@ -2,7 +2,6 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Csrf } from '../http/csrf';
 import { tokenInAddress } from '../http/security';
-import { AppError } from '../http/app-error';
 import { emailSchemaFor } from './email';
 import type { Messages } from '../http/i18n';
 import { PasswordRejected, type PasswordsService } from './passwords.service';
@@ -15,12 +14,15 @@ export function passwordRoutes(deps: { passwords: PasswordsService; csrf: Csrf; 
   const router = Router();
   const { messages } = deps;
   const emailSchema = emailSchemaFor(messages);
-  const linkSpent = () => new AppError(400, messages.t('reset.linkInvalid'));
 
   async function render(req: Request, res: Response, view: string, status: number, data: Record<string, unknown>) {
     const csrfToken = deps.csrf.token(req);
     res.status(status).render(view, { ...data, csrfToken, passwordMinLength: deps.passwordMinLength });
   }
+
+  /** A used or expired link: the page says why, and offers to ask for a new one (as for sign-in links). */
+  const linkSpent = (req: Request, res: Response) =>
+    render(req, res, 'email-link-invalid', 400, { title: messages.t('common.linkInvalid'), message: messages.t('reset.linkInvalid'), again: '/password/forgot', againLabel: messages.t('reset.askAgain') });
 
   router.get('/password/forgot', (req, res) => render(req, res, 'forgot', 200, { title: messages.t('forgot.title'), sent: false, values: {} }));
 
@@ -39,7 +41,7 @@ export function passwordRoutes(deps: { passwords: PasswordsService; csrf: Csrf; 
 
   router.get('/password/reset/:token', async (req, res) => {
     const token = req.params.token;
-    if (!tokenPattern.test(token) || !(await deps.passwords.tokenIsValid(token))) throw linkSpent();
+    if (!tokenPattern.test(token) || !(await deps.passwords.tokenIsValid(token))) return linkSpent(req, res);
     await render(req, res, 'reset', 200, { title: messages.t('reset.title'), token });
   });
 
@@ -47,9 +49,9 @@ export function passwordRoutes(deps: { passwords: PasswordsService; csrf: Csrf; 
     const token = req.params.token;
     const form = z.object({ password: field }).safeParse(req.body ?? {});
     const password = form.success ? (form.data.password ?? '') : '';
-    if (!tokenPattern.test(token)) throw linkSpent();
+    if (!tokenPattern.test(token)) return linkSpent(req, res);
     try {
-      if (!(await deps.passwords.reset(token, password))) throw linkSpent();
+      if (!(await deps.passwords.reset(token, password))) return linkSpent(req, res);
     } catch (error) {
       if (!(error instanceof PasswordRejected)) throw error;
       return render(req, res, 'reset', 400, { title: messages.t('reset.title'), token, error: error.message });

@@ -1,9 +1,8 @@
 import type { FunnelReport } from './funnel';
 
 export interface FunnelChart {
-  readonly width: number;
-  readonly height: number;
-  readonly labelWidth: number;
+  /** The width of a full bar, in the units of each bar's `width` (its SVG's viewBox). */
+  readonly scale: number;
   readonly bars: ReadonlyArray<FunnelBar>;
 }
 
@@ -12,30 +11,28 @@ export interface FunnelBar {
   readonly readers: number;
   /** As a share of the stage above; empty for the first stage or when that stage had none. */
   readonly share: string;
-  readonly y: number;
+  /** Out of `scale`. */
   readonly width: number;
 }
 
-const rowHeight = 34;
-const barHeight = 22;
-const labelWidth = 210;
-const barSpace = 330;
+const scale = 330;
 
 /**
- * The funnel as horizontal bars, drawn server-side as SVG (no script, so the strict CSP
- * holds and the page works without JavaScript). Bars are scaled to the largest stage; a
- * stage with readers always shows at least a sliver.
+ * The funnel as horizontal bars, drawn server-side (no script, so the strict CSP holds and
+ * the page works without JavaScript). Each stage is an HTML row, so its label and figure are
+ * text at the page's own size on any screen; only the bar is an SVG stretched to its track
+ * (a viewBox of `scale` units, preserveAspectRatio="none"). Bars are scaled to the largest
+ * stage; a stage with readers always shows at least a sliver.
  */
 export function funnelChart(report: FunnelReport): FunnelChart {
   const largest = Math.max(1, ...report.stages.map((s) => s.readers));
-  const bars = report.stages.map((stage, i) => ({
+  const bars = report.stages.map((stage) => ({
     label: stage.label,
     readers: stage.readers,
     share: stage.ofPrevious === null ? '' : formatPercent(stage.ofPrevious),
-    y: i * rowHeight + (rowHeight - barHeight) / 2,
-    width: stage.readers === 0 ? 0 : Math.max(2, Math.round((stage.readers / largest) * barSpace)),
+    width: stage.readers === 0 ? 0 : Math.max(2, Math.round((stage.readers / largest) * scale)),
   }));
-  return { width: labelWidth + barSpace + 160, height: report.stages.length * rowHeight, labelWidth, bars };
+  return { scale, bars };
 }
 
 export function formatPercent(ratio: number): string {

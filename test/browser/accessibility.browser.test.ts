@@ -3,7 +3,7 @@ import { describeWithBrowser } from '../support/services';
 import { auditPage, blocking, describeViolations } from '../support/axe';
 import { contrastRatio, focusRingOf } from '../support/focus-ring';
 import { buildMessages } from '../../src/http/i18n';
-import { auditEach, readerPages, startAuditedSite, widths, type AuditedPage, type AuditedSite } from './reader-pages';
+import { auditEach, readerPages, startAuditedSite, summaryFocused, widths, type AuditedPage, type AuditedSite } from './reader-pages';
 
 // The page list is shared with the German run (accessibility-de.browser.test.ts): test/browser/reader-pages.ts.
 describeWithBrowser('accessibility of every reader-facing page in a real browser (axe-core, WCAG 2.2 AA)', () => {
@@ -36,6 +36,48 @@ describeWithBrowser('accessibility of every reader-facing page in a real browser
       const found = blocking(await auditPage(page));
       expect(found.map((v) => [v.id, v.impact]).sort()).toEqual([['button-name', 'critical'], ['image-alt', 'critical']]);
       expect(describeViolations(found)).toMatch(/^- button-name \(critical\): \S*button: Fix any/m);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('when the account page is read on a 375 px screen, then each consent row is a card naming every cell, and the column headers stay for screen readers', async () => {
+    const context = await site.h.browser.newContext({ viewport: widths[1]!.viewport });
+    try {
+      const page = await context.newPage();
+      await site.signedIn(context);
+      await open(page, '/account');
+      const table = page.getByRole('table', { name: 'Your consent history' });
+      expect(await table.getByRole('columnheader').allTextContents()).toEqual(['Document', 'Version', 'How', 'When']);
+      const cells = await table.locator('tbody td').evaluateAll((tds) =>
+        tds.map((td) => {
+          const before = (globalThis as unknown as { getComputedStyle(e: unknown, pseudo: string): { content: string; display: string } }).getComputedStyle(td, '::before');
+          const box = (td as unknown as { getBoundingClientRect(): { right: number } }).getBoundingClientRect();
+          return { label: (td as unknown as { dataset: { label?: string } }).dataset.label, before: before.content, right: box.right };
+        }),
+      );
+      expect(cells.length).toBe(8);
+      for (const cell of cells) {
+        expect(cell.before).toBe(`"${cell.label}"`);
+        expect(cell.right).toBeLessThanOrEqual(375);
+      }
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('when sign-up fails, then the error summary has the focus, and its link leads to the field', async () => {
+    const context = await site.h.browser.newContext({ viewport: widths[0]!.viewport });
+    try {
+      const page = await context.newPage();
+      await open(page, '/signup');
+      await page.getByLabel('Email address').fill('not an email');
+      await page.getByRole('button', { name: 'Create a free account' }).click();
+      await summaryFocused(page);
+      await page.getByRole('link', { name: 'Enter a valid email address, like name@example.com.' }).click();
+      await page.waitForURL('**/signup#email');
+      expect(await page.getByLabel('Email address').getAttribute('aria-invalid')).toBe('true');
     } finally {
       await context.close();
     }

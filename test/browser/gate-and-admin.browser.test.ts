@@ -78,6 +78,18 @@ describeWithBrowser('the gate and the admin console in a real browser', () => {
     expect(widths[2]).toBeCloseTo(widths[0]!, 0);
     expect(widths[3]).toBe(0);
     await screenshot(console_, 'admin-funnel');
+    // On a phone the labels and figures stay readable: at least 12 px as shown (an SVG text's
+    // size is scaled by its viewBox, so the screen matrix counts too).
+    await console_.setViewportSize({ width: 375, height: 740 });
+    const shownSizes = await console_.locator('.funnel-chart__label, .funnel-chart__value').evaluateAll((elements) =>
+      elements.map((e) => {
+        const size = parseFloat((globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }).getComputedStyle(e).fontSize);
+        const svg = (e as unknown as { ownerSVGElement?: { getScreenCTM(): { a: number } | null } | null }).ownerSVGElement;
+        return size * (svg ? (svg.getScreenCTM()?.a ?? 1) : 1);
+      }),
+    );
+    expect(shownSizes.length).toBe(12);
+    expect(Math.min(...shownSizes)).toBeGreaterThanOrEqual(12);
     await back.close();
   });
 });

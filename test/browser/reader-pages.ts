@@ -4,6 +4,7 @@ import { startTestApp } from '../support/test-app';
 import { startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { FakeStripe } from '../support/fake-stripe';
 import { newEmail, sessionCookieOf, signUp } from '../support/http';
+import { resetLinkIn, resetMailTo } from '../support/outbox';
 import { auditPage, blocking, describeViolations } from '../support/axe';
 import { defaultMeterSettings } from '../../src/meter/meter-settings';
 import type { Messages } from '../../src/http/i18n';
@@ -142,6 +143,26 @@ export function readerPages(site: () => AuditedSite, messages: Messages): Audite
         await page.getByLabel(t('common.passwordLabel')).fill('short');
         await page.getByRole('button', { name: t('common.createFreeAccount') }).click();
         await page.locator('.field__error').first().waitFor();
+        await summaryFocused(page);
+      },
+    },
+    {
+      name: 'sign-in with a wrong password',
+      visit: async (page) => {
+        await open(page, '/signin');
+        await page.getByLabel(t('common.emailLabel')).fill(newEmail());
+        await page.getByLabel(t('common.passwordLabel')).fill('not the password');
+        await submit(page, page.getByRole('button', { name: t('common.signIn'), exact: true }), 401);
+        await summaryFocused(page);
+      },
+    },
+    {
+      name: 'the signed-out notice',
+      visit: async (page, context) => {
+        await site().signedIn(context);
+        await open(page, '/account');
+        await page.getByRole('button', { name: t('common.signOut') }).click();
+        await page.getByRole('status').filter({ hasText: t('common.signedOut') }).waitFor();
       },
     },
     {
@@ -162,6 +183,26 @@ export function readerPages(site: () => AuditedSite, messages: Messages): Audite
     },
     { name: 'the emailed sign-in link form', visit: (page) => open(page, '/signin/email') },
     {
+      name: 'the emailed sign-in link form with an error',
+      visit: async (page) => {
+        await open(page, '/signin/email');
+        await page.getByLabel(t('common.emailLabel')).fill('not an email');
+        await submit(page, page.getByRole('button', { name: t('common.emailMeLink') }), 400);
+        await summaryFocused(page);
+      },
+    },
+    {
+      name: 'a wrong code from the mail',
+      visit: async (page) => {
+        await open(page, '/signin/email');
+        await page.getByLabel(t('common.emailLabel')).fill(newEmail());
+        await page.getByRole('button', { name: t('common.emailMeLink') }).click();
+        await page.getByLabel(t('signinEmail.codeLabel')).fill('12');
+        await submit(page, page.getByRole('button', { name: t('common.continue') }), 400);
+        await summaryFocused(page);
+      },
+    },
+    {
       name: 'the "check your email" page',
       visit: async (page) => {
         await open(page, '/signin/email');
@@ -172,6 +213,38 @@ export function readerPages(site: () => AuditedSite, messages: Messages): Audite
     },
     { name: 'password forgot', visit: (page) => open(page, '/password/forgot') },
     {
+      name: 'password forgot with an error',
+      visit: async (page) => {
+        await open(page, '/password/forgot');
+        await submit(page, page.getByRole('button', { name: t('forgot.submit') }), 400);
+        await summaryFocused(page);
+      },
+    },
+    {
+      name: 'the new password form, then its error',
+      visit: async (page) => {
+        const { email } = await signUp(site().h.t.app);
+        await open(page, '/password/forgot');
+        await page.getByLabel(t('common.emailLabel')).fill(email);
+        await page.getByRole('button', { name: t('forgot.submit') }).click();
+        await page.getByRole('heading', { name: t('common.checkEmail') }).waitFor();
+        await open(page, resetLinkIn(await resetMailTo(site().h.t.deps.config.dataDir, email)).pathname);
+        const found = blocking(await auditPage(page));
+        if (found.length > 0) throw new Error(`the new password form:\n${describeViolations(found)}`);
+        await page.getByLabel(t('common.newPassword')).fill('short');
+        await submit(page, page.getByRole('button', { name: t('reset.submit') }), 400);
+        await summaryFocused(page);
+      },
+    },
+    {
+      name: 'a spent reset link',
+      visit: async (page) => {
+        const response = (await open(page, `/password/reset/${'A'.repeat(43)}`)) as { status(): number } | null;
+        expect(response?.status()).toBe(400);
+        await page.getByRole('link', { name: t('reset.askAgain') }).waitFor();
+      },
+    },
+    {
       name: 'the account page',
       visit: async (page, context) => {
         await site().signedIn(context);
@@ -179,10 +252,31 @@ export function readerPages(site: () => AuditedSite, messages: Messages): Audite
       },
     },
     {
+      name: 'the account page with a wrong current password',
+      visit: async (page, context) => {
+        await site().signedIn(context);
+        await open(page, '/account');
+        await page.getByLabel(t('account.currentPassword')).fill('not the password');
+        await page.getByLabel(t('common.newPassword')).fill('a whole new harbour');
+        await submit(page, page.getByRole('button', { name: t('account.changePasswordSubmit') }), 400);
+        await summaryFocused(page);
+      },
+    },
+    {
       name: 'the account deletion page',
       visit: async (page, context) => {
         await site().signedIn(context);
         await open(page, '/account/delete');
+      },
+    },
+    {
+      name: 'the account deletion page with a wrong password',
+      visit: async (page, context) => {
+        await site().signedIn(context);
+        await open(page, '/account/delete');
+        await page.getByLabel(t('common.yourPassword')).fill('not the password');
+        await submit(page, page.getByRole('button', { name: t('accountDelete.submit') }), 400);
+        await summaryFocused(page);
       },
     },
     { name: 'the Terms of Use', visit: (page) => open(page, '/terms') },
@@ -204,6 +298,19 @@ export function readerPages(site: () => AuditedSite, messages: Messages): Audite
       },
     },
   ];
+}
+
+/** Waits until the error summary has the focus (autofocus: once the page is shown). */
+export async function summaryFocused(page: Page): Promise<void> {
+  await page.locator('.error-summary').waitFor();
+  await page.waitForFunction(() => String((globalThis as unknown as { document: { activeElement: { className?: string } | null } }).document.activeElement?.className ?? '').includes('error-summary'));
+}
+
+/** Submits the page's form that holds `button`, and waits for the answer (a 4xx page has the same heading). */
+async function submit(page: Page, button: ReturnType<Page['getByRole']>, status: number): Promise<void> {
+  const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), button.click()]);
+  expect(response.status()).toBe(status);
+  await page.waitForLoadState();
 }
 
 /** One `it` per page and width: axe-core finds no serious or critical violation. */

@@ -40,7 +40,7 @@ describeWithBrowser('a reader in a real browser', () => {
     await page.getByLabel('Email address').fill(newEmail());
     await page.getByLabel('Password').fill('short');
     await page.getByRole('button', { name: 'Create a free account' }).click();
-    await page.getByText('Use at least 8 characters.').waitFor();
+    await page.locator('#password-error').getByText('Use at least 8 characters.').waitFor();
 
     await page.getByLabel('Password').fill('lantern harbour tide');
     await shoot(page, 'signup');

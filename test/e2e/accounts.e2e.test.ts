@@ -131,7 +131,7 @@ for (const mode of modes) {
       const unknown = await submitForm(request.agent(t.app), '/signin', '/signin', { email: newEmail(), password: 'not the password' }, { 'X-Forwarded-For': '10.9.0.2' });
       expect(wrong.status).toBe(401);
       expect(unknown.status).toBe(wrong.status);
-      const message = (html: string) => /<div class="alert" role="alert">([^<]*)<\/div>/.exec(html)?.[1];
+      const message = (html: string) => /<p class="field__error" id="password-error">([^<]*)<\/p>/.exec(html)?.[1];
       expect(message(wrong.text)).toBe('That email and password do not match an account.');
       expect(message(unknown.text)).toBe(message(wrong.text));
     });
