@@ -87,7 +87,7 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.use(gatehouse.billing.webhookRoutes);
 
   // Policy versions may run to 200,000 characters (the schema's bound); every other body is small.
-  app.use(['/admin/api/policies', '/admin/policies'], express.urlencoded({ extended: false, limit: '2mb', parameterLimit: 50 }), express.json({ limit: '2mb' }));
+  app.use(['/admin/api/policies', '/admin/policies', '/admin/api/institutions', '/admin/institutions'], express.urlencoded({ extended: false, limit: '2mb', parameterLimit: 50 }), express.json({ limit: '2mb' }));
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '64kb' }));
   // The publisher's logo, accent, section names and time zone, for every page rendered below

@@ -22,6 +22,7 @@ import { buildMeter, type MeterModule, type MeterStore } from './meter/meter.mod
 import { buildAuth, type AuthModule, type ThrottleLimits } from './auth/auth.module';
 import { buildBilling, type BillingModule } from './billing/billing.module';
 import { buildCrawlers, type CrawlersModule } from './crawlers/crawlers.module';
+import { buildInstitutions, type InstitutionsModule } from './institutions/institutions.module';
 import { buildArticles, type ArticlesModule } from './articles/articles.module';
 import { buildAccount, type AccountModule } from './account/account.module';
 import { buildAdmin, type AdminModule } from './admin/admin.module';
@@ -46,6 +47,7 @@ export interface Gatehouse {
   readonly auth: AuthModule;
   readonly billing: BillingModule;
   readonly crawlers: CrawlersModule;
+  readonly institutions: InstitutionsModule;
   readonly articles: ArticlesModule;
   readonly account: AccountModule;
   readonly admin: AdminModule;
@@ -144,12 +146,15 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       clock,
     });
     closers.push(() => crawlers.close());
+    const institutions = buildInstitutions({ database, redis: modulesRedis, keyPrefix: config.redisKeyPrefix, accounts: auth.accountsRepository, clock, logger });
+    closers.push(() => institutions.close());
     const articles = await buildArticles({
       contentDir: config.contentDir,
       publicUrl: config.publicUrl,
       gate: meter.gate,
       readerOf: meter.readerOf,
       crawlers: crawlers.verifier,
+      institutions: institutions.check,
       plans: billing.plans,
       siteName: config.siteName,
       billingConfigured: billing.billing.configured,
@@ -193,6 +198,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       passkeys: auth.passkeys,
       logger,
       imageSources: config.imageSources,
+      institutions: institutions.admin,
     });
 
     return {
@@ -211,6 +217,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       auth,
       billing,
       crawlers,
+      institutions,
       articles,
       account,
       admin,

@@ -13,6 +13,8 @@ import { adminPoliciesApiRoutes } from './admin-policies.controller';
 import { ApiKeysRepository } from './api-keys.repository';
 import type { AdminLookup, ConsentAdmin, FunnelReports, MeterSettingsAdmin, OriginPurge, PasskeyProofs, PlansAdmin } from './ports';
 import { adminOriginRoutes } from './admin-origin.controller';
+import { adminInstitutionsApiRoutes, adminInstitutionsPageRoutes } from './admin-institutions.controller';
+import type { InstitutionsAdmin } from '../institutions/institutions.module';
 import { PresentationRepository } from './presentation.repository';
 import { PresentationService } from './presentation.service';
 import { presentationApiRoutes, presentationAssets, presentationLocals } from './presentation.controller';
@@ -42,6 +44,8 @@ export interface AdminDeps {
   readonly logger: Logger;
   /** IMG_SRC: the origins a logo may come from, beside this site. */
   readonly imageSources: readonly string[];
+  /** Institutional access (SPEC section 13): the list and its readers per month. */
+  readonly institutions: InstitutionsAdmin;
 }
 
 export interface AdminModule {
@@ -58,7 +62,7 @@ export interface AdminModule {
   };
 }
 
-/** The publisher's console: meter settings, plans, policies, consents and the funnel. */
+/** The publisher's console: meter settings, plans, policies, consents, the funnel and institutions. */
 export function buildAdmin(deps: AdminDeps): AdminModule {
   const { db, clock, csrf, accounts, meterSettings, plans, consent, funnel } = deps;
   const apiKeys = new ApiKeysRepository(db, clock);
@@ -74,9 +78,10 @@ export function buildAdmin(deps: AdminDeps): AdminModule {
     adminConsentsRoutes(consent),
     adminOriginRoutes(deps.origin),
     presentationApiRoutes(presentation, deps.imageSources),
+    adminInstitutionsApiRoutes(deps.institutions),
     // Past every admin API route: JSON, not the pages' sign-in redirect below.
     adminApiNotFound,
   );
-  routes.use('/admin', guard('page'), adminPageRoutes({ meterSettings, plans, consent, funnel, csrf, clock, presentation, imageSources: deps.imageSources }));
+  routes.use('/admin', guard('page'), adminInstitutionsPageRoutes({ admin: deps.institutions, csrf }), adminPageRoutes({ meterSettings, plans, consent, funnel, csrf, clock, presentation, imageSources: deps.imageSources }));
   return { apiKeys, routes, presentation: { service: presentation, assets: presentationAssets(presentation), locals: presentationLocals(presentation) } };
 }

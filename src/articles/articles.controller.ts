@@ -96,14 +96,14 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     // read the account as a yes or no), so both are kept. Only the article's own address is
     // kept: query strings would let anyone fill memory.
     const signedIn = req.user !== undefined;
-    const variant = req.originalUrl === `/articles/${article.slug}` ? JSON.stringify([signedIn, result.decision, result.limit, result.remaining, result.storeUnavailable, plans, presentationVersion(res)]) : undefined;
+    const variant = req.originalUrl === `/articles/${article.slug}` ? JSON.stringify([signedIn, result.decision, result.limit, result.remaining, result.storeUnavailable, plans, presentationVersion(res), result.institution?.id]) : undefined;
     const cached = variant === undefined ? undefined : pages.get(result.settings, article, variant);
     if (cached !== undefined) return res.type('html').send(withToken(req, cached, visit));
     const url = new URL(`/articles/${article.slug}`, deps.publicUrl).href;
     const page = articlePage(article, result, url);
     const forms = signedIn || page.gate !== undefined;
     // `account` is only a yes: a kept page must hold nothing of one reader (a theme's layout included).
-    const model = { title: article.title, description: article.summary, article, ...page, billingConfigured: deps.billingConfigured, plans, returnTo: `/articles/${article.slug}`, account: signedIn ? signedInReader : undefined, ...(forms ? { csrfToken: tokenMark } : {}) };
+    const model = { title: article.title, description: article.summary, article, ...page, billingConfigured: deps.billingConfigured, plans, returnTo: `/articles/${article.slug}`, account: signedIn ? signedInReader : undefined, institution: result.institution?.name, ...(forms ? { csrfToken: tokenMark } : {}) };
     res.render('article', model, (error: Error | null, html?: string) => {
       if (error) return next(error);
       if (variant !== undefined) pages.set(result.settings, article, variant, html!);

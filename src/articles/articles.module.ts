@@ -10,13 +10,13 @@ import { accessApiRoutes } from './access-api.controller';
 import type { ArticleSource } from './article';
 import { articleRoutes } from './articles.controller';
 import { MarkdownArticleSource } from './markdown-source';
-import type { ArticleGate, CrawlerCheck, PlansForDisplay } from './ports';
+import type { ArticleGate, CrawlerCheck, InstitutionCheck, PlansForDisplay } from './ports';
 import { sitemapRoutes } from './sitemap.controller';
 import { buildVisitorOf } from './visitor';
 import { buildOrigin, type OriginModule } from './origin/origin.module';
 
 export type { Article, ArticleBlock, ArticleSource, ArticleSummary } from './article';
-export type { ArticleGate, CrawlerCheck, DisplayPlan, PlansForDisplay } from './ports';
+export type { ArticleGate, CrawlerCheck, DisplayPlan, InstitutionCheck, PlansForDisplay } from './ports';
 export type { OriginModule, PurgeRequest } from './origin/origin.module';
 export { paywalledClass } from './article-page';
 
@@ -31,6 +31,8 @@ export interface ArticlesDeps {
   readonly readerOf: ReaderOf;
   /** Verified crawlers read everything uncounted; link previews get the lead-in (SPEC section 12). */
   readonly crawlers: CrawlerCheck;
+  /** Readers an institution covers read everything (SPEC section 13). */
+  readonly institutions?: InstitutionCheck;
   readonly plans: PlansForDisplay;
   /** The publication's name, for the news sitemap. */
   readonly siteName: string;
@@ -58,7 +60,7 @@ export interface ArticlesModule {
 
 export async function buildArticles(deps: ArticlesDeps): Promise<ArticlesModule> {
   const routes = Router();
-  const visitorOf = buildVisitorOf({ crawlers: deps.crawlers, readerOf: deps.readerOf, gate: deps.gate });
+  const visitorOf = buildVisitorOf({ crawlers: deps.crawlers, readerOf: deps.readerOf, gate: deps.gate, institutions: deps.institutions });
   if (deps.origin !== undefined) {
     const origin = buildOrigin({ ...deps, config: deps.origin, visitorOf });
     routes.use(origin.accessRoutes);

@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import type { Access, GatedArticle, GateMode, GateResult, Reader } from '../meter/meter.module';
 
 /** What articles ask of the meter: one decision per view. */
@@ -22,4 +23,14 @@ export interface PlansForDisplay {
 export interface CrawlerCheck {
   verify(userAgent: string | undefined, address: string): Promise<{ readonly verified: boolean }>;
   isLinkPreview(userAgent: string | undefined): boolean;
+}
+
+/**
+ * Whether an institution covers the reader: their address in one of its ranges, or a
+ * verified email in one of its domains (institutions satisfies it). Answered from memory on
+ * a view (no query beyond the meter's); `countReader` adds them to its monthly figures.
+ */
+export interface InstitutionCheck {
+  institutionOf(req: Request): Promise<{ readonly id: string; readonly name: string } | undefined>;
+  countReader(institutionId: string, readerKey: string): void;
 }

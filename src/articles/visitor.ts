@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { clientAddress } from '../http/network';
 import type { GatedArticle, GateMode, Reader, ReaderOf } from '../meter/meter.module';
-import type { ArticleGate, CrawlerCheck } from './ports';
+import type { ArticleGate, CrawlerCheck, InstitutionCheck } from './ports';
 
 export interface Visit {
   readonly reader: Reader;
@@ -11,14 +11,34 @@ export interface Visit {
 export type VisitorOf = (req: Request, res: Response, mode: GateMode, article: GatedArticle) => Promise<Visit>;
 
 /**
- * The reader the gate decides for. A verified crawler reads as itself: no reader id, never
+ * The reader the gate decides for. A reader an institution covers (SPEC section 13) comes
+ * first, as the decision's order has it: they are the cookie's or the account's reader,
+ * carrying the institution. A verified crawler reads as itself: no reader id, never
  * counted. A link preview (chat apps, social sites) gets what a new reader without an
  * allowance gets, the lead-in, counting nothing and issuing no id. Anyone else, including a
  * crawler claim that fails, is the cookie's reader.
  */
-export function buildVisitorOf(deps: { crawlers: CrawlerCheck; readerOf: ReaderOf; gate: Pick<ArticleGate, 'anonymousAccessOf'> }): VisitorOf {
+export function buildVisitorOf(deps: { crawlers: CrawlerCheck; readerOf: ReaderOf; gate: Pick<ArticleGate, 'anonymousAccessOf'>; institutions?: InstitutionCheck }): VisitorOf {
+  const { institutions } = deps;
+  /**
+   * A covered reader without a cookie gets their id on a counted view (so the institution's
+   * monthly figures know them), issued uncapped at once: an institution's readers are exempt
+   * from `newReadersPerNetwork`, never counted against their network nor capped by it. A
+   * peek needs no id and asks nothing of the bound.
+   */
+  const coveredReader = async (req: Request, res: Response, mode: GateMode, institution: { id: string; name: string }): Promise<Reader> => {
+    const base = await deps.readerOf(req, res, mode === 'count' ? 'view' : 'known');
+    const { newReader, capped: _capped, ...reader } = base;
+    newReader?.issue(false);
+    return { ...reader, institution: { id: institution.id, name: institution.name, countReader: (key) => institutions!.countReader(institution.id, key) } };
+  };
   return async (req, res, mode, article) => {
     const { access, metered } = await deps.gate.anonymousAccessOf(article);
+    // Free articles are free to all: no institution need be looked up for them.
+    if (institutions !== undefined && access !== 'free') {
+      const institution = await institutions.institutionOf(req);
+      if (institution !== undefined) return { reader: await coveredReader(req, res, mode, institution), mode };
+    }
     // A signed-in reader is that reader, whatever their User-Agent says; a free article is
     // free to all: neither needs a crawler verified (nor waits on DNS for one).
     if (req.user === undefined && access !== 'free') {

@@ -127,3 +127,45 @@ describe('a verified search-engine crawler (SPEC sections 5 and 12)', () => {
     expect(decide('premium', { ...anonymous, crawler: false }, undefined)).toBe('paywall');
   });
 });
+
+describe('an institution\'s reader (SPEC sections 5 and 13)', () => {
+  const accesses = ['free', 'metered', 'premium'] as const;
+  const meters = ['granted', 'refused', 'unavailable', undefined] as const;
+  const bases = { anonymous, registered, subscriber, crawler: { signedIn: false, entitlement: 'none', crawler: true } as ReaderStatus };
+
+  // Every combination of article access, reader, meter outcome, limit and failure policy.
+  const cases = accesses.flatMap((access) =>
+    Object.entries(bases).flatMap(([name, base]) =>
+      meters.flatMap((meter) => [0, 3].flatMap((limit) => (['open', 'closed'] as const).map((onStoreFailure) => ({ access, name, base, meter, limit, onStoreFailure })))),
+    ),
+  );
+
+  it.each(cases)('when $name covered by an institution opens a $access article (meter $meter, limit $limit, $onStoreFailure), then free, subscriber or institution in that order', ({ access, base, meter, limit, onStoreFailure }) => {
+    const reader = { ...base, institution: true };
+    const expected = access === 'free' ? 'free' : base.entitlement === 'subscriber' ? 'subscriber' : 'institution';
+    expect(decide(access, reader, meter, { limit, onStoreFailure })).toBe(expected);
+    expect(needsMeter(access, reader, limit)).toBe(false);
+    expect(isFullAccess(decide(access, reader, meter, { limit, onStoreFailure }))).toBe(true);
+  });
+
+  it('when a capped new reader is covered by an institution, then its allowance of 0 does not wall them', () => {
+    const limit = meterLimitFor({ signedIn: false, capped: true }, defaultMeterSettings);
+    expect(decide('metered', { ...anonymous, institution: true }, undefined, { limit })).toBe('institution');
+  });
+
+  it('when institution is false or absent, then the reader is decided as anyone else', () => {
+    expect(decide('metered', { ...anonymous, institution: false }, 'refused')).toBe('registration-wall');
+    expect(decide('premium', { ...registered, institution: false }, undefined)).toBe('paywall');
+    expect(needsMeter('metered', { ...anonymous, institution: false }, 3)).toBe(true);
+  });
+
+  it('when institution and crawler both hold, then institution (it comes first)', () => {
+    expect(decide('premium', { ...anonymous, crawler: true, institution: true }, undefined)).toBe('institution');
+  });
+
+  it('when the decision is institution, then the whole article is sent; the walls stay cut', () => {
+    expect(isFullAccess('institution')).toBe(true);
+    expect(isFullAccess('paywall')).toBe(false);
+    expect(isFullAccess('registration-wall')).toBe(false);
+  });
+});

@@ -1,7 +1,7 @@
 import type { Access } from './access';
 import type { MeterSettings } from './meter-settings';
 
-export const decisions = ['free', 'subscriber', 'metered', 'registration-wall', 'paywall', 'crawler'] as const;
+export const decisions = ['free', 'subscriber', 'metered', 'registration-wall', 'paywall', 'crawler', 'institution'] as const;
 export type Decision = (typeof decisions)[number];
 export type Entitlement = 'none' | 'subscriber';
 
@@ -10,6 +10,8 @@ export interface ReaderStatus {
   readonly entitlement: Entitlement;
   /** A search-engine crawler the publisher allows, verified by its address (SPEC section 12). */
   readonly crawler?: boolean;
+  /** Covered by an institution's address range or verified email domain (SPEC section 13). */
+  readonly institution?: boolean;
 }
 
 /** An article's own `access` wins over its section's default, which wins over `metered`. */
@@ -36,9 +38,9 @@ function wallFor(reader: ReaderStatus): Decision {
  */
 export type MeterOutcome = 'granted' | 'refused' | 'unavailable';
 
-/** Whether this view needs the meter at all; free articles, subscribers, crawlers and premium never touch it. */
+/** Whether this view needs the meter at all; free articles, subscribers, institutions' readers, crawlers and premium never touch it. */
 export function needsMeter(access: Access, reader: ReaderStatus, limit: number): boolean {
-  return access === 'metered' && reader.entitlement !== 'subscriber' && reader.crawler !== true && limit > 0;
+  return access === 'metered' && reader.entitlement !== 'subscriber' && reader.institution !== true && reader.crawler !== true && limit > 0;
 }
 
 /**
@@ -55,6 +57,8 @@ export function decideAccess(input: {
   const { access, reader, limit, meter } = input;
   if (access === 'free') return 'free';
   if (reader.entitlement === 'subscriber') return 'subscriber';
+  // An institution's reader reads everything, premium included, never counted.
+  if (reader.institution === true) return 'institution';
   // Before the meter and premium: a verified crawler indexes every article, never counted.
   if (reader.crawler === true) return 'crawler';
   if (access === 'premium') return 'paywall';
@@ -72,5 +76,5 @@ export function decideAccess(input: {
 
 /** Decisions under which the whole article is sent. */
 export function isFullAccess(decision: Decision): boolean {
-  return decision === 'free' || decision === 'subscriber' || decision === 'metered' || decision === 'crawler';
+  return decision === 'free' || decision === 'subscriber' || decision === 'metered' || decision === 'crawler' || decision === 'institution';
 }

@@ -343,3 +343,56 @@ describe('GateService.decide for a verified crawler (SPEC section 12)', () => {
     expect(result.decision).toBe('free');
   });
 });
+
+describe('GateService.decide for an institution\'s reader (SPEC section 13)', () => {
+  const covered = (base: { accountId?: string; anonymousId?: string }) => {
+    const countReader = jest.fn<void, [string]>();
+    return { reader: { ...base, institution: { id: 'city-library', name: 'City Library', countReader } }, countReader };
+  };
+
+  it('when covered, then institution on metered and premium articles, the store only checks, no limit, the name in the result and the reader counted once per counted view', async () => {
+    const { reader, countReader } = covered(anonymous);
+    const { store, queries } = fakeStore(ok(undefined));
+    const { gate, funnel } = gateWith({ store, settings: fakeSettings({ anonymousLimit: 0 }) });
+    const onMetered = await gate.decide(metered, reader, 'count');
+    const onPremium = await gate.decide(premium, reader, 'count');
+    expect(onMetered).toMatchObject({ decision: 'institution', limit: null, remaining: null, institution: { id: 'city-library', name: 'City Library' } });
+    expect(onPremium.decision).toBe('institution');
+    expect(queries.map((q) => q.mode)).toEqual(['check', 'check']);
+    expect(queries.every((q) => q.newReader === undefined)).toBe(true);
+    expect(funnel.record).not.toHaveBeenCalled();
+    expect(countReader.mock.calls).toEqual([['a:anon1'], ['a:anon1']]);
+  });
+
+  it('when a peek or a preview is decided institution, then nothing is counted', async () => {
+    const { reader, countReader } = covered(member);
+    const { gate } = gateWith({ store: fakeStore(ok(undefined)).store });
+    expect((await gate.decide(metered, reader, 'peek')).decision).toBe('institution');
+    expect((await gate.decide(metered, reader, 'preview')).decision).toBe('institution');
+    expect(countReader).not.toHaveBeenCalled();
+  });
+
+  it('when the covered reader is a subscriber or the article free, then those decide, no institution is named and nothing is counted', async () => {
+    const { reader, countReader } = covered(member);
+    const asSubscriber = await gateWith({ store: fakeStore(ok(undefined, 'subscriber')).store }).gate.decide(premium, reader, 'count');
+    expect(asSubscriber.decision).toBe('subscriber');
+    expect(asSubscriber.institution).toBeUndefined();
+    const onFree = await gateWith({ store: fakeStore(ok(undefined)).store }).gate.decide(free, reader, 'count');
+    expect(onFree.decision).toBe('free');
+    expect(onFree.institution).toBeUndefined();
+    expect(countReader).not.toHaveBeenCalled();
+  });
+
+  it('when the meter store is down and the policy closed, then the covered reader still reads', async () => {
+    const { reader } = covered(anonymous);
+    const settings = fakeSettings({ onStoreFailure: 'closed' });
+    const result = await gateWith({ store: fakeStore(new MeterStoreUnavailable(new Error('down'))).store, settings }).gate.decide(metered, reader, 'count');
+    expect(result).toMatchObject({ decision: 'institution', storeUnavailable: true, institution: { name: 'City Library' } });
+  });
+
+  it('when a reader is not covered, then no institution is named', async () => {
+    const result = await gateWith({ store: fakeStore(ok(meter(1))).store }).gate.decide(metered, anonymous, 'count');
+    expect(result.decision).toBe('metered');
+    expect(result.institution).toBeUndefined();
+  });
+});

@@ -58,6 +58,7 @@ export class GateService {
     const result = await this.decideOnce(article, reader, readerKey, mode);
     const stage = funnelStageOf[result.decision];
     if (mode === 'count' && stage !== undefined) this.deps.funnel.record(stage, readerKey);
+    if (mode === 'count' && result.decision === 'institution' && readerKey !== undefined) reader.institution?.countReader?.(readerKey);
     return result;
   }
 
@@ -116,6 +117,7 @@ export class GateService {
     const nowMs = this.deps.clock();
     const signedIn = reader.accountId !== undefined;
     const crawler = reader.crawler === true;
+    const institution = reader.institution !== undefined;
     const articleId = meterArticleId(article.slug);
     const termsOf = (settings: MeterSettings, capped: boolean) => {
       const access = effectiveAccess(article, settings.sections);
@@ -127,7 +129,7 @@ export class GateService {
       answered = await this.ask(reader, nowMs, (settings, version) => {
         const { access, limit, window } = termsOf(settings, reader.capped === true);
         // Not metered: only the settings version and entitlement.
-        const metered = needsMeter(access, { signedIn, entitlement: 'none', crawler }, limit);
+        const metered = needsMeter(access, { signedIn, entitlement: 'none', crawler, institution }, limit);
         const storeMode = !metered ? 'check' : readerKey === undefined || mode !== 'count' ? 'peek' : 'count';
         const newReader = storeMode === 'count' ? newReaderQuery(reader.newReader, settings) : undefined;
         return { settingsVersion: version, readerKey: readerKey ?? noReaderKey, accountId: reader.accountId, mode: storeMode, articleId, limit, window, nowMs, newReader };
@@ -144,13 +146,13 @@ export class GateService {
     // A new reader is given an id only by a view that counted them.
     if (answered.capped !== undefined) reader.newReader?.issue(answered.capped);
     const { access, limit, window } = termsOf(settings, reader.capped === true || answered.capped === true);
-    const readerStatus = { signedIn, entitlement, crawler };
+    const readerStatus = { signedIn, entitlement, crawler, institution };
     const outcome: MeterOutcome | undefined = needsMeter(access, readerStatus, limit) && answered.meter ? (answered.meter.granted ? 'granted' : 'refused') : undefined;
     const decision = decideAccess({ access, reader: readerStatus, limit, meter: outcome, onStoreFailure: settings.onStoreFailure });
     // A preview answers as the view would: a new article granted now would be counted.
     const m = answered.meter;
     const meter = mode === 'preview' && m?.granted && !m.alreadyCounted ? { ...m, used: m.used + 1 } : m;
-    return this.result(decision, { settings, entitlement, meter }, meterApplies(access, readerStatus) ? limit : null, periodEndsAt(window, meter?.oldestReadAtMs, nowMs), false);
+    return this.result(decision, { settings, entitlement, meter }, meterApplies(access, readerStatus) ? limit : null, periodEndsAt(window, meter?.oldestReadAtMs, nowMs), false, reader);
   }
 
   /** One store call, retried after reloading stale settings or caching an unknown entitlement. */
@@ -177,10 +179,10 @@ export class GateService {
     const entitlement = await this.databaseEntitlementOf(reader, nowMs);
     const access = effectiveAccess(article, settings.sections);
     const limit = meterLimitFor({ signedIn, capped: reader.capped === true }, settings);
-    const readerStatus = { signedIn, entitlement, crawler: reader.crawler === true };
+    const readerStatus = { signedIn, entitlement, crawler: reader.crawler === true, institution: reader.institution !== undefined };
     const decision = decideAccess({ access, reader: readerStatus, limit, meter: 'unavailable', onStoreFailure: settings.onStoreFailure });
     const endsAt = periodEndsAt(meterWindow(settings.period, nowMs), undefined, nowMs);
-    return this.result(decision, { settings, entitlement, meter: undefined }, meterApplies(access, readerStatus) ? limit : null, endsAt, true);
+    return this.result(decision, { settings, entitlement, meter: undefined }, meterApplies(access, readerStatus) ? limit : null, endsAt, true, reader);
   }
 
   /** Subscribers keep reading through an outage: their entitlement is in the database, not only in Redis. */
@@ -189,12 +191,14 @@ export class GateService {
     return this.deps.entitlements.entitlementOf(reader.accountId, new Date(nowMs)).catch(() => 'none' as const);
   }
 
-  private result(decision: Decision, answered: Answered, limit: number | null, endsAt: Date, storeUnavailable: boolean): GateResult {
+  private result(decision: Decision, answered: Answered, limit: number | null, endsAt: Date, storeUnavailable: boolean, reader: Reader): GateResult {
     const used = answered.meter?.used ?? 0;
     this.deps.metrics.accessDecisions.inc({ decision });
     if (storeUnavailable) this.deps.metrics.meterStoreErrors.inc();
     const remaining = limit === null || storeUnavailable ? null : Math.max(0, limit - used);
-    return { decision, settings: answered.settings, entitlement: answered.entitlement, limit, remaining, used, periodEndsAt: endsAt, storeUnavailable };
+    const result = { decision, settings: answered.settings, entitlement: answered.entitlement, limit, remaining, used, periodEndsAt: endsAt, storeUnavailable };
+    const { institution } = reader;
+    return decision === 'institution' && institution !== undefined ? { ...result, institution: { id: institution.id, name: institution.name } } : result;
   }
 }
 
@@ -204,9 +208,9 @@ function newReaderQuery(newReader: NewReader | undefined, settings: MeterSetting
   return { networkKey: newReader.networkKey, bound: settings.newReadersPerNetwork, expireAtMs: newReader.expireAtMs };
 }
 
-/** Whether the meter's limit is this reader's to see: not for subscribers or crawlers. */
+/** Whether the meter's limit is this reader's to see: not for subscribers, institutions' readers or crawlers. */
 function meterApplies(access: Access, reader: ReaderStatus): boolean {
-  return access === 'metered' && reader.entitlement !== 'subscriber' && reader.crawler !== true;
+  return access === 'metered' && reader.entitlement !== 'subscriber' && reader.institution !== true && reader.crawler !== true;
 }
 
 function readerMeter(answered: Answered, status: { signedIn: boolean; capped: boolean }, nowMs: number): ReaderMeter {

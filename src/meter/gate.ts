@@ -12,6 +12,16 @@ export interface Reader {
   readonly crawler?: boolean;
   /** Set with a fresh `anonymousId` when the reader had none: admitted by the view that counts them. */
   readonly newReader?: NewReader;
+  /** The institution whose range or email domain covers the reader (SPEC section 13). */
+  readonly institution?: ReaderInstitution;
+}
+
+/** An institution that gives a reader access, and how a view it decided is counted for its figures. */
+export interface ReaderInstitution {
+  readonly id: string;
+  readonly name: string;
+  /** Counts the reader among the institution's readers this month: called by a counted view decided `institution`. */
+  readonly countReader?: (readerKey: string) => void;
 }
 
 /**
@@ -50,6 +60,8 @@ export interface GateResult extends Omit<ReaderMeter, 'limit' | 'remaining'> {
   readonly remaining: number | null;
   /** True when the meter store could not be reached and `onStoreFailure` decided. */
   readonly storeUnavailable: boolean;
+  /** Set when the decision is `institution`: whom the page names ("Access provided by …"). */
+  readonly institution?: { readonly id: string; readonly name: string };
 }
 
 export function readerKeyOf(reader: Reader): string | undefined {

@@ -13,6 +13,7 @@ import * as newReaderNetworks from './migrations/0010-new-reader-networks';
 import * as originPurges from './migrations/0011-origin-purges';
 import * as signInMethods from './migrations/0012-sign-in-methods';
 import * as trials from './migrations/0013-trials';
+import * as institutions from './migrations/0014-institutions';
 
 /** Listed in code, not read from a folder, so the same list runs from src/ and dist/. */
 const migrations: Record<string, Migration> = {
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0011-origin-purges': originPurges,
   '0012-sign-in-methods': signInMethods,
   '0013-trials': trials,
+  '0014-institutions': institutions,
 };
 
 function migratorFor(db: Db): Migrator {

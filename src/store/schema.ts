@@ -130,6 +130,13 @@ export interface FunnelReadersTable {
   reader: string;
 }
 
+/** Distinct readers per institution and UTC month (embedded mode); `reader` is a keyed hash, never an account id. */
+export interface InstitutionReadersTable {
+  month: string;
+  institution_id: string;
+  reader: string;
+}
+
 /** Origin cache purges for instances without Redis; `request` is the purge as JSON. */
 export interface OriginPurgesTable {
   id: Generated<number>;
@@ -227,4 +234,5 @@ export interface Database {
   oidc_pending: OidcPendingTable;
   passkeys: PasskeysTable;
   passkey_challenges: PasskeyChallengesTable;
+  institution_readers: InstitutionReadersTable;
 }

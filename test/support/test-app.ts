@@ -49,8 +49,9 @@ export async function startTestApp(
     deps,
     async close() {
       if (shared) return deps.close();
-      // Buffered funnel figures are written now, so that they go with the test's keys.
+      // Buffered funnel and institution figures are written now, so that they go with the test's keys.
       await deps.funnel.recorder.flush();
+      await deps.institutions.flush();
       if (deps.redis) {
         // Best effort: a test may leave Redis down or still reconnecting.
         const keys = await deps.redis.keys(`${prefix}*`).catch(() => []);

@@ -240,7 +240,8 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     if (req.method === 'HEAD') return sendHtml(res, 200, '', true);
     const [accountBarHtml, gateHtml] = await Promise.all([deps.chrome.accountBar(req, res), full ? '' : deps.chrome.gate(req, res, { result, access: page.access, returnTo: target.path, forms: visit.mode !== 'preview' })]);
     const notice = noticeFor(result, deps.messages);
-    const noticeHtml = notice === undefined ? '' : `<p class="gatehouse-notice" role="status">${escapeHtml(notice)}</p>`;
+    const institutionLine = result.institution === undefined ? '' : `<p class="gatehouse-notice gatehouse-notice--institution" role="status">${escapeHtml(deps.messages.t('meter.institutionAccess', { name: result.institution.name }))}</p>`;
+    const noticeHtml = (notice === undefined ? '' : `<p class="gatehouse-notice" role="status">${escapeHtml(notice)}</p>`) + institutionLine;
     sendHtml(res, 200, page.renderBytes({ mode: full ? 'full' : 'cut', paywalled: result.decision !== 'free', teaserParagraphs, accountBarHtml, noticeHtml, gateHtml }), false);
   }
 
