@@ -8,11 +8,11 @@ import type { Messages } from '../http/i18n';
 import { AccountDeletion } from './account-deletion';
 import { accountRoutes } from './account.controller';
 import { AccountService } from './account.service';
-import type { AccountBilling, AccountLookup, AccountMeter, AccountReaderOf, AccountSignInMethods, ConsentHistory } from './ports';
+import type { AccountBilling, AccountLookup, AccountMeter, AccountReaderOf, AccountSection, AccountSignInMethods, ConsentHistory } from './ports';
 
 export type { AccountDeletion } from './account-deletion';
 export type { AccountService, AccountPage, Me } from './account.service';
-export type { AccountBilling, AccountLookup, AccountMeter, AccountReaderOf, AccountSignInMethods, AccountSubscription, ConsentHistory, MeterReader } from './ports';
+export type { AccountBilling, AccountLookup, AccountMeter, AccountReaderOf, AccountSection, AccountSignInMethods, AccountSubscription, ConsentHistory, MeterReader } from './ports';
 export { erasedAccountRef } from './account-deletion';
 
 export interface AccountDeps {
@@ -31,6 +31,8 @@ export interface AccountDeps {
   readonly emailVerification: Pick<EmailVerificationService, 'requestChange'>;
   /** Auth's providers and passkeys, listed on the page and in the export. */
   readonly signInMethods: AccountSignInMethods;
+  /** Other modules' parts of the page and the export (gift links, the newsletter), in the order shown. */
+  readonly sections?: readonly AccountSection[];
   /** Meter's gate, and its reader of a request (for `GET /api/me`). */
   readonly meter: AccountMeter;
   readonly readerOf: AccountReaderOf;
@@ -47,7 +49,7 @@ export interface AccountModule {
 
 export function buildAccount(deps: AccountDeps): AccountModule {
   const { clock } = deps;
-  const service = new AccountService({ accounts: deps.accounts, consent: deps.consent, billing: deps.billing, meter: deps.meter, signInMethods: deps.signInMethods, clock });
+  const service = new AccountService({ accounts: deps.accounts, consent: deps.consent, billing: deps.billing, meter: deps.meter, signInMethods: deps.signInMethods, sections: deps.sections ?? [], clock });
   const deletion = new AccountDeletion({ db: deps.database.db, billing: deps.billing, sessions: deps.sessions, meter: deps.meter, logger: deps.logger });
   const routes = accountRoutes({ service, deletion, passwords: deps.passwords, emailVerification: deps.emailVerification, readerOf: deps.readerOf, clock, messages: deps.messages });
   return { service, deletion, routes };

@@ -1,7 +1,7 @@
 import type { Clock } from '../config/clock';
 import type { Account } from '../auth/auth.module';
 import type { ConsentRecord } from '../consent/consent.module';
-import type { AccountBilling, AccountLookup, AccountMeter, AccountSignInMethods, AccountSubscription, ConsentHistory, MeterReader } from './ports';
+import type { AccountBilling, AccountLookup, AccountMeter, AccountSection, AccountSignInMethods, AccountSubscription, ConsentHistory, MeterReader } from './ports';
 import type { LinkedIdentity, PasskeySummary } from '../auth/auth.module';
 
 export interface AccountServiceDeps {
@@ -10,6 +10,8 @@ export interface AccountServiceDeps {
   readonly billing: Pick<AccountBilling, 'accountSummary' | 'subscriptionsOf'>;
   readonly meter: Pick<AccountMeter, 'meterOf'>;
   readonly signInMethods: AccountSignInMethods;
+  /** Other modules' parts of the page, in the order shown. */
+  readonly sections: readonly AccountSection[];
   readonly clock: Clock;
 }
 
@@ -22,6 +24,9 @@ export interface AccountPage {
   readonly billingConfigured: boolean;
   readonly identities: readonly LinkedIdentity[];
   readonly passkeys: readonly PasskeySummary[];
+  /** Each other module's part, by name (`views/account-<name>.eta`), in the order shown. */
+  readonly sectionNames: readonly string[];
+  readonly sections: Readonly<Record<string, unknown>>;
 }
 
 /** `GET /api/me` (SPEC section 5). */
@@ -42,22 +47,35 @@ export class AccountService {
   }
 
   async page(accountId: string): Promise<AccountPage> {
-    const [consents, summary, identities, passkeys] = await Promise.all([
+    const [consents, summary, identities, passkeys, sections] = await Promise.all([
       this.deps.consent.consentsOf(accountId),
       this.deps.billing.accountSummary(accountId),
       this.deps.signInMethods.identitiesOf(accountId),
       this.deps.signInMethods.passkeysOf(accountId),
+      Promise.all(this.deps.sections.map(async (s) => [s.name, await s.pageData(accountId)] as const)),
     ]);
-    return { consents, subscription: summary.subscription, planName: summary.planName, hasCustomer: summary.hasCustomer, billingConfigured: summary.configured, identities, passkeys };
+    return {
+      consents,
+      subscription: summary.subscription,
+      planName: summary.planName,
+      hasCustomer: summary.hasCustomer,
+      billingConfigured: summary.configured,
+      identities,
+      passkeys,
+      sectionNames: this.deps.sections.map((s) => s.name),
+      sections: Object.fromEntries(sections),
+    };
   }
 
   /** Everything held about the account, for the reader to download. */
   async dataExport(account: Account) {
-    const [consents, subscriptions, identities, passkeys] = await Promise.all([
+    const exported = this.deps.sections.filter((s) => s.exportData !== undefined);
+    const [consents, subscriptions, identities, passkeys, sections] = await Promise.all([
       this.deps.consent.consentsOf(account.id),
       this.deps.billing.subscriptionsOf(account.id),
       this.deps.signInMethods.identitiesOf(account.id),
       this.deps.signInMethods.passkeysOf(account.id),
+      Promise.all(exported.map(async (s) => [s.name, await s.exportData!(account.id)] as const)),
     ]);
     return {
       exportedAt: new Date(this.deps.clock()).toISOString(),
@@ -66,6 +84,7 @@ export class AccountService {
       consents: consents.map((c) => ({ document: c.document, version: c.policyVersion, wording: c.wording, method: c.method, acceptedAt: c.acceptedAt })),
       identities: identities.map((i) => ({ provider: i.provider, email: i.email, linkedAt: i.linkedAt })),
       passkeys: passkeys.map((p) => ({ name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt })),
+      ...Object.fromEntries(sections),
     };
   }
 

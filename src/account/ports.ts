@@ -46,6 +46,17 @@ export interface ConsentHistory {
   consentsOf(accountId: string): Promise<readonly ConsentRecord[]>;
 }
 
+/**
+ * A part of the account page another module owns (gift links, the newsletter…): its data
+ * for the page (rendered by `views/account-<name>.eta` with `it.sections[name]`) and for the
+ * reader's data export.
+ */
+export interface AccountSection {
+  readonly name: string;
+  pageData(accountId: string): Promise<unknown>;
+  exportData?(accountId: string): Promise<unknown>;
+}
+
 /** The ways in beside password and emailed link that the account page lists (auth's). */
 export interface AccountSignInMethods {
   identitiesOf(accountId: string): Promise<readonly LinkedIdentity[]>;

@@ -41,8 +41,11 @@ describeWithBrowser('the gate with an identity provider in a real browser', () =
     await meterSettingsOf(() => t, () => key)({ anonymousLimit: 0 });
   }, 60_000);
   afterAll(async () => {
-    await h?.close();
-    await op?.stop();
+    try {
+      await h?.close();
+    } finally {
+      await op?.stop();
+    }
   });
 
   async function expectNoBlockingViolations(page: Page): Promise<void> {
