@@ -62,16 +62,24 @@ function canonicalTimeZone(value: string): string | undefined {
   }
 }
 
-/** A path on this site: one leading slash (`//host` would be another site), no spaces or backslashes. */
-const sitePath = /^\/(?!\/)[^\s\\]*$/;
+/**
+ * A picture of this site's own: under the theme's assets or the bundled static files only,
+ * never a page (a logo at /articles/… would be an article view on every page, /signout a
+ * sign-out). No spaces, backslashes, dot segments, queries or percent-encoding.
+ */
+const sitePath = /^\/(?:static|gatehouse)\/[^\s\\?#%]+$/i;
+const dotSegment = /(^|\/)\.{1,2}(\/|$)/;
 
 /** IMG_SRC's origins; 'any' when reading back a document checked at its save. */
 export type LogoOrigins = readonly string[] | 'any';
 
 function logoProblem(value: string, imageSources: LogoOrigins): string | undefined {
-  if (sitePath.test(value)) return undefined;
-  if (!URL.canParse(value) || new URL(value).protocol !== 'https:') return 'must be an https:// URL or a path on this site such as /static/logo.svg';
-  const origin = new URL(value).origin;
+  if (sitePath.test(value) && !dotSegment.test(value)) return undefined;
+  if (value.startsWith('/')) return 'must be a picture under /gatehouse/theme/ (THEME_DIR/assets) or /static/, or an https:// URL';
+  if (!URL.canParse(value) || new URL(value).protocol !== 'https:') return 'must be an https:// URL or a path on this site such as /gatehouse/theme/logo.svg';
+  const url = new URL(value);
+  if (url.username !== '' || url.password !== '') return 'must not carry a user name or password';
+  const origin = url.origin;
   if (imageSources !== 'any' && !imageSources.includes(origin)) return `is on ${origin}, which the pages' Content-Security-Policy does not allow: add ${origin} to IMG_SRC first`;
   return undefined;
 }

@@ -120,8 +120,9 @@ export class PresentationService {
   /** Read afresh (the admin shows what is stored). */
   async reload(): Promise<PresentationView> {
     const stored = await this.deps.repository.get();
-    // Unchanged since the last read: the same view (and the same formatter) again.
-    if (this.cached !== undefined && stored !== undefined && stored.version === this.cached.view.version) {
+    // Unchanged since the last read: the same view (and the same formatter) again. A read that
+    // started before this instance saved a newer version must not put the older one back.
+    if (this.cached !== undefined && stored !== undefined && stored.version <= this.cached.view.version) {
       this.cached = { view: this.cached.view, loadedAt: this.deps.clock() };
       return this.cached.view;
     }

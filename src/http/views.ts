@@ -56,12 +56,28 @@ class ThemedEta extends Eta {
     const known = this.found.get(name);
     if (known !== undefined) return known;
     const { viewsDir, themeDir, cache } = this.folders;
-    const themed = themeDir === undefined ? undefined : path.join(themeDir, name);
-    const file = themed !== undefined && fs.existsSync(themed) ? themed : path.join(viewsDir, name);
+    const themed = themeDir === undefined || bundledOnly.has(name) ? undefined : path.join(themeDir, name);
+    const file = themed !== undefined && fs.existsSync(themed) && realpathWithin(themeDir!, themed) ? themed : path.join(viewsDir, name);
     // Without the cache (development), a template added to THEME_DIR shows on the next view.
     if (cache) this.found.set(name, file);
     return file;
   };
+}
+
+/**
+ * Templates a theme cannot replace: they show the consent wording, which consent records
+ * store as shown (the catalog's), so what a reader agrees to is always what was recorded.
+ */
+const bundledOnly = new Set(['consent-line.eta', 'reaccept.eta']);
+
+/** Whether `file`, symbolic links followed, is inside `root`: a theme's link cannot reach out of it. */
+function realpathWithin(root: string, file: string): boolean {
+  try {
+    const relative = path.relative(fs.realpathSync(root), fs.realpathSync(file));
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  } catch {
+    return false;
+  }
 }
 
 /** `/gatehouse/theme.css?v=<its hash>`, when THEME_DIR has one. */
@@ -105,7 +121,19 @@ export function useEtaViews(app: Express, options: ViewsOptions): Router {
   const assets = Router();
   if (themeDir !== undefined) {
     // THEME_DIR/assets: the logo, pictures and fonts theme.css refers to (the CSP allows 'self').
-    assets.use('/gatehouse/theme', express.static(path.join(themeDir, 'assets'), { dotfiles: 'ignore', index: false, redirect: false, maxAge: cache ? '1d' : 0 }));
+    const assetsDir = path.join(themeDir, 'assets');
+    const files = express.static(assetsDir, { dotfiles: 'ignore', index: false, redirect: false, maxAge: cache ? '1d' : 0 });
+    assets.use('/gatehouse/theme', (req, res, next) => {
+      let wanted: string;
+      try {
+        wanted = path.join(assetsDir, decodeURIComponent(req.path));
+      } catch {
+        return next();
+      }
+      // express.static follows links: a file that resolves outside assets/ is not served.
+      if (fs.existsSync(wanted) && !realpathWithin(assetsDir, wanted)) return next();
+      files(req, res, next);
+    });
   }
   if (stylesheet !== undefined) {
     const file = path.join(themeDir!, 'theme.css');

@@ -84,6 +84,11 @@ for (const mode of modes) {
       expect((await put({ ...themed, logoUrl: '//cdn.elsewhere.example/logo.png' }).expect(400)).body.fields.logoUrl).toBeDefined();
       expect((await put({ ...themed, logoUrl: 'javascript:alert(1)' }).expect(400)).body.fields.logoUrl).toBeDefined();
       expect((await put({ ...themed, logoUrl: '/static/logo.svg' }).expect(200)).body.logoUrl).toBe('/static/logo.svg');
+      // A page of the site as a "picture" would be requested with the reader's cookies on every page.
+      for (const page of ['/articles/some-story', '/signout', '/static/../signout', '/static/%2e%2e/signout', '/gatehouse/theme/..%2Fx']) {
+        expect((await put({ ...themed, logoUrl: page }).expect(400)).body.fields.logoUrl).toBeDefined();
+      }
+      expect((await put({ ...themed, logoUrl: 'https://user:secret@img.news.example/logo.svg' }).expect(400)).body.fields.logoUrl).toContain('user name or password');
     });
 
     it('when the presentation is saved, then the front page, section pages, dates, masthead and stylesheet follow it', async () => {
@@ -166,14 +171,16 @@ for (const mode of modes) {
 describe('THEME_DIR', () => {
   const made: string[] = [];
   /** A theme folder with these files, beside a file outside it that no template may reach. */
-  function theme(files: Record<string, string>): string {
+  /** A theme folder beside a file outside it (`../outside.eta`); `{ link }` makes a symbolic link to `outside.eta`. */
+  function theme(files: Record<string, string | { link: true }>): string {
     const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-theme-'));
     made.push(parent);
     fs.writeFileSync(path.join(parent, 'outside.eta'), 'OUTSIDE-THE-THEME');
     const dir = path.join(parent, 'theme');
     for (const [name, text] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-      fs.writeFileSync(path.join(dir, name), text);
+      if (typeof text === 'string') fs.writeFileSync(path.join(dir, name), text);
+      else fs.symlinkSync(path.join(parent, 'outside.eta'), path.join(dir, name));
     }
     return dir;
   }
@@ -189,14 +196,19 @@ describe('THEME_DIR', () => {
       'home.eta': "<% layout('./layout') %><p>THEMED-HOME</p><%~ include('./plan-list', { plans: [] }) %><%~ include('./parts/teaser') %>",
       'parts/teaser.eta': "<p>THEMED-PARTIAL</p><%~ include('../consent-line') %>",
       // A bundled page (signin) including a themed partial.
+      'passkey-signin.eta': '<p>THEMED-PASSKEY</p>',
+      // The consent line is never the theme's: records store the catalog's wording as shown.
       'consent-line.eta': '<p class="consent">THEMED-CONSENT</p>',
+      // A link out of the theme is not followed.
+      'assets/outside.txt': { link: true },
       'section.eta': "<%~ include('../outside') %>",
     });
     const t = await startTestApp('embedded', { env: { CONTENT_DIR: contentDir, THEME_DIR: dir, NODE_ENV: 'production', SESSION_SECRET: 'a'.repeat(40), PUBLIC_URL: 'http://localhost', TRUST_PROXY: '1' } });
     try {
       const home = await request(t.app).get('/').expect(200);
       expect(home.text).toContain('<p>THEMED-HOME</p><ul class="plans">');
-      expect(home.text).toContain('<p>THEMED-PARTIAL</p><p class="consent">THEMED-CONSENT</p>');
+      expect(home.text).toContain('<p>THEMED-PARTIAL</p><p class="consent">By continuing you agree to our');
+      expect(home.text).not.toContain('THEMED-CONSENT');
       expect(home.text).toContain('<a class="skip-link" href="#main">');
       const links = [...home.text.matchAll(/<link rel="stylesheet" href="([^"]+)">/g)].map((m) => m[1]!);
       expect(links).toEqual(['/gatehouse/site.css', expect.stringMatching(/^\/gatehouse\/presentation\.css\?v=/), expect.stringMatching(/^\/gatehouse\/theme\.css\?v=[0-9a-f]{12}$/)]);
@@ -209,7 +221,9 @@ describe('THEME_DIR', () => {
       await request(t.app).get('/gatehouse/../outside.eta').expect(404);
 
       const signin = await request(t.app).get('/signin').expect(200);
-      expect(signin.text).toContain('THEMED-CONSENT');
+      expect(signin.text).toContain('<p>THEMED-PASSKEY</p>');
+      expect(signin.text).not.toContain('THEMED-CONSENT');
+      await request(t.app).get('/gatehouse/theme/outside.txt').expect(404);
       expect(signin.text).toContain('/gatehouse/theme.css?v=');
       // The bundled article page is untouched.
       expect((await request(t.app).get('/articles/late-news').expect(200)).text).toContain('Body of late-news.');
