@@ -94,16 +94,22 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     // Everything a page varies by, beside the settings and the article: a signed-in reader's
     // page differs from an anonymous one only by its sign-out form and its token (the views
     // read the account as a yes or no), so both are kept. Only the article's own address is
-    // kept: query strings would let anyone fill memory.
+    // kept: query strings would let anyone fill memory, and a gift view (`?gift=`) is never
+    // kept, so no other reader is served one.
     const signedIn = req.user !== undefined;
     const variant = req.originalUrl === `/articles/${article.slug}` ? JSON.stringify([signedIn, result.decision, result.limit, result.remaining, result.storeUnavailable, plans, presentationVersion(res), result.institution?.id]) : undefined;
     const cached = variant === undefined ? undefined : pages.get(result.settings, article, variant);
     if (cached !== undefined) return res.type('html').send(withToken(req, cached, visit));
     const url = new URL(`/articles/${article.slug}`, deps.publicUrl).href;
     const page = articlePage(article, result, url);
-    const forms = signedIn || page.gate !== undefined;
+    // A gift view (never kept: its address has the token) offers an account to a reader without one.
+    // After signing up from the offer the reader comes back to the gift (their account is one more of its readers).
+    const gift = result.decision === 'gift' ? { offer: !signedIn, returnTo: req.originalUrl } : undefined;
+    const forms = signedIn || page.gate !== undefined || gift?.offer === true;
     // `account` is only a yes: a kept page must hold nothing of one reader (a theme's layout included).
-    const model = { title: article.title, description: article.summary, article, ...page, billingConfigured: deps.billingConfigured, plans, returnTo: `/articles/${article.slug}`, account: signedIn ? signedInReader : undefined, institution: result.institution?.name, ...(forms ? { csrfToken: tokenMark } : {}) };
+    // A subscriber's page (its decision is in the variant) carries the "Gift this article" form.
+    // A kept page holds nothing of one request: the request id (which the caller may choose) is left out.
+    const model = { title: article.title, description: article.summary, article, ...page, billingConfigured: deps.billingConfigured, plans, returnTo: `/articles/${article.slug}`, account: signedIn ? signedInReader : undefined, institution: result.institution?.name, gift, giftable: result.decision === 'subscriber', requestId: undefined, ...(forms ? { csrfToken: tokenMark } : {}) };
     res.render('article', model, (error: Error | null, html?: string) => {
       if (error) return next(error);
       if (variant !== undefined) pages.set(result.settings, article, variant, html!);

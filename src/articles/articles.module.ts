@@ -10,13 +10,13 @@ import { accessApiRoutes } from './access-api.controller';
 import type { ArticleSource } from './article';
 import { articleRoutes } from './articles.controller';
 import { MarkdownArticleSource } from './markdown-source';
-import type { ArticleGate, CrawlerCheck, InstitutionCheck, PlansForDisplay } from './ports';
+import type { ArticleGate, CrawlerCheck, GiftCheck, InstitutionCheck, PlansForDisplay } from './ports';
 import { sitemapRoutes } from './sitemap.controller';
 import { buildVisitorOf } from './visitor';
 import { buildOrigin, type OriginModule } from './origin/origin.module';
 
 export type { Article, ArticleBlock, ArticleSource, ArticleSummary } from './article';
-export type { ArticleGate, CrawlerCheck, DisplayPlan, InstitutionCheck, PlansForDisplay } from './ports';
+export type { ArticleGate, CrawlerCheck, DisplayPlan, GiftCheck, InstitutionCheck, PlansForDisplay } from './ports';
 export type { OriginModule, PurgeRequest } from './origin/origin.module';
 export { paywalledClass } from './article-page';
 
@@ -33,6 +33,8 @@ export interface ArticlesDeps {
   readonly crawlers: CrawlerCheck;
   /** Readers an institution covers read everything (SPEC section 13). */
   readonly institutions?: InstitutionCheck;
+  /** Gift links (`?gift=`) open one article whole for their readers (SPEC section 13). */
+  readonly gifts?: GiftCheck;
   readonly plans: PlansForDisplay;
   /** The publication's name, for the news sitemap. */
   readonly siteName: string;
@@ -55,16 +57,18 @@ export interface ArticlesModule {
   readonly routes: Router;
   /** With ORIGIN_URL: the proxy that every request not for Gatehouse's own routes goes to. */
   readonly origin: OriginModule | undefined;
+  /** The article at a path of this site (its identity, path and title), or undefined: what a gift link is made for. */
+  articleAt(path: string): Promise<{ readonly identity: string; readonly path: string; readonly title: string } | undefined>;
   close(): Promise<void>;
 }
 
 export async function buildArticles(deps: ArticlesDeps): Promise<ArticlesModule> {
   const routes = Router();
-  const visitorOf = buildVisitorOf({ crawlers: deps.crawlers, readerOf: deps.readerOf, gate: deps.gate, institutions: deps.institutions });
+  const visitorOf = buildVisitorOf({ crawlers: deps.crawlers, readerOf: deps.readerOf, gate: deps.gate, institutions: deps.institutions, gifts: deps.gifts });
   if (deps.origin !== undefined) {
     const origin = buildOrigin({ ...deps, config: deps.origin, visitorOf });
     routes.use(origin.accessRoutes);
-    return { source: undefined, routes, origin, close: () => origin.close() };
+    return { source: undefined, routes, origin, articleAt: (path) => origin.articleAt(path), close: () => origin.close() };
   }
   // A new or changed article is published without a restart; a bad file is logged and skipped.
   const source = await MarkdownArticleSource.load(deps.contentDir, { log: deps.logger, watch: true });
@@ -72,5 +76,10 @@ export async function buildArticles(deps: ArticlesDeps): Promise<ArticlesModule>
   routes.use(accessApiRoutes({ source, gate: deps.gate, visitorOf }));
   // The Markdown source has no CMS to publish sitemaps; an upstream origin passes its own through.
   routes.use(sitemapRoutes({ source, publicUrl: deps.publicUrl, siteName: deps.siteName, language: 'en', clock: deps.clock }));
-  return { source, routes, origin: undefined, close: async () => source.close() };
+  const articleAt = async (path: string) => {
+    const slug = /^\/articles\/([^/?#]+)$/.exec(path)?.[1];
+    const article = slug === undefined ? undefined : await source.get(decodeURIComponent(slug));
+    return article === undefined ? undefined : { identity: article.slug, path: `/articles/${article.slug}`, title: article.title };
+  };
+  return { source, routes, origin: undefined, articleAt, close: async () => source.close() };
 }

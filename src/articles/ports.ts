@@ -34,3 +34,11 @@ export interface InstitutionCheck {
   institutionOf(req: Request): Promise<{ readonly id: string; readonly name: string } | undefined>;
   countReader(institutionId: string, readerKey: string): void;
 }
+
+/**
+ * Whether a gift link's token opens this article for this reader (gifts satisfies it).
+ * `count`: a page view, which takes one of the link's reader slots (once per reader).
+ */
+export interface GiftCheck {
+  admit(token: string, article: string, readerKey: string | undefined, count: boolean): Promise<boolean>;
+}

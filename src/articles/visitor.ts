@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { clientAddress } from '../http/network';
-import type { GatedArticle, GateMode, Reader, ReaderOf } from '../meter/meter.module';
-import type { ArticleGate, CrawlerCheck, InstitutionCheck } from './ports';
+import { readerKeyOf, type GatedArticle, type GateMode, type Reader, type ReaderOf } from '../meter/meter.module';
+import type { ArticleGate, CrawlerCheck, GiftCheck, InstitutionCheck } from './ports';
 
 export interface Visit {
   readonly reader: Reader;
@@ -15,11 +15,13 @@ export type VisitorOf = (req: Request, res: Response, mode: GateMode, article: G
  * first, as the decision's order has it: they are the cookie's or the account's reader,
  * carrying the institution. A verified crawler reads as itself: no reader id, never
  * counted. A link preview (chat apps, social sites) gets what a new reader without an
- * allowance gets, the lead-in, counting nothing and issuing no id. Anyone else, including a
- * crawler claim that fails, is the cookie's reader.
+ * allowance gets, the lead-in, counting nothing and issuing no id. A reader who follows a
+ * gift link (`?gift=`, SPEC section 13) comes after both, carrying the link for the gate to
+ * admit, with an id on a view so the link knows them. Anyone else, including a crawler claim
+ * that fails, is the cookie's reader.
  */
-export function buildVisitorOf(deps: { crawlers: CrawlerCheck; readerOf: ReaderOf; gate: Pick<ArticleGate, 'anonymousAccessOf'>; institutions?: InstitutionCheck }): VisitorOf {
-  const { institutions } = deps;
+export function buildVisitorOf(deps: { crawlers: CrawlerCheck; readerOf: ReaderOf; gate: Pick<ArticleGate, 'anonymousAccessOf'>; institutions?: InstitutionCheck; gifts?: GiftCheck }): VisitorOf {
+  const { institutions, gifts } = deps;
   /**
    * A covered reader without a cookie gets their id on a counted view (so the institution's
    * monthly figures know them), issued uncapped at once: an institution's readers are exempt
@@ -46,9 +48,21 @@ export function buildVisitorOf(deps: { crawlers: CrawlerCheck; readerOf: ReaderO
       if ((await deps.crawlers.verify(userAgent, clientAddress(req))).verified) return { reader: { crawler: true }, mode };
       if (deps.crawlers.isLinkPreview(userAgent)) return { reader: { capped: true }, mode: mode === 'count' ? 'preview' : mode };
     }
+    const giftToken = gifts === undefined || access === 'free' ? undefined : giftTokenOf(req);
+    if (giftToken !== undefined) {
+      const reader = await deps.readerOf(req, res, mode === 'count' ? 'view' : 'peek');
+      return { reader: { ...reader, gift: { admit: (count) => gifts!.admit(giftToken, article.slug, readerKeyOf(reader), count) } }, mode };
+    }
     // A reader id is issued (and counted against the network's bound) only for a view that
     // meters: a cookieless feed reader opening free articles must not cap its network.
     if (!metered) return { reader: await deps.readerOf(req, res, 'known'), mode };
     return { reader: await deps.readerOf(req, res, mode === 'count' ? 'view' : 'peek'), mode };
   };
+}
+
+/** The `?gift=` token of the request, if it has one (the first, when sent twice). */
+export function giftTokenOf(req: Request): string | undefined {
+  const value = req.query.gift;
+  const token = Array.isArray(value) ? value[0] : value;
+  return typeof token === 'string' && token.length > 0 && token.length <= 64 ? token : undefined;
 }

@@ -38,9 +38,10 @@ function counts(totals: Partial<Record<keyof ReturnType<typeof zeroCounts>, numb
 
 describe('funnel report', () => {
   it('when stages have readers, then each is also a share of the stage above, rounded to 0.01%', () => {
-    const report = funnelReport('2026-11-01', '2026-11-30', counts({ metered: 1000, 'registration-wall': 300, signup: 45, paywall: 40, checkout: 6, subscribed: 4 }), false);
+    const report = funnelReport('2026-11-01', '2026-11-30', counts({ metered: 1000, gift: 70, 'registration-wall': 300, signup: 45, paywall: 40, checkout: 6, subscribed: 4 }), false);
     expect(report.stages.map((s) => [s.stage, s.readers, s.ofPrevious])).toEqual([
       ['metered', 1000, null],
+      ['gift', 70, null],
       ['registration-wall', 300, 0.3],
       ['signup', 45, 0.15],
       ['paywall', 40, 0.8889],
@@ -72,10 +73,12 @@ describe('funnel chart', () => {
     const chart = funnelChart(funnelReport('2026-11-01', '2026-11-30', counts({ metered: 10_000, 'registration-wall': 5_000, signup: 1 }), false));
     const widths = chart.bars.map((b) => b.width);
     expect(widths[0]).toBe(330);
-    expect(widths[1]).toBe(165);
-    expect(widths[2]).toBe(2);
-    expect(widths.slice(3)).toEqual([0, 0, 0]);
-    expect(chart.bars.map((b) => b.share)).toEqual(['', '50%', '0.02%', '0%', '', '']);
+    // The gift stage, empty here.
+    expect(widths[1]).toBe(0);
+    expect(widths[2]).toBe(165);
+    expect(widths[3]).toBe(2);
+    expect(widths.slice(4)).toEqual([0, 0, 0]);
+    expect(chart.bars.map((b) => b.share)).toEqual(['', '', '50%', '0.02%', '0%', '', '']);
     expect(chart.scale).toBe(330);
   });
 

@@ -4,11 +4,13 @@ import { createHash } from 'node:crypto';
  * The conversion funnel, in the order a reader moves through it. Each figure is the number
  * of distinct readers who reached that stage on a day (UTC), or over a range of days.
  */
-export const funnelStages = ['metered', 'registration-wall', 'signup', 'paywall', 'checkout', 'subscribed'] as const;
+export const funnelStages = ['metered', 'gift', 'registration-wall', 'signup', 'paywall', 'checkout', 'subscribed'] as const;
 export type FunnelStage = (typeof funnelStages)[number];
 
 export const funnelStageLabels: Record<FunnelStage, string> = {
   metered: 'Read a free article',
+  // A reader who followed a subscriber's gift link (SPEC section 13); one who then signs up is counted at signup too.
+  gift: 'Read a gifted article',
   'registration-wall': 'Saw the registration wall',
   signup: 'Created an account',
   paywall: 'Saw the paywall',
@@ -105,12 +107,20 @@ export interface FunnelReport {
   readonly ways: ReadonlyArray<{ readonly way: WayIn; readonly label: string; readonly signups: number; readonly signins: number }>;
 }
 
+/** Stages readers reach beside the funnel's line rather than after the stage above. */
+const sideStages: ReadonlySet<FunnelStage> = new Set(['gift']);
+
 /** The figures as the admin shows them: each stage also as a share of the one before. */
 export function funnelReport(from: Day, to: Day, counts: FunnelCounts, approximate: boolean): FunnelReport {
-  const stages = funnelStages.map((stage, i) => {
+  let previous: FunnelStage | undefined;
+  const stages = funnelStages.map((stage) => {
     const readers = counts.totals[stage];
-    const previous = i === 0 ? 0 : counts.totals[funnelStages[i - 1]!];
-    return { stage, label: funnelStageLabels[stage], readers, ofPrevious: i === 0 || previous === 0 ? null : Math.round((readers / previous) * 10_000) / 10_000 };
+    const above = previous === undefined ? 0 : counts.totals[previous];
+    // A gifted read is a way in beside the meter, not a step after it: no share of its own,
+    // and the stage below it is a share of the metered readers, whom the wall meets.
+    const side = sideStages.has(stage);
+    if (!side) previous = stage;
+    return { stage, label: funnelStageLabels[stage], readers, ofPrevious: side || above === 0 ? null : Math.round((readers / above) * 10_000) / 10_000 };
   });
   const ways = waysIn.map((way) => ({ way, label: wayInLabels[way], signups: counts.ways[`signup-by:${way}`], signins: counts.ways[`signin-by:${way}`] }));
   return { from, to, timeZone: 'UTC', approximate, stages, days: counts.days, ways };

@@ -169,3 +169,24 @@ describe('an institution\'s reader (SPEC sections 5 and 13)', () => {
     expect(isFullAccess('registration-wall')).toBe(false);
   });
 });
+
+describe('a gift link\'s reader (SPEC sections 5 and 13)', () => {
+  const accesses = ['free', 'metered', 'premium'] as const;
+  const meters = ['granted', 'refused', 'unavailable', undefined] as const;
+  it.each(accesses.flatMap((access) => meters.flatMap((meter) => [anonymous, registered, subscriber].map((base) => ({ access, meter, base })))))(
+    'when a reader with a gift opens a $access article (meter $meter), then free, subscriber or gift in that order, never the meter',
+    ({ access, meter, base }) => {
+      const reader = { ...base, gift: true };
+      const expected = access === 'free' ? 'free' : base.entitlement === 'subscriber' ? 'subscriber' : 'gift';
+      expect(decide(access, reader, meter, { limit: 0, onStoreFailure: 'closed' })).toBe(expected);
+      expect(needsMeter(access, reader, 3)).toBe(false);
+    },
+  );
+  it('when a gift reader is also an institution\'s or a verified crawler, then those come first', () => {
+    expect(decide('premium', { ...anonymous, gift: true, institution: true }, undefined)).toBe('institution');
+    expect(decide('premium', { ...anonymous, gift: true, crawler: true }, undefined)).toBe('crawler');
+  });
+  it('when the decision is gift, then the whole article is sent', () => {
+    expect(isFullAccess('gift')).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 import type { Access } from './access';
 import type { MeterSettings } from './meter-settings';
 
-export const decisions = ['free', 'subscriber', 'metered', 'registration-wall', 'paywall', 'crawler', 'institution'] as const;
+export const decisions = ['free', 'subscriber', 'metered', 'registration-wall', 'paywall', 'crawler', 'institution', 'gift'] as const;
 export type Decision = (typeof decisions)[number];
 export type Entitlement = 'none' | 'subscriber';
 
@@ -12,6 +12,8 @@ export interface ReaderStatus {
   readonly crawler?: boolean;
   /** Covered by an institution's address range or verified email domain (SPEC section 13). */
   readonly institution?: boolean;
+  /** Followed a valid gift link for this article, with a reader slot left on it (SPEC section 13). */
+  readonly gift?: boolean;
 }
 
 /** An article's own `access` wins over its section's default, which wins over `metered`. */
@@ -38,9 +40,9 @@ function wallFor(reader: ReaderStatus): Decision {
  */
 export type MeterOutcome = 'granted' | 'refused' | 'unavailable';
 
-/** Whether this view needs the meter at all; free articles, subscribers, institutions' readers, crawlers and premium never touch it. */
+/** Whether this view needs the meter at all; free articles, subscribers, institutions' readers, crawlers, gift readers and premium never touch it. */
 export function needsMeter(access: Access, reader: ReaderStatus, limit: number): boolean {
-  return access === 'metered' && reader.entitlement !== 'subscriber' && reader.institution !== true && reader.crawler !== true && limit > 0;
+  return access === 'metered' && reader.entitlement !== 'subscriber' && reader.institution !== true && reader.crawler !== true && reader.gift !== true && limit > 0;
 }
 
 /**
@@ -61,6 +63,8 @@ export function decideAccess(input: {
   if (reader.institution === true) return 'institution';
   // Before the meter and premium: a verified crawler indexes every article, never counted.
   if (reader.crawler === true) return 'crawler';
+  // A gift link reads that article whole, premium included, never counted.
+  if (reader.gift === true) return 'gift';
   if (access === 'premium') return 'paywall';
   if (limit === 0) return wallFor(reader);
   switch (meter) {
@@ -76,5 +80,5 @@ export function decideAccess(input: {
 
 /** Decisions under which the whole article is sent. */
 export function isFullAccess(decision: Decision): boolean {
-  return decision === 'free' || decision === 'subscriber' || decision === 'metered' || decision === 'crawler' || decision === 'institution';
+  return decision === 'free' || decision === 'subscriber' || decision === 'metered' || decision === 'crawler' || decision === 'institution' || decision === 'gift';
 }

@@ -13,7 +13,7 @@ import { MeterStoreUnavailable, type MeterState, type MeterStore, type NewReader
 import { meterWindow, periodEndsAt } from './period';
 
 /** The funnel stage a counted page view reaches, by its decision. */
-const funnelStageOf: Partial<Record<Decision, FunnelStage>> = { metered: 'metered', 'registration-wall': 'registration-wall', paywall: 'paywall' };
+const funnelStageOf: Partial<Record<Decision, FunnelStage>> = { metered: 'metered', gift: 'gift', 'registration-wall': 'registration-wall', paywall: 'paywall' };
 
 /** The entitlements table, read when the store's cache misses or the store is down. */
 export interface EntitlementSource {
@@ -118,6 +118,8 @@ export class GateService {
     const signedIn = reader.accountId !== undefined;
     const crawler = reader.crawler === true;
     const institution = reader.institution !== undefined;
+    // Before the meter is asked, so that a gifted view is never counted.
+    const gift = await this.giftAdmits(article, reader, nowMs, mode);
     const articleId = meterArticleId(article.slug);
     const termsOf = (settings: MeterSettings, capped: boolean) => {
       const access = effectiveAccess(article, settings.sections);
@@ -129,9 +131,10 @@ export class GateService {
       answered = await this.ask(reader, nowMs, (settings, version) => {
         const { access, limit, window } = termsOf(settings, reader.capped === true);
         // Not metered: only the settings version and entitlement.
-        const metered = needsMeter(access, { signedIn, entitlement: 'none', crawler, institution }, limit);
+        const metered = needsMeter(access, { signedIn, entitlement: 'none', crawler, institution, gift }, limit);
         const storeMode = !metered ? 'check' : readerKey === undefined || mode !== 'count' ? 'peek' : 'count';
-        const newReader = storeMode === 'count' ? newReaderQuery(reader.newReader, settings) : undefined;
+        // A new reader a gift link admitted gets their id too, counted against their network's bound.
+        const newReader = storeMode === 'count' || (gift && mode === 'count') ? newReaderQuery(reader.newReader, settings) : undefined;
         return { settingsVersion: version, readerKey: readerKey ?? noReaderKey, accountId: reader.accountId, mode: storeMode, articleId, limit, window, nowMs, newReader };
       });
     } catch (error) {
@@ -140,13 +143,13 @@ export class GateService {
       if (!isOutage(error)) throw error;
       // As when the bound alone cannot be reached: the new reader is not capped.
       if (mode === 'count') reader.newReader?.issue(false);
-      return this.whenStoreUnavailable(article, reader, nowMs, error);
+      return this.whenStoreUnavailable(article, reader, nowMs, error, gift);
     }
     const { settings, entitlement } = answered;
     // A new reader is given an id only by a view that counted them.
     if (answered.capped !== undefined) reader.newReader?.issue(answered.capped);
     const { access, limit, window } = termsOf(settings, reader.capped === true || answered.capped === true);
-    const readerStatus = { signedIn, entitlement, crawler, institution };
+    const readerStatus = { signedIn, entitlement, crawler, institution, gift };
     const outcome: MeterOutcome | undefined = needsMeter(access, readerStatus, limit) && answered.meter ? (answered.meter.granted ? 'granted' : 'refused') : undefined;
     const decision = decideAccess({ access, reader: readerStatus, limit, meter: outcome, onStoreFailure: settings.onStoreFailure });
     // A preview answers as the view would: a new article granted now would be counted.
@@ -172,17 +175,35 @@ export class GateService {
     }
   }
 
-  private async whenStoreUnavailable(article: GatedArticle, reader: Reader, nowMs: number, error: unknown): Promise<GateResult> {
+  private async whenStoreUnavailable(article: GatedArticle, reader: Reader, nowMs: number, error: unknown, gift: boolean): Promise<GateResult> {
     this.deps.logger.warn({ err: error }, 'meter store unavailable; following onStoreFailure');
     const { value: settings } = this.deps.settings.cachedOrDefault();
     const signedIn = reader.accountId !== undefined;
     const entitlement = await this.databaseEntitlementOf(reader, nowMs);
     const access = effectiveAccess(article, settings.sections);
     const limit = meterLimitFor({ signedIn, capped: reader.capped === true }, settings);
-    const readerStatus = { signedIn, entitlement, crawler: reader.crawler === true, institution: reader.institution !== undefined };
+    const readerStatus = { signedIn, entitlement, crawler: reader.crawler === true, institution: reader.institution !== undefined, gift };
     const decision = decideAccess({ access, reader: readerStatus, limit, meter: 'unavailable', onStoreFailure: settings.onStoreFailure });
     const endsAt = periodEndsAt(meterWindow(settings.period, nowMs), undefined, nowMs);
     return this.result(decision, { settings, entitlement, meter: undefined }, meterApplies(access, readerStatus) ? limit : null, endsAt, true, reader);
+  }
+
+  /**
+   * Whether the reader's gift link admits them to this article. Asked only where nothing
+   * before `gift` in the decision's order decides (free, subscriber, institution, crawler), so
+   * that no one else takes a reader slot on it: a signed-in reader's entitlement is read from
+   * the database first (gift links are rare; subscribers following one are rarer).
+   */
+  private async giftAdmits(article: GatedArticle, reader: Reader, nowMs: number, mode: GateMode): Promise<boolean> {
+    if (reader.gift === undefined || reader.crawler === true || reader.institution !== undefined) return false;
+    const { value: settings } = await this.deps.settings.current().catch(() => this.deps.settings.cachedOrDefault());
+    if (effectiveAccess(article, settings.sections) === 'free') return false;
+    if ((await this.databaseEntitlementOf(reader, nowMs)) === 'subscriber') return false;
+    return reader.gift.admit(mode === 'count').catch((error: unknown) => {
+      // The article as the reader would see it without the link: never a 5xx for a gift.
+      this.deps.logger.warn({ err: error }, 'gift link could not be checked; the article is shown as without it');
+      return false;
+    });
   }
 
   /** Subscribers keep reading through an outage: their entitlement is in the database, not only in Redis. */
@@ -208,9 +229,9 @@ function newReaderQuery(newReader: NewReader | undefined, settings: MeterSetting
   return { networkKey: newReader.networkKey, bound: settings.newReadersPerNetwork, expireAtMs: newReader.expireAtMs };
 }
 
-/** Whether the meter's limit is this reader's to see: not for subscribers, institutions' readers or crawlers. */
+/** Whether the meter's limit is this reader's to see: not for subscribers, institutions' readers, crawlers or gift readers. */
 function meterApplies(access: Access, reader: ReaderStatus): boolean {
-  return access === 'metered' && reader.entitlement !== 'subscriber' && reader.institution !== true && reader.crawler !== true;
+  return access === 'metered' && reader.entitlement !== 'subscriber' && reader.institution !== true && reader.crawler !== true && reader.gift !== true;
 }
 
 function readerMeter(answered: Answered, status: { signedIn: boolean; capped: boolean }, nowMs: number): ReaderMeter {

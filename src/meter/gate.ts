@@ -14,6 +14,17 @@ export interface Reader {
   readonly newReader?: NewReader;
   /** The institution whose range or email domain covers the reader (SPEC section 13). */
   readonly institution?: ReaderInstitution;
+  /** A gift link the reader followed for the article being decided (SPEC section 13). */
+  readonly gift?: ReaderGift;
+}
+
+/**
+ * A gift link on this view, asked only when nothing before it in the decision's order
+ * (free, subscriber, institution, crawler) decides. `admit(true)` takes a reader slot on the
+ * link (or finds the reader already holds one); `admit(false)` answers without taking one.
+ */
+export interface ReaderGift {
+  admit(count: boolean): Promise<boolean>;
 }
 
 /** An institution that gives a reader access, and how a view it decided is counted for its figures. */

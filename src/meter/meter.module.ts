@@ -17,7 +17,7 @@ import { SettingsRepository } from './settings.repository';
 export type { Access, GatedArticle } from './access';
 export type { Decision, Entitlement } from './access-decision';
 export type { EntitlementLookup, EntitlementsRepository } from './entitlements.repository';
-export type { GateMode, GateResult, NewReader, Reader, ReaderInstitution, ReaderMeter } from './gate';
+export type { GateMode, GateResult, NewReader, Reader, ReaderGift, ReaderInstitution, ReaderMeter } from './gate';
 export type { GateMetrics, GateService } from './gate.service';
 export type { FieldErrors, MeterPeriod, MeterSettings } from './meter-settings';
 export type { MeterSettingsService, MeterSettingsSource, SettingsDocuments, VersionedSettings } from './meter-settings.service';
@@ -30,6 +30,7 @@ export { decisions, isFullAccess, meterLimitFor } from './access-decision';
 export { readerKeyOf } from './gate';
 export { defaultMeterSettings, parseMeterSettings } from './meter-settings';
 export { anonymousIdOf } from './reader-cookie';
+export { meterWindow } from './period';
 
 export interface MeterDeps {
   readonly database: DatabaseHandle;

@@ -36,7 +36,7 @@ for (const mode of modes) {
     });
 
     it('when readers go from free articles to the wall, an account, the paywall and Checkout, then each stage counts each reader once', async () => {
-      expect(await totals()).toEqual({ metered: 0, 'registration-wall': 0, signup: 0, paywall: 0, checkout: 0, subscribed: 0 });
+      expect(await totals()).toEqual({ metered: 0, gift: 0, 'registration-wall': 0, signup: 0, paywall: 0, checkout: 0, subscribed: 0 });
 
       // Reader A: three free articles, then the registration wall (seen three times).
       const a: Agent = request.agent(t.app);
@@ -60,6 +60,7 @@ for (const mode of modes) {
       const report = (await api().expect(200)).body;
       expect(report.stages).toEqual([
         { stage: 'metered', label: 'Read a free article', readers: 2, ofPrevious: null },
+        { stage: 'gift', label: 'Read a gifted article', readers: 0, ofPrevious: null },
         { stage: 'registration-wall', label: 'Saw the registration wall', readers: 1, ofPrevious: 0.5 },
         { stage: 'signup', label: 'Created an account', readers: 1, ofPrevious: 1 },
         { stage: 'paywall', label: 'Saw the paywall', readers: 1, ofPrevious: 1 },
@@ -69,7 +70,7 @@ for (const mode of modes) {
       expect(report).toMatchObject({ to: today, timeZone: 'UTC', approximate: mode === 'production' });
       expect(report.ways).toContainEqual({ way: 'password', label: 'Password', signups: 1, signins: 0 });
       expect(report.days).toHaveLength(30);
-      expect(report.days.at(-1)).toEqual({ day: today, metered: 2, 'registration-wall': 1, signup: 1, paywall: 1, checkout: 1, subscribed: 1 });
+      expect(report.days.at(-1)).toEqual({ day: today, metered: 2, gift: 0, 'registration-wall': 1, signup: 1, paywall: 1, checkout: 1, subscribed: 1 });
       // A range that ends yesterday has none of today's readers.
       const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
       expect((await api(`?to=${yesterday}`).expect(200)).body.stages.every((s: { readers: number }) => s.readers === 0)).toBe(true);

@@ -17,7 +17,7 @@ const markers = (n: number) => Array.from({ length: n }, (_, i) => `m${i + 1}x`)
 const cut = (teaserParagraphs = 2): ArticleView => ({
   mode: 'cut', paywalled: true, teaserParagraphs, accountBarHtml: '<nav id="gh-bar">Sign in</nav>', noticeHtml: '', gateHtml: '<div id="gh-gate">Subscribe</div>',
 });
-const full = (paywalled: boolean): ArticleView => ({ ...cut(), mode: 'full', paywalled, noticeHtml: '<p id="gh-notice">2 left</p>' });
+const full = (paywalled: boolean): ArticleView => ({ ...cut(), mode: 'full', paywalled, noticeHtml: '<p id="gh-notice">2 left</p>', gateHtml: '' });
 
 function article(html: string, path = '/2025/04/audit/', overrides: Partial<PageAnalysisOptions> = {}): ArticlePage {
   const page = analysePage(html, path, { ...options, ...overrides });

@@ -131,7 +131,7 @@ class OriginArticlePage implements ArticlePage {
       template = encoded(view.mode === 'cut' ? this.#cutTemplate(view) : this.#fullTemplate(view.paywalled));
       this.#templates.set(key, template);
     }
-    return fillBytes(template, { accountBar: view.accountBarHtml, notice: view.noticeHtml, gate: view.mode === 'cut' ? view.gateHtml : '' });
+    return fillBytes(template, { accountBar: view.accountBarHtml, notice: view.noticeHtml, gate: view.gateHtml });
   }
 
   restFingerprints(teaserParagraphs: number): readonly string[] {
@@ -199,6 +199,8 @@ class OriginArticlePage implements ArticlePage {
     const edits = frameEdits(this.dom, this.options);
     this.#addOpenGraph(edits);
     edits.insert(this.dom.openEnd(this.body.element), [{ slot: 'notice' }]);
+    // Below the whole article: empty but for a gift view's sign-up offer.
+    edits.insert(this.dom.closeStart(this.body.element), [{ slot: 'gate' }]);
     if (paywalled) {
       markPaywalled(edits, this.body.element);
       this.#writeJsonLd(edits, this.#jsonLd, true, undefined);

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { OriginChrome } from './origin-proxy';
+import { withoutGiftParam, type OriginChrome } from './origin-proxy';
 import type { PlansForDisplay } from '../ports';
 import { accountOfferFor } from '../article-page';
 
@@ -13,9 +13,10 @@ export function buildOriginChrome(deps: { readonly csrfToken: (req: Request) => 
   // The anonymous bar differs only by the address it returns to: kept per address, briefly bounded.
   const anonymousBars = new Map<string, string>();
   return {
-    async accountBar(req) {
-      const returnTo = req.originalUrl;
-      if (req.user !== undefined) return renderView(req, 'origin-account-bar', { account: req.user, csrfToken: deps.csrfToken(req), returnTo });
+    async accountBar(req, _res, options = {}) {
+      // A gift link's token is never carried on to sign-in or sign-up.
+      const returnTo = withoutGiftParam(req.originalUrl);
+      if (req.user !== undefined) return renderView(req, 'origin-account-bar', { account: req.user, csrfToken: deps.csrfToken(req), returnTo, giftPath: options.giftPath });
       let bar = anonymousBars.get(returnTo);
       if (bar === undefined) {
         bar = await renderView(req, 'origin-account-bar', { account: undefined, returnTo });
@@ -23,6 +24,10 @@ export function buildOriginChrome(deps: { readonly csrfToken: (req: Request) => 
         if (returnTo.length <= 512) anonymousBars.set(returnTo, bar);
       }
       return bar;
+    },
+    async giftOffer(req, _res, returnTo) {
+      const html = await renderView(req, 'gift-offer', { returnTo, csrfToken: deps.csrfToken(req) });
+      return `<div class="gatehouse">${html}</div>`;
     },
     async gate(req, _res, model) {
       const plans = model.result.decision === 'paywall' ? await deps.plans.listForDisplay(req.user?.id) : [];

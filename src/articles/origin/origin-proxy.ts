@@ -21,7 +21,10 @@ import { readTarget, type OriginRules, type RequestTarget } from './origin-rules
 
 /** What the proxy renders per reader: the account bar and the gate, from Gatehouse's templates. */
 export interface OriginChrome {
-  accountBar(req: Request, res: Response): Promise<string>;
+  /** `giftPath`: a subscriber's article page, which carries "Gift this article" for that path. */
+  accountBar(req: Request, res: Response, options?: { readonly giftPath?: string }): Promise<string>;
+  /** Below a gifted article, for a reader not signed in: the sign-up offer. */
+  giftOffer(req: Request, res: Response, returnTo: string): Promise<string>;
   /** `forms`: false for a link preview, which posts nothing and is given no cookie (no CSRF token). */
   gate(req: Request, res: Response, model: { readonly result: GateResult; readonly access: GatedArticle['access']; readonly returnTo: string; readonly forms: boolean }): Promise<string>;
 }
@@ -103,6 +106,8 @@ export interface OriginProxy {
   readonly handler: RequestHandler;
   /** The decision a GET of this origin path would get now, counting nothing; undefined when it is not an article. */
   decisionAt(req: Request, res: Response, path: string): Promise<GateResult | undefined>;
+  /** The origin article at this path (its identity, tidied path and title), or undefined: what a gift link is made for. */
+  articleAt(path: string): Promise<{ readonly identity: string; readonly path: string; readonly title: string } | undefined>;
 }
 
 export function originProxy(deps: OriginProxyDeps): OriginProxy {
@@ -238,10 +243,13 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     const full = isFullAccess(result.decision) && (countable || result.decision !== 'metered');
     const teaserParagraphs = standing.teaserParagraphs;
     if (req.method === 'HEAD') return sendHtml(res, 200, '', true);
-    const [accountBarHtml, gateHtml] = await Promise.all([deps.chrome.accountBar(req, res), full ? '' : deps.chrome.gate(req, res, { result, access: page.access, returnTo: target.path, forms: visit.mode !== 'preview' })]);
+    const gift = result.decision === 'gift';
+    const below = full ? (gift && req.user === undefined ? deps.chrome.giftOffer(req, res, req.originalUrl) : '') : deps.chrome.gate(req, res, { result, access: page.access, returnTo: target.path, forms: visit.mode !== 'preview' });
+    const [accountBarHtml, gateHtml] = await Promise.all([deps.chrome.accountBar(req, res, result.decision === 'subscriber' ? { giftPath: target.path } : {}), below]);
     const notice = noticeFor(result, deps.messages);
     const institutionLine = result.institution === undefined ? '' : `<p class="gatehouse-notice gatehouse-notice--institution" role="status">${escapeHtml(deps.messages.t('meter.institutionAccess', { name: result.institution.name }))}</p>`;
-    const noticeHtml = (notice === undefined ? '' : `<p class="gatehouse-notice" role="status">${escapeHtml(notice)}</p>`) + institutionLine;
+    const giftLine = gift ? `<p class="gatehouse-notice gatehouse-notice--gift" role="status">${escapeHtml(deps.messages.t('gifts.givenLine'))}</p>` : '';
+    const noticeHtml = (notice === undefined ? '' : `<p class="gatehouse-notice" role="status">${escapeHtml(notice)}</p>`) + institutionLine + giftLine;
     sendHtml(res, 200, page.renderBytes({ mode: full ? 'full' : 'cut', paywalled: result.decision !== 'free', teaserParagraphs, accountBarHtml, noticeHtml, gateHtml }), false);
   }
 
@@ -412,7 +420,8 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
   }
 
   const handler: RequestHandler = async (req, res) => {
-    const target = readTarget(req.originalUrl);
+    // A gift token is Gatehouse's alone: the CMS never sees it, and no cache entry is keyed by it.
+    const target = readTarget(withoutGiftParam(req.originalUrl));
     if (target === undefined) throw new AppError(400, 'This address cannot be read.');
     if (rules.isBlocked(target)) throw new AppError(404, 'There is no page at this address.');
     // TRACE would echo the origin secret back; CONNECT, WebDAV and the like are no requests for a page.
@@ -425,6 +434,15 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
 
   return {
     handler,
+    async articleAt(path) {
+      const target = readTarget(withoutGiftParam(path));
+      if (target === undefined || target.search !== '' || rules.isBlocked(target)) return undefined;
+      const entry = await cached(target.path).catch(() => undefined);
+      if (entry === undefined || kindOf(entry.response.headers, entry.response.body) !== 'html') return undefined;
+      const page = pageOf(entry, target.path);
+      if (!isArticle(page, entry.response.status)) return undefined;
+      return { identity: page.identity, path: target.path, title: page.title };
+    },
     async decisionAt(req, res, path) {
       const target = readTarget(path);
       if (target === undefined || rules.isBlocked(target)) return undefined;
@@ -456,6 +474,24 @@ function streamTo(body: Readable, res: Response): void {
   pipeline(body, res, (error) => {
     if (error !== undefined && error !== null && !res.headersSent) res.status(502).end();
   });
+}
+
+/** A request URL without its `gift` query parameters (however many), the rest of the query as sent. */
+export function withoutGiftParam(url: string): string {
+  const queryAt = url.indexOf('?');
+  if (queryAt === -1) return url;
+  const kept = url
+    .slice(queryAt + 1)
+    .split('&')
+    .filter((part) => {
+      const name = part.split('=')[0]!.replace(/\+/g, ' ');
+      try {
+        return decodeURIComponent(name) !== 'gift';
+      } catch {
+        return true;
+      }
+    });
+  return kept.length === 0 ? url.slice(0, queryAt) : `${url.slice(0, queryAt)}?${kept.join('&')}`;
 }
 
 function escapeHtml(text: string): string {

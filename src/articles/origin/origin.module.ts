@@ -41,6 +41,8 @@ export interface OriginModule {
   readonly proxy: RequestHandler;
   /** `GET /api/access/*path`: the decision for the origin article at that path, counting nothing. */
   readonly accessRoutes: Router;
+  /** The origin article at a path, or undefined (for gift links). */
+  articleAt(path: string): Promise<{ readonly identity: string; readonly path: string; readonly title: string } | undefined>;
   /** Drops cached pages on every instance (`POST /admin/api/origin/purge`). */
   purge(request: PurgeRequest): Promise<void>;
   close(): Promise<void>;
@@ -70,6 +72,7 @@ export function buildOrigin(deps: OriginDeps): OriginModule {
   return {
     proxy: proxy.handler,
     accessRoutes,
+    articleAt: (path) => proxy.articleAt(path),
     // Keys are tidied request paths (origin-rules' readTarget): a purge path is read the same
     // way, so WordPress's `caf%c3%a9` finds `caf%C3%A9`.
     purge: (request) => {
