@@ -1,6 +1,6 @@
 import type { Clock } from '../config/clock';
 import { isUniqueViolation, type Db } from '../store/database';
-import type { ConsentMethod, PolicyDocument } from '../consent/consent.module';
+import type { ConsentDocument, ConsentMethod } from '../consent/consent.module';
 
 export interface Account {
   readonly id: string;
@@ -17,8 +17,9 @@ export interface AccountWithPassword extends Account {
   readonly passwordHash: string;
 }
 
+/** A consent record made with the account: a document's, or the newsletter's box. */
 export interface NewConsent {
-  readonly document: PolicyDocument;
+  readonly document: ConsentDocument;
   readonly policyVersion: string;
   readonly wording: string;
   readonly method: ConsentMethod;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EmailTakenError, type Account, type AccountsRepository } from './accounts.repository';
 import { hashPassword, passwordProblems, verifyAgainstNothing, verifyPassword } from './passwords';
 import type { Clock } from '../config/clock';
-import { policyDocuments, type Policy } from '../consent/consent.module';
+import { newsletterConsent, policyDocuments, type Policy } from '../consent/consent.module';
 import { signupPolicies, type PolicyCatalog } from './ports';
 import type { Messages } from '../http/i18n';
 
@@ -26,6 +26,8 @@ export interface SignupInput {
   readonly password: string;
   /** Versions the form showed; when given and no longer current, the reader must look again. */
   readonly shownVersions?: Partial<Record<'terms' | 'privacy', string>>;
+  /** The "Send me the newsletter" box was ticked on the form. */
+  readonly newsletter?: boolean;
 }
 
 export interface AccountsDeps {
@@ -43,7 +45,7 @@ export class AccountsService {
     return signupPolicies(this.deps.policies, this.deps.messages);
   }
 
-  /** Creates the account and one consent record per document, in one transaction. */
+  /** Creates the account, one consent record per document and, when ticked, the newsletter's, in one transaction. */
   async signUp(input: SignupInput): Promise<Account> {
     const { messages } = this.deps;
     const problems = passwordProblems(input.password, { minLength: this.deps.passwordMinLength, email: input.email }, messages);
@@ -66,12 +68,15 @@ export class AccountsService {
     try {
       await this.deps.accounts.createWithConsents(
         account,
-        policyDocuments.map((document) => ({
-          document,
-          policyVersion: current[document].version,
-          wording: consentWording(messages),
-          method: 'signup' as const,
-        })),
+        [
+          ...policyDocuments.map((document) => ({
+            document,
+            policyVersion: current[document].version,
+            wording: consentWording(messages),
+            method: 'signup' as const,
+          })),
+          ...(input.newsletter === true ? [newsletterConsent(messages, 'signup')] : []),
+        ],
       );
     } catch (error) {
       if (error instanceof EmailTakenError) throw taken();

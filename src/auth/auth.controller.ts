@@ -16,9 +16,10 @@ import { passwordMaxLength, passwordProblems } from './passwords';
 import type { FunnelSink } from '../funnel/funnel.module';
 import type { MeterCarryOver } from './ports';
 import { clientAddress, networkOf } from '../http/network';
+import { boxTicked } from '../consent/consent.module';
 
 const field = z.string().max(4096).optional();
-const signupForm = z.object({ email: field, password: field, returnTo: field, termsVersion: field, privacyVersion: field });
+const signupForm = z.object({ email: field, password: field, returnTo: field, termsVersion: field, privacyVersion: field, newsletter: field });
 const signinForm = z.object({ email: field, password: field, returnTo: field });
 
 export interface AuthRoutesDeps {
@@ -65,7 +66,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const { messages } = deps;
   const emailSchema = emailSchemaFor(messages);
 
-  async function renderSignup(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, errors: Record<string, string> = {}) {
+  async function renderSignup(req: Request, res: Response, status: number, values: { email?: string; returnTo: string; newsletter?: boolean }, errors: Record<string, string> = {}) {
     const policies = await deps.accounts.currentPolicies();
     const csrfToken = deps.csrf.token(req);
     res.status(status).render('signup', {
@@ -91,6 +92,8 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const form = signupForm.safeParse(req.body ?? {});
     const returnTo = safeReturnTo(form.success ? form.data.returnTo : undefined);
     if (!form.success) return renderSignup(req, res, 400, { returnTo }, { form: messages.t('signup.errorForm') });
+    // The reader's own tick, kept when the form comes back with a problem.
+    const newsletter = boxTicked(form.data.newsletter);
     const email = emailSchema.safeParse(form.data.email ?? '');
     const errors: Record<string, string> = {};
     if (!email.success) errors.email = email.error.issues[0]?.message ?? messages.t('email.invalidShort');
@@ -101,18 +104,19 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       if (problems.length > 0) errors.password = problems.join(' ');
     }
     if (!email.success || !form.data.password) {
-      return renderSignup(req, res, 400, { email: form.data.email, returnTo }, errors);
+      return renderSignup(req, res, 400, { email: form.data.email, returnTo, newsletter }, errors);
     }
     const verdict = await deps.throttle.signup(networkOf(clientAddress(req)));
     if (!verdict.allowed) {
       res.set('Retry-After', String(verdict.retryAfterSeconds));
-      return renderSignup(req, res, 429, { email: email.data, returnTo }, { form: messages.t('signup.errorThrottled', { wait: messages.wait(verdict.retryAfterSeconds) }) });
+      return renderSignup(req, res, 429, { email: email.data, returnTo, newsletter }, { form: messages.t('signup.errorThrottled', { wait: messages.wait(verdict.retryAfterSeconds) }) });
     }
     try {
       const account = await deps.accounts.signUp({
         email: email.data,
         password: form.data.password,
         shownVersions: { terms: form.data.termsVersion, privacy: form.data.privacyVersion },
+        newsletter,
       });
       await completeSignIn(req, account, deps, 'password', true);
       await deps.emailVerification.sendForSignup(account);
@@ -125,7 +129,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       if (emailProblem) shown.email = emailProblem;
       if (password) shown.password = password;
       if (policies) shown.form = policies;
-      return renderSignup(req, res, policies ? 409 : 400, { email: email.data, returnTo }, shown);
+      return renderSignup(req, res, policies ? 409 : 400, { email: email.data, returnTo, newsletter }, shown);
     }
   });
 

@@ -12,9 +12,10 @@ import type { SigninLinksService } from './signin-links.service';
 import { sendLinkAndAnswer } from './signin-links.controller';
 import { renderSigninPage } from './auth.controller';
 import { buildLimiter, consumeAll, limiterKey } from './signin-throttle';
+import { boxTicked } from '../consent/consent.module';
 
 const field = z.string().max(4096).optional();
-const continueForm = z.object({ email: field, returnTo: field });
+const continueForm = z.object({ email: field, returnTo: field, newsletter: field });
 
 export interface ContinueRoutesDeps {
   readonly accounts: Pick<AccountsRepository, 'findByEmail'>;
@@ -42,7 +43,7 @@ export function continueRoutes(deps: ContinueRoutesDeps): Router {
   const title = messages.t('continue.title');
   const byNetwork: RateLimiterAbstract = buildLimiter(deps.redis, { keyPrefix: `${deps.keyPrefix}signin-continue:network`, points: 30, duration: 15 * 60 });
 
-  async function renderPanel(req: Request, res: Response, status: number, values: { email?: string; returnTo: string }, error: string) {
+  async function renderPanel(req: Request, res: Response, status: number, values: { email?: string; returnTo: string; newsletter?: boolean }, error: string) {
     res.status(status).render('signin-continue', { title, values, error, returnTo: values.returnTo, csrfToken: deps.csrf.token(req) });
   }
 
@@ -56,17 +57,19 @@ export function continueRoutes(deps: ContinueRoutesDeps): Router {
     const form = continueForm.safeParse(req.body ?? {});
     const returnTo = safeReturnTo(form.success ? form.data.returnTo : undefined);
     const typed = form.success ? form.data.email : undefined;
+    // The reader's own tick: kept when the panel comes back with a problem, and carried by a sign-up link.
+    const newsletter = form.success && boxTicked(form.data.newsletter);
     const email = emailSchema.safeParse(typed ?? '');
-    if (!email.success) return renderPanel(req, res, 400, { email: typed, returnTo }, email.error.issues[0]?.message ?? messages.t('email.required'));
+    if (!email.success) return renderPanel(req, res, 400, { email: typed, returnTo, newsletter }, email.error.issues[0]?.message ?? messages.t('email.required'));
     const network = networkOf(clientAddress(req));
     const verdict = await consumeAll([[byNetwork, limiterKey(deps.keySecret, network)]]);
     if (!verdict.allowed) {
       res.set('Retry-After', String(verdict.retryAfterSeconds));
-      return renderPanel(req, res, 429, { email: email.data, returnTo }, messages.t('continue.errorThrottled', { wait: messages.wait(verdict.retryAfterSeconds) }));
+      return renderPanel(req, res, 429, { email: email.data, returnTo, newsletter }, messages.t('continue.errorThrottled', { wait: messages.wait(verdict.retryAfterSeconds) }));
     }
     const account = await deps.accounts.findByEmail(email.data);
     if (account?.hasPassword) return renderSigninPage(deps, req, res, 200, { email: email.data, returnTo }, { passwordStep: true });
-    await sendLinkAndAnswer(deps, req, res, email.data, returnTo);
+    await sendLinkAndAnswer(deps, req, res, email.data, returnTo, newsletter);
   });
 
   return router;

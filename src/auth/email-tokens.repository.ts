@@ -13,6 +13,8 @@ export interface EmailToken {
   /** The address the link was mailed to. */
   readonly email: string;
   readonly returnTo: string;
+  /** A sign-up link asked for with the newsletter box ticked (the gate's): only the code on that page keeps it. */
+  readonly newsletter: boolean;
 }
 
 /** The code mailed beside a link gives this many tries, then the link is spent. */
@@ -20,8 +22,9 @@ export const codeTries = 5;
 
 const hash = (value: string) => createHash('sha256').update(value).digest('hex');
 
-type Row = { purpose: EmailTokenPurpose; account_id: string | null; email: string; return_to: string };
-const toToken = (row: Row): EmailToken => ({ purpose: row.purpose, accountId: row.account_id ?? undefined, email: row.email, returnTo: row.return_to });
+type Row = { purpose: EmailTokenPurpose; account_id: string | null; email: string; return_to: string; newsletter: number | null };
+const toToken = (row: Row): EmailToken => ({ purpose: row.purpose, accountId: row.account_id ?? undefined, email: row.email, returnTo: row.return_to, newsletter: row.newsletter === 1 });
+const tokenColumns = ['purpose', 'account_id', 'email', 'return_to', 'newsletter'] as const;
 
 export class EmailTokensRepository {
   constructor(
@@ -36,7 +39,7 @@ export class EmailTokensRepository {
   }
 
   /** A new single-use link token (256 random bits) and, when asked, a 6-digit code; only hashes are stored. */
-  async create(input: { purpose: EmailTokenPurpose; accountId?: string; email: string; returnTo?: string; ttlMs: number; withCode?: boolean }): Promise<{ token: string; code: string | undefined }> {
+  async create(input: { purpose: EmailTokenPurpose; accountId?: string; email: string; returnTo?: string; ttlMs: number; withCode?: boolean; newsletter?: boolean }): Promise<{ token: string; code: string | undefined }> {
     const now = new Date(this.clock());
     const token = randomBytes(32).toString('base64url');
     const code = input.withCode ? String(randomInt(0, 1_000_000)).padStart(6, '0') : undefined;
@@ -53,6 +56,7 @@ export class EmailTokensRepository {
         expires_at: new Date(now.getTime() + input.ttlMs).toISOString(),
         used_at: null,
         created_at: now.toISOString(),
+        newsletter: input.newsletter === true ? 1 : null,
       })
       .execute();
     // Links are kept a day past their expiry (to answer "already used"), then go with their
@@ -66,7 +70,7 @@ export class EmailTokensRepository {
     const now = new Date(this.clock());
     const row = await this.db
       .selectFrom('email_tokens')
-      .select(['purpose', 'account_id', 'email', 'return_to'])
+      .select(tokenColumns)
       .where('token_hash', '=', hash(token))
       .where('purpose', 'in', purposes)
       .where('used_at', 'is', null)
@@ -85,7 +89,7 @@ export class EmailTokensRepository {
       .where('purpose', 'in', purposes)
       .where('used_at', 'is', null)
       .where('expires_at', '>', now.toISOString())
-      .returning(['purpose', 'account_id', 'email', 'return_to'])
+      .returning(tokenColumns)
       .executeTakeFirst();
     return row === undefined ? undefined : toToken(row);
   }
@@ -128,7 +132,7 @@ export class EmailTokensRepository {
       .set({ used_at: now.toISOString() })
       .where('token_hash', '=', open.token_hash)
       .where('used_at', 'is', null)
-      .returning(['purpose', 'account_id', 'email', 'return_to'])
+      .returning(tokenColumns)
       .executeTakeFirst();
     return row === undefined ? undefined : toToken(row);
   }

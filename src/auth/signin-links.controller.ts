@@ -11,6 +11,7 @@ import type { Messages } from '../http/i18n';
 import { completeSignIn } from './sign-in-methods';
 import { safeReturnTo } from '../http/return-to';
 import type { LinkSignIn, SigninLinksService } from './signin-links.service';
+import { boxTicked } from '../consent/consent.module';
 
 export const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
 /** The landing page after a link removed a password set before the email was proven. */
@@ -20,7 +21,7 @@ const field = z.string().max(4096).optional();
 const requestForm = z.object({ email: field, returnTo: field });
 const versions = { termsVersion: field, privacyVersion: field };
 const codeForm = z.object({ email: field, code: field, returnTo: field, ...versions });
-const confirmForm = z.object(versions);
+const confirmForm = z.object({ ...versions, newsletter: field });
 
 export interface SigninLinksRoutesDeps {
   readonly links: SigninLinksService;
@@ -33,7 +34,7 @@ export interface SigninLinksRoutesDeps {
 
 type PageDeps = Pick<SigninLinksRoutesDeps, 'links' | 'csrf' | 'messages'>;
 
-type LinkPageValues = { email?: string; returnTo: string; code?: string };
+type LinkPageValues = { email?: string; returnTo: string; code?: string; newsletter?: boolean };
 
 /** "Email me a sign-in link" and, once sent, "Check your email" (with the code form). */
 async function renderLinkPage(deps: PageDeps, req: Request, res: Response, status: number, values: LinkPageValues, state: { sent: boolean; error?: string }) {
@@ -45,12 +46,13 @@ async function renderLinkPage(deps: PageDeps, req: Request, res: Response, statu
 /**
  * Mails a sign-in (or sign-up) link to a well-formed email and shows "Check your email",
  * the same page whether or not an account has this email; 429 past the bounds.
+ * `newsletter`: the box ticked on the asking page (the gate's), kept for a sign-up.
  */
-export async function sendLinkAndAnswer(deps: PageDeps, req: Request, res: Response, email: string, returnTo: string): Promise<void> {
-  const verdict = await deps.links.request(email, networkOf(clientAddress(req)), returnTo);
+export async function sendLinkAndAnswer(deps: PageDeps, req: Request, res: Response, email: string, returnTo: string, newsletter: boolean): Promise<void> {
+  const verdict = await deps.links.request(email, networkOf(clientAddress(req)), returnTo, { newsletter });
   if (!verdict.allowed) {
     res.set('Retry-After', String(verdict.retryAfterSeconds));
-    return renderLinkPage(deps, req, res, 429, { email, returnTo }, { sent: false, error: deps.messages.t('signinEmail.errorThrottled', { wait: deps.messages.wait(verdict.retryAfterSeconds) }) });
+    return renderLinkPage(deps, req, res, 429, { email, returnTo, newsletter }, { sent: false, error: deps.messages.t('signinEmail.errorThrottled', { wait: deps.messages.wait(verdict.retryAfterSeconds) }) });
   }
   await renderLinkPage(deps, req, res, 200, { email, returnTo }, { sent: true });
 }
@@ -100,7 +102,8 @@ export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
     const returnTo = safeReturnTo(form.success ? form.data.returnTo : undefined);
     const email = emailSchema.safeParse(form.success ? (form.data.email ?? '') : '');
     if (!email.success) return page(req, res, 400, { email: form.success ? form.data.email : undefined, returnTo }, { sent: false, error: email.error.issues[0]?.message });
-    await sendLinkAndAnswer(deps, req, res, email.data, returnTo);
+    // This page has no newsletter box: the confirm page the link opens asks.
+    await sendLinkAndAnswer(deps, req, res, email.data, returnTo, false);
   });
 
   // Before /signin/email/:token, which would take "code" for a token.
@@ -133,12 +136,13 @@ export function signinLinkRoutes(deps: SigninLinksRoutesDeps): Router {
     const token = req.params.token;
     const form = confirmForm.safeParse(req.body ?? {});
     if (!tokenPattern.test(token) || !form.success) return invalid(req, res);
-    const result = await deps.links.signInWithLink(token, { terms: form.data.termsVersion, privacy: form.data.privacyVersion });
+    const newsletter = boxTicked(form.data.newsletter);
+    const result = await deps.links.signInWithLink(token, { terms: form.data.termsVersion, privacy: form.data.privacyVersion }, newsletter);
     if (result.outcome === 'signed-in') return signIn(req, res, result);
     if (result.outcome === 'policies-changed') {
       const link = await deps.links.linkFor(token);
       if (link === undefined) return invalid(req, res);
-      return render(req, res, 'signin-email-confirm', 409, { title: messages.t('common.createYourFreeAccount'), link, token, error: messages.t('common.policiesChanged') });
+      return render(req, res, 'signin-email-confirm', 409, { title: messages.t('common.createYourFreeAccount'), link, token, newsletterTicked: newsletter, error: messages.t('common.policiesChanged') });
     }
     await invalid(req, res);
   });

@@ -12,6 +12,7 @@ import type { EmailToken, EmailTokensRepository } from './email-tokens.repositor
 import { buildLimiter, consumeAll, limiterKey, type ThrottleVerdict } from './signin-throttle';
 // The sign-up link page shows the same consent line as /signup (views/consent-line.eta).
 import { consentWording } from './accounts.service';
+import { newsletterConsent } from '../consent/consent.module';
 import type { Messages } from '../http/i18n';
 
 export const signinLinkTtlMs = 15 * 60 * 1000;
@@ -76,8 +77,11 @@ export class SigninLinksService {
     this.codesByNetwork = build('code-network', 50, 15 * 60);
   }
 
-  /** Mails a link (and code) to `email`; the caller answers the same whether or not the account exists. */
-  async request(email: string, network: string, returnTo: string): Promise<ThrottleVerdict> {
+  /**
+   * Mails a link (and code) to `email`; the caller answers the same whether or not the account
+   * exists. `newsletter`: the box was ticked where the link was asked for (kept for a sign-up).
+   */
+  async request(email: string, network: string, returnTo: string, choices: { newsletter: boolean }): Promise<ThrottleVerdict> {
     const verdict = await consumeAll([
       [this.linksByEmailAndNetwork, this.keyOf(email, network)],
       [this.linksByNetwork, this.keyOf(network)],
@@ -92,6 +96,7 @@ export class SigninLinksService {
       returnTo,
       ttlMs: signinLinkTtlMs,
       withCode: true,
+      newsletter: account === undefined && choices.newsletter,
     });
     const link = new URL(`/signin/email/${token}`, this.deps.publicUrl).href;
     const { messages } = this.deps;
@@ -117,12 +122,16 @@ export class SigninLinksService {
     return this.deps.tokens.peek(token, purposes);
   }
 
-  async signInWithLink(token: string, shown: Versions): Promise<LinkSignIn> {
+  /**
+   * `newsletter`: the box on the confirm page, the page that creates the account; what was
+   * ticked where the link was asked for does not count here (whoever asked may not own the mailbox).
+   */
+  async signInWithLink(token: string, shown: Versions, newsletter: boolean): Promise<LinkSignIn> {
     const open = await this.linkFor(token);
     if (open === undefined) return { outcome: 'invalid' };
     if (open.purpose === 'signup' && (await this.policiesChanged(shown))) return { outcome: 'policies-changed' };
     const spent = await this.deps.tokens.redeem(token, purposes);
-    return spent === undefined ? { outcome: 'invalid' } : this.complete(spent);
+    return spent === undefined ? { outcome: 'invalid' } : this.complete(spent, newsletter);
   }
 
   async signInWithCode(email: string, code: string, network: string, shown: Versions): Promise<LinkSignIn> {
@@ -133,12 +142,13 @@ export class SigninLinksService {
     if (!verdict.allowed) return { outcome: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
     if (await this.policiesChanged(shown)) return { outcome: 'policies-changed' };
     const spent = await this.deps.tokens.redeemCode(email, code);
-    return spent === undefined ? { outcome: 'invalid' } : this.complete(spent);
+    // The code is typed on the page that asked for the link: that page's box is the choice.
+    return spent === undefined ? { outcome: 'invalid' } : this.complete(spent, spent.newsletter);
   }
 
-  private async complete(token: EmailToken): Promise<LinkSignIn> {
+  private async complete(token: EmailToken, newsletter: boolean): Promise<LinkSignIn> {
     const now = new Date(this.deps.clock());
-    const made = token.accountId === undefined ? await this.created(token.email, now) : undefined;
+    const made = token.accountId === undefined ? await this.created(token.email, now, newsletter) : undefined;
     const account = made?.account ?? (token.accountId === undefined ? undefined : await this.deps.accounts.findById(token.accountId));
     if (account === undefined) return { outcome: 'invalid' };
     const created = made?.created ?? false;
@@ -149,14 +159,17 @@ export class SigninLinksService {
     return { outcome: 'signed-in', account: signedIn, returnTo: token.returnTo, created, passwordRemoved };
   }
 
-  /** The account, with no password and its consent records, in one transaction. */
-  private async created(email: string, now: Date): Promise<{ account: Account; created: boolean } | undefined> {
+  /** The account, with no password and its consent records (the newsletter's when ticked), in one transaction. */
+  private async created(email: string, now: Date, newsletter: boolean): Promise<{ account: Account; created: boolean } | undefined> {
     const current = await this.currentPolicies();
     const account = { id: randomUUID(), email, passwordHash: '', createdAt: now.toISOString(), emailVerifiedAt: now.toISOString() };
     try {
       await this.deps.accounts.createWithConsents(
         account,
-        policyDocuments.map((document) => ({ document, policyVersion: current[document].version, wording: consentWording(this.deps.messages), method: 'signup-email' as const })),
+        [
+          ...policyDocuments.map((document) => ({ document, policyVersion: current[document].version, wording: consentWording(this.deps.messages), method: 'signup-email' as const })),
+          ...(newsletter ? [newsletterConsent(this.deps.messages, 'signup-email')] : []),
+        ],
       );
     } catch (error) {
       if (!(error instanceof EmailTakenError)) throw error;

@@ -4,6 +4,7 @@ import type { Clock } from '../config/clock';
 import { rangeOf, writeConsentsCsv, type ExportFilter } from './consents-export';
 import { policyDocuments, type ConsentRecord, type Policy, type PoliciesRepository, type PolicyDocument } from './policies.repository';
 import type { Messages } from '../http/i18n';
+import type { NewsletterService } from './newsletter.service';
 
 export type AcceptedVersions = Partial<Record<PolicyDocument, string>>;
 
@@ -54,6 +55,8 @@ export interface ConsentServiceDeps {
   readonly cacheMs?: number;
   /** The words of the consents recorded at re-acceptance (LOCALE). */
   readonly messages: Messages;
+  /** The newsletter's opt-ins, for the admin's export beside the consents (absent where a test builds this alone). */
+  readonly newsletter?: Pick<NewsletterService, 'exportCsv'>;
 }
 
 export class ConsentService {
@@ -107,6 +110,12 @@ export class ConsentService {
   /** Streams the consent records matching `filter` to `out` as CSV; the number of records. */
   exportCsv(filter: ExportFilter, out: Writable): Promise<number> {
     return writeConsentsCsv(this.repository.consentsIn(rangeOf(filter)), out);
+  }
+
+  /** Streams the readers opted in to the newsletter now to `out` as CSV; the number of rows. */
+  exportNewsletterCsv(out: Writable): Promise<number> {
+    if (this.deps.newsletter === undefined) throw new Error('the newsletter export was not given to the consent service');
+    return this.deps.newsletter.exportCsv(out);
   }
 
   acceptedBy(accountId: string): Promise<AcceptedVersions> {

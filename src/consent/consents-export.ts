@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { z } from 'zod';
-import { policyDocuments, type ConsentRange, type ExportedConsent } from './policies.repository';
+import { consentDocuments, type ConsentRange, type ExportedConsent } from './policies.repository';
 
 const day = z.iso.date();
 const instant = z.iso.datetime({ offset: true });
@@ -11,7 +11,7 @@ const bound = z
   .refine((v) => day.safeParse(v).success || instant.safeParse(v).success, 'must be a date (2026-11-01) or an ISO-8601 date and time');
 
 export const exportFilterSchema = z.object({
-  document: z.enum(policyDocuments, { error: 'must be "terms" or "privacy"' }).optional(),
+  document: z.enum(consentDocuments, { error: 'must be "terms", "privacy" or "newsletter"' }).optional(),
   from: bound.optional(),
   to: bound.optional(),
 });
@@ -36,6 +36,29 @@ export function csvField(value: string | number): string {
   let text = String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * Writes one CSV line, waiting for the client when the socket's buffer is full; throws when
+ * the client went away meanwhile, so that the caller closes its database cursor.
+ */
+export async function writeCsvLine(out: Writable, cells: readonly (string | number)[]): Promise<void> {
+  if (out.destroyed) throw new Error('the client closed the download');
+  if (!out.write(`${cells.map(csvField).join(',')}\r\n`)) await drained(out);
+}
+
+/** Resolves on 'drain', rejects on 'close' or 'error', and leaves no listener behind. */
+function drained(out: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      out.off('drain', onDrain).off('close', onClose).off('error', settle);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new Error('the client closed the download'));
+    out.on('drain', onDrain).on('close', onClose).on('error', settle);
+  });
 }
 
 /**

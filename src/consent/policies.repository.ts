@@ -3,7 +3,11 @@ import { isUniqueViolation, type Db } from '../store/database';
 
 export const policyDocuments = ['terms', 'privacy'] as const;
 export type PolicyDocument = (typeof policyDocuments)[number];
-export type ConsentMethod = 'signup' | 'signup-email' | 'signup-oidc' | 'reaccept';
+/** What a consent record can be about: the published documents, and the newsletter (SPEC section 13). */
+export const consentDocuments = [...policyDocuments, 'newsletter'] as const;
+export type ConsentDocument = (typeof consentDocuments)[number];
+/** How: at sign-up (by password, link or provider), at a document's change, or the newsletter's later opt-in and withdrawal. */
+export type ConsentMethod = 'signup' | 'signup-email' | 'signup-oidc' | 'reaccept' | 'optin' | 'withdraw';
 
 export interface Policy {
   readonly document: PolicyDocument;
@@ -26,7 +30,7 @@ export interface ConsentRecord {
 export interface ExportedConsent {
   readonly id: number | string;
   readonly accountId: string;
-  readonly document: PolicyDocument;
+  readonly document: ConsentDocument;
   readonly policyVersion: string;
   readonly method: ConsentMethod;
   readonly wording: string;
@@ -35,7 +39,7 @@ export interface ExportedConsent {
 
 /** Bounds in ISO-8601: `from` inclusive, `to` exclusive. */
 export interface ConsentRange {
-  readonly document?: PolicyDocument;
+  readonly document?: ConsentDocument;
   readonly from?: string;
   readonly to?: string;
 }
@@ -100,25 +104,27 @@ export class PoliciesRepository {
    * Appends consent records (append-only: the database refuses changes), accepted now or,
    * for records brought over from elsewhere, at `acceptedAt`.
    */
-  async recordConsents(accountId: string, records: { document: PolicyDocument; policyVersion: string; wording: string; method: ConsentMethod }[], acceptedAt: Date = new Date(this.clock())): Promise<void> {
+  async recordConsents(accountId: string, records: { document: ConsentDocument; policyVersion: string; wording: string; method: ConsentMethod }[], acceptedAt: Date = new Date(this.clock())): Promise<void> {
     await this.db
       .insertInto('consents')
       .values(records.map((r) => ({ account_id: accountId, document: r.document, policy_version: r.policyVersion, wording: r.wording, method: r.method, accepted_at: acceptedAt.toISOString() })))
       .execute();
   }
 
+  /** The account's consents to the published documents (the newsletter's records are its own: NewsletterRepository). */
   async consentsOf(accountId: string): Promise<ConsentRecord[]> {
     const rows = await this.db
       .selectFrom('consents')
       .selectAll()
       .where('account_id', '=', accountId)
+      .where('document', 'in', policyDocuments)
       .orderBy('accepted_at')
       .orderBy('id')
       .execute();
     return rows.map((r) => ({
       id: Number(r.id),
       accountId: r.account_id,
-      document: r.document,
+      document: r.document as PolicyDocument,
       policyVersion: r.policy_version,
       wording: r.wording,
       method: r.method,

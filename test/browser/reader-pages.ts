@@ -5,6 +5,7 @@ import { startBrowserHarness, type BrowserHarness } from '../support/browser';
 import { FakeStripe } from '../support/fake-stripe';
 import { newEmail, sessionCookieOf, signUp } from '../support/http';
 import { resetLinkIn, resetMailTo } from '../support/outbox';
+import { mailMatching } from '../support/email-links';
 import { auditPage, blocking, describeViolations } from '../support/axe';
 import { defaultMeterSettings } from '../../src/meter/meter-settings';
 import type { Messages } from '../../src/http/i18n';
@@ -136,6 +137,30 @@ export function readerPages(site: () => AuditedSite, messages: Messages): Audite
     { name: 'sign-in', visit: (page) => open(page, '/signin') },
     { name: 'sign-up', visit: (page) => open(page, '/signup') },
     {
+      name: 'sign-up with the newsletter box ticked',
+      visit: async (page) => {
+        await open(page, '/signup');
+        // Found by its label: the box is named by it for assistive technology.
+        const box = page.getByRole('checkbox', { name: t('newsletter.box') });
+        expect(await box.isChecked()).toBe(false);
+        await box.check();
+      },
+    },
+    {
+      name: 'the emailed sign-up link\'s confirm page with the newsletter box',
+      visit: async (page) => {
+        const email = newEmail();
+        await open(page, '/signin/email');
+        await page.getByLabel(t('common.emailLabel')).fill(email);
+        await page.getByRole('button', { name: t('common.emailMeLink') }).click();
+        await page.getByRole('heading', { name: t('common.checkEmail') }).waitFor();
+        // The link only (the mail's words are the site's language).
+        const link = /\/signin\/email\/[A-Za-z0-9_-]{43}/;
+        await open(page, link.exec(await mailMatching(site().h.t.deps.config.dataDir, email, link))![0]);
+        await page.getByRole('checkbox', { name: t('newsletter.box') }).check();
+      },
+    },
+    {
       name: 'sign-up with errors',
       visit: async (page) => {
         await open(page, '/signup');
@@ -249,6 +274,15 @@ export function readerPages(site: () => AuditedSite, messages: Messages): Audite
       visit: async (page, context) => {
         await site().signedIn(context);
         await open(page, '/account');
+      },
+    },
+    {
+      name: 'the account page\'s newsletter section after opting in',
+      visit: async (page, context) => {
+        await site().signedIn(context);
+        await open(page, '/account');
+        await page.getByRole('region', { name: t('newsletter.title') }).getByRole('button', { name: t('newsletter.box') }).click();
+        await page.getByRole('region', { name: t('newsletter.title') }).getByRole('button', { name: t('newsletter.stop') }).waitFor();
       },
     },
     {

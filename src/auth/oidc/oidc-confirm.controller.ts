@@ -6,10 +6,11 @@ import type { SignInEffects } from '../sign-in-methods';
 import { clearFlowCookie, flowCookie } from './oidc-cookies';
 import { problems, renderProblem, signInAndReturn, someProvider } from './oidc-pages';
 import type { OidcService } from './oidc.service';
+import { boxTicked } from '../../consent/consent.module';
 
 const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
 const field = z.string().max(4096).optional();
-const confirmForm = z.object({ termsVersion: field, privacyVersion: field });
+const confirmForm = z.object({ termsVersion: field, privacyVersion: field, newsletter: field });
 
 const { notOpen, otherBrowser } = problems;
 
@@ -28,7 +29,7 @@ export function oidcConfirmRoutes(deps: OidcConfirmRoutesDeps): Router {
   const router = Router();
   const { service, csrf, messages } = deps;
 
-  async function page(req: Request, res: Response, status: number, linkToken: string | undefined, error?: string) {
+  async function page(req: Request, res: Response, status: number, linkToken: string | undefined, error?: string, newsletterTicked = false) {
     const secret = flowCookie(req, 'pending');
     const pending = secret === undefined ? undefined : await service.pending(secret, linkToken);
     if (pending === undefined) {
@@ -38,15 +39,17 @@ export function oidcConfirmRoutes(deps: OidcConfirmRoutesDeps): Router {
     const label = service.provider(pending.provider)?.label ?? pending.provider;
     const action = linkToken === undefined ? '/signin/oidc/confirm' : `/signin/oidc/verify/${linkToken}`;
     const policies = pending.accountExists ? undefined : await service.currentPolicies();
-    res.status(status).render('oidc-confirm', { title: messages.t(pending.accountExists ? 'common.signIn' : 'common.createYourFreeAccount'), pending, label, action, policies, error, csrfToken: csrf.token(req) });
+    res.status(status).render('oidc-confirm', { title: messages.t(pending.accountExists ? 'common.signIn' : 'common.createYourFreeAccount'), pending, label, action, policies, error, newsletterTicked, csrfToken: csrf.token(req) });
   }
 
   async function confirm(req: Request, res: Response, linkToken: string | undefined) {
     const secret = flowCookie(req, 'pending');
     const form = confirmForm.safeParse(req.body ?? {});
     if (secret === undefined || !form.success) return page(req, res, 400, linkToken);
-    const result = await service.confirm(secret, linkToken, { terms: form.data.termsVersion, privacy: form.data.privacyVersion });
-    if (result.outcome === 'policies-changed') return page(req, res, 409, linkToken, messages.t('common.policiesChanged'));
+    // The box on this page, the one that creates the account (new readers only).
+    const newsletter = boxTicked(form.data.newsletter);
+    const result = await service.confirm(secret, linkToken, { terms: form.data.termsVersion, privacy: form.data.privacyVersion }, newsletter);
+    if (result.outcome === 'policies-changed') return page(req, res, 409, linkToken, messages.t('common.policiesChanged'), newsletter);
     if (result.outcome === 'invalid') return renderProblem(deps, req, res, 400, notOpen, '/');
     clearFlowCookie(req, res, 'pending');
     if (result.outcome === 'linked-elsewhere') return renderProblem(deps, req, res, 409, problems.linkedElsewhere(someProvider), result.returnTo);

@@ -4,7 +4,7 @@ import type { Clock } from '../../config/clock';
 import type { OidcProviderConfig } from '../../config/oidc-config';
 import type { Mailer } from '../../mail/mailer';
 import type { AccountSessions } from '../../store/session-store.redis';
-import { policyDocuments, type Policy } from '../../consent/consent.module';
+import { newsletterConsent, policyDocuments, type Policy } from '../../consent/consent.module';
 import { consentWording } from '../accounts.service';
 import { EmailTakenError, type Account, type AccountsRepository } from '../accounts.repository';
 import type { EmailTokensRepository } from '../email-tokens.repository';
@@ -145,8 +145,8 @@ export class OidcService {
     return this.deps.flows.linkIsOpen(linkToken);
   }
 
-  /** Consent given (new account) or the mailed link followed (email proven): the account, signed in. */
-  async confirm(browserSecret: string, linkToken: string | undefined, shown: Versions): Promise<ConfirmOutcome> {
+  /** Consent given (new account; `newsletter` its box) or the mailed link followed (email proven): the account, signed in. */
+  async confirm(browserSecret: string, linkToken: string | undefined, shown: Versions, newsletter: boolean): Promise<ConfirmOutcome> {
     const open = await this.deps.flows.peekPending(browserSecret, linkToken);
     if (open === undefined) return { outcome: 'invalid' };
     const current = await this.currentPolicies();
@@ -161,7 +161,10 @@ export class OidcService {
     if (existing !== undefined) return this.linkByProvenEmail(provider, pending, existing.id);
     const now = new Date(this.deps.clock()).toISOString();
     const account = { id: randomUUID(), email: pending.email, createdAt: now, emailVerifiedAt: now };
-    const consents = policyDocuments.map((document) => ({ document, policyVersion: current[document].version, wording: consentWording(this.deps.messages), method: 'signup-oidc' as const }));
+    const consents = [
+      ...policyDocuments.map((document) => ({ document, policyVersion: current[document].version, wording: consentWording(this.deps.messages), method: 'signup-oidc' as const })),
+      ...(newsletter ? [newsletterConsent(this.deps.messages, 'signup-oidc')] : []),
+    ];
     try {
       await this.deps.identities.createAccountWithIdentity(account, consents, { ...pending, issuer: issuerOf(provider) });
     } catch (error) {
