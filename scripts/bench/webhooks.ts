@@ -1,5 +1,6 @@
 import { BillingRepository } from '../../src/billing/billing.repository';
 import { PlansService } from '../../src/billing/plans';
+import { TrialClaims } from '../../src/billing/trial-claims';
 import { PlansRepository } from '../../src/billing/plans.repository';
 import type { DatabaseHandle } from '../../src/store/database';
 import { FakeStripe } from '../../test/support/fake-stripe';
@@ -17,7 +18,7 @@ export interface WebhookBurst {
  * 100 subscriptions of 100 accounts (10 events each, shuffled), as a renewal run would send.
  */
 export async function webhookBurst(base: string, stripe: FakeStripe, handle: DatabaseHandle, count: number, concurrency: number): Promise<WebhookBurst> {
-  const billing = new BillingRepository(handle.db, handle.dialect, Date.now);
+  const billing = new BillingRepository({ db: handle.db, dialect: handle.dialect, clock: Date.now, trials: new TrialClaims('bench') });
   // Events are applied only for accounts that exist and prices that are configured plans.
   await new PlansService({ repository: new PlansRepository(handle.db, Date.now), clock: Date.now }).replace([{ priceId: 'price_bench', name: 'Bench', description: '' }]);
   const subscriptions: Record<string, unknown>[] = [];

@@ -18,6 +18,21 @@ describe('the console\'s plan lines', () => {
     expect(plansSchema.parse(parsePlanLines(plansText(plans)))).toEqual(plans);
   });
 
+  it('when a line carries [seats 5], then the plan is a group plan of 5 seats, and the text shown saves back the same', () => {
+    const [plan] = plansSchema.parse(parsePlanLines('price_team | Team | For five [seats 5, promotion codes]'));
+    expect(plan).toEqual({ priceId: 'price_team', name: 'Team', description: 'For five', seats: 5, allowPromotionCodes: true });
+    expect(plansText([plan!])).toBe('price_team | Team | For five [promotion codes, seats 5]');
+    expect(plansSchema.parse(parsePlanLines(plansText([plan!])))).toEqual([plan]);
+  });
+
+  it('when seats are fewer than 2 or more than 1000, then the schema refuses the line and names the field', () => {
+    for (const seats of [1, 1001]) {
+      const result = plansSchema.safeParse(parsePlanLines(`price_team | Team [seats ${seats}]`));
+      expect(result.success).toBe(false);
+      expect(result.error!.issues.map((i) => i.path.join('.'))).toEqual(['0.seats']);
+    }
+  });
+
   it('when an option is not known, then the schema refuses the line and names it', () => {
     const result = plansSchema.safeParse(parsePlanLines('price_a | A [gold plated]'));
     expect(result.success).toBe(false);

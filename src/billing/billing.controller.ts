@@ -6,6 +6,17 @@ import type { Csrf } from '../http/csrf';
 import type { BillingService } from './billing.service';
 import type { Messages } from '../http/i18n';
 
+declare module 'express-session' {
+  interface SessionData {
+    /**
+     * The path the reader last set out to subscribe from. A trial's Checkout Session carries
+     * none (its idempotency key leaves the path out, so two tabs get one trial session): the
+     * pages Stripe sends the reader back to find it here.
+     */
+    checkoutReturnTo?: string;
+  }
+}
+
 const subscribeInput = z.object({
   priceId: z.string().max(255).optional(),
   returnTo: z.string().max(2048).optional(),
@@ -36,7 +47,9 @@ export function billingRoutes(deps: { billing: BillingService; csrf: Csrf; messa
       await billing.offeredPlan(priceId);
       return res.redirect(303, `/signup?returnTo=${encodeURIComponent(subscribePath(priceId, returnTo))}`);
     }
-    res.redirect(303, await billing.startCheckout(req.user.id, priceId, returnTo));
+    const url = await billing.startCheckout(req.user.id, priceId, returnTo);
+    if (req.session !== undefined) req.session.checkoutReturnTo = returnTo;
+    res.redirect(303, url);
   });
 
   /** The plans with their prices as kept, the one asked for (?priceId=) picked out; no view waits on Stripe but the very first fill. */
@@ -50,14 +63,14 @@ export function billingRoutes(deps: { billing: BillingService; csrf: Csrf; messa
       selected: plans.find((p) => p.priceId === input.data.priceId)?.priceId,
       configured,
       subscribed,
-      returnTo: safeReturnTo(input.data.returnTo),
+      returnTo: safeReturnTo(input.data.returnTo ?? req.session?.checkoutReturnTo),
       csrfToken: req.user ? csrf.token(req) : undefined,
     });
   });
 
   router.get('/subscribe/success', async (req, res) => {
     const sessionId = typeof req.query.session_id === 'string' ? req.query.session_id : '';
-    const returnTo = safeReturnTo(req.query.returnTo);
+    const returnTo = safeReturnTo(req.query.returnTo ?? req.session?.checkoutReturnTo);
     if (!req.user) return res.redirect(303, `/signin?returnTo=${encodeURIComponent(req.originalUrl)}`);
     if (!/^cs_[A-Za-z0-9_]{1,255}$/.test(sessionId)) throw new AppError(400, messages.t('billing.checkoutInvalid'));
     const state = await billing.completeCheckout(req.user.id, sessionId);

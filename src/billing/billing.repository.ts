@@ -2,10 +2,10 @@ import type { Clock } from '../config/clock';
 import { isUniqueViolation, type Db, type Dialect } from '../store/database';
 import { sql } from 'kysely';
 import type { Transact, Trx } from './subscription-lock';
-import { entitlementOfAccount, type EntitlementGrant } from './subscription-entitlement';
-
-/** The class half of the account lock's advisory key, apart from the subscription lock's. */
-const accountLockClass = 0x47484143; // "GHAC"
+import type { EntitlementGrant } from './subscription-entitlement';
+import { accountLockClass, lockAccount } from './account-lock';
+import { recomputeEntitlement } from './entitlement-recompute';
+import type { TrialClaims } from './trial-claims';
 
 export interface SubscriptionRecord {
   readonly id: string;
@@ -38,6 +38,8 @@ export interface ApplyInput {
   readonly graceDays: number;
   /** The price ids of the configured plans: only these entitle. */
   readonly offered: ReadonlySet<string>;
+  /** The price ids of the plans with seats: only these entitle a group's members. */
+  readonly seated?: ReadonlySet<string>;
 }
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'unknown-customer' | 'account-gone';
@@ -46,14 +48,27 @@ export interface ApplyResult {
   readonly accountId: string | undefined;
   /** Whether the stored entitlement changed (and so the cached one was dropped before commit). */
   readonly entitlementChanged: boolean;
+  /** The owner's group members whose entitlement changed with it (their cached ones dropped before commit too). */
+  readonly membersChanged?: readonly string[];
+  /** The subscription came trialing while its reader's trial was taken by another: `endTrial` ended it. */
+  readonly trialEnded?: boolean;
 }
 
+/** Ends a subscription's trial at Stripe, inside the apply's transaction (a failure undoes the apply). */
+export type EndTrial = (subscriptionId: string) => Promise<void>;
+
 export class BillingRepository {
-  constructor(
-    private readonly db: Db,
-    private readonly dialect: Dialect,
-    private readonly clock: Clock,
-  ) {}
+  private readonly db: Db;
+  private readonly dialect: Dialect;
+  private readonly clock: Clock;
+  private readonly trials: TrialClaims;
+
+  constructor(deps: { db: Db; dialect: Dialect; clock: Clock; trials: TrialClaims }) {
+    this.db = deps.db;
+    this.dialect = deps.dialect;
+    this.clock = deps.clock;
+    this.trials = deps.trials;
+  }
 
   async customerOf(accountId: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('billing_customers').select('customer_id').where('account_id', '=', accountId).executeTakeFirst();
@@ -89,10 +104,16 @@ export class BillingRepository {
     }));
   }
 
-  /** Whether any subscription of the account was ever in a trial (as told by Stripe's snapshots). */
+  /**
+   * Whether the reader had a trial: a subscription of the account was ever in one (as told by
+   * Stripe's snapshots), or the account's email (or id) is claimed, which outlives a deleted
+   * account (trial-claims.ts).
+   */
   async hadTrial(accountId: string): Promise<boolean> {
     const row = await this.db.selectFrom('subscriptions').select('id').where('account_id', '=', accountId).where('had_trial', '=', 1).limit(1).executeTakeFirst();
-    return row !== undefined;
+    if (row !== undefined) return true;
+    const account = await this.db.selectFrom('accounts').select('email').where('id', '=', accountId).executeTakeFirst();
+    return this.trials.claimed(this.db, { id: accountId, email: account?.email });
   }
 
   /**
@@ -104,7 +125,7 @@ export class BillingRepository {
    * that no longer exists (deleted) is recorded and changes nothing: no billing row is ever
    * made for an id that is not in accounts.
    */
-  applySubscription(transact: Transact, input: ApplyInput, beforeCommit: (accountId: string, grant: EntitlementGrant) => Promise<void>): Promise<ApplyResult> {
+  applySubscription(transact: Transact, input: ApplyInput, beforeCommit: (accountId: string, grant: EntitlementGrant) => Promise<void>, endTrial: EndTrial): Promise<ApplyResult> {
     const { snapshot, event } = input;
     const now = new Date(this.clock());
     return transact(async (trx) => {
@@ -119,10 +140,28 @@ export class BillingRepository {
         await trx.insertInto('billing_customers').values({ account_id: accountId, customer_id: snapshot.customerId, created_at: now.toISOString() }).onConflict((oc) => oc.doNothing()).execute();
       }
       await this.upsertSubscription(trx, accountId, snapshot, now);
-      const { grant, changed } = await this.recomputeEntitlement(trx, accountId, input, now);
+      const trialEnded = await this.claimTrial(trx, accountId, snapshot, now, endTrial);
+      const rules = { graceDays: input.graceDays, offered: input.offered, seated: input.seated ?? new Set<string>() };
+      const { grant, changed } = await recomputeEntitlement(trx, accountId, rules, now);
       if (changed) await beforeCommit(accountId, grant);
-      return { outcome: 'applied', accountId, entitlementChanged: changed };
+      const membersChanged = await this.recomputeMembers(trx, accountId, rules, now, beforeCommit);
+      return { outcome: 'applied', accountId, entitlementChanged: changed, membersChanged, trialEnded };
     });
+  }
+
+  /**
+   * A subscription that is or was in a trial claims the reader's trial; one that is trialing
+   * while another subscription holds the claim (two Checkouts opened at once, each offering
+   * the trial) has its trial ended at Stripe now, under the account's lock, so that of two
+   * applied at once exactly the later one loses it.
+   */
+  private async claimTrial(trx: Trx, accountId: string, snapshot: SubscriptionSnapshot, now: Date, endTrial: EndTrial): Promise<boolean> {
+    if (!snapshot.hadTrial) return false;
+    const account = await trx.selectFrom('accounts').select('email').where('id', '=', accountId).executeTakeFirst();
+    const { takenByAnother } = await this.trials.claim(trx, { id: accountId, email: account?.email }, snapshot.id, now);
+    if (!takenByAnother || snapshot.status !== 'trialing') return false;
+    await endTrial(snapshot.id);
+    return true;
   }
 
   /** Records an event that changes nothing (unknown customer, ignored type); false when seen before. */
@@ -212,25 +251,22 @@ export class BillingRepository {
   }
 
   /**
-   * The account's entitlement from all of its subscriptions, written only when it differs
-   * from the stored one (`changed`): a redelivered or unchanged state leaves the row and
-   * the meter's cached copy of it alone.
+   * A group owner's subscription entitles its members: each member's entitlement is worked
+   * out again (a downgrade to a plan without seats or an end takes it back) under the
+   * member's lock, taken after the owner's (which the caller holds: joins and removals take
+   * it too, so the list read here cannot change before commit).
    */
-  private async recomputeEntitlement(trx: Trx, accountId: string, input: { graceDays: number; offered: ReadonlySet<string> }, now: Date): Promise<{ grant: EntitlementGrant; changed: boolean }> {
-    const rows = await trx
-      .selectFrom('subscriptions')
-      .select((eb) => {
-        const held = eb.selectFrom('entitlements').where('account_id', '=', accountId);
-        return ['status', 'status_since', 'price_id', held.select('status').as('held_status'), held.select('valid_until').as('held_until')];
-      })
-      .where('account_id', '=', accountId)
-      .execute();
-    const grant = entitlementOfAccount(rows.map((r) => ({ status: r.status, statusSince: r.status_since, priceId: r.price_id })), now, input.graceDays, input.offered);
-    const values = { status: grant.entitlement, valid_until: grant.validUntil?.toISOString() ?? null, updated_at: now.toISOString() };
-    // The upsert just before makes at least one row; the stored entitlement rides on each.
-    const held = rows[0];
-    if (held !== undefined && held.held_status === values.status && (held.held_until ?? null) === values.valid_until) return { grant, changed: false };
-    await trx.insertInto('entitlements').values({ account_id: accountId, ...values }).onConflict((oc) => oc.column('account_id').doUpdateSet(values)).execute();
-    return { grant, changed: true };
+  private async recomputeMembers(trx: Trx, ownerId: string, rules: Parameters<typeof recomputeEntitlement>[2], now: Date, beforeCommit: (accountId: string, grant: EntitlementGrant) => Promise<void>): Promise<string[]> {
+    const members = await trx.selectFrom('group_members').select('member_id').where('owner_id', '=', ownerId).orderBy('member_id').execute();
+    const changed: string[] = [];
+    for (const { member_id: memberId } of members) {
+      await lockAccount(trx, this.dialect, memberId);
+      const result = await recomputeEntitlement(trx, memberId, rules, now);
+      if (!result.changed) continue;
+      await beforeCommit(memberId, result.grant);
+      changed.push(memberId);
+    }
+    return changed;
   }
+
 }

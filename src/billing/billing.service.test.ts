@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import pino from 'pino';
 import { AppError } from '../http/app-error';
-import { BillingService, checkoutIdempotencyKey } from './billing.service';
+import { BillingService, checkoutExpiresAt, checkoutIdempotencyKey } from './billing.service';
 import type { ApplyInput, ApplyResult, SubscriptionRecord } from './billing.repository';
 import type { Plan } from './plans';
 import type { Transact, Trx } from './subscription-lock';
@@ -57,6 +57,7 @@ function fakeStripe() {
         },
       }),
       cancel: async (id: string) => (calls.push(`subscriptions.cancel ${id}`), { id }),
+      update: async (id: string, params: Record<string, unknown>) => (calls.push(`subscriptions.update ${id} ${JSON.stringify(params)}`), { id }),
     },
   };
   return { client: client as unknown as Stripe, calls, state };
@@ -70,12 +71,15 @@ function fakeRepository() {
   const applied: ApplyInput[] = [];
   /** Accounts with a subscription that was in a trial. */
   const trialled = new Set<string>();
+  /** Subscriptions whose reader's trial another subscription took: applying one ends its trial. */
+  const trialTakenElsewhere = new Set<string>();
   return {
     customers,
     accounts,
     subscriptions,
     applied,
     trialled,
+    trialTakenElsewhere,
     async hadTrial(accountId: string) {
       return trialled.has(accountId);
     },
@@ -89,7 +93,7 @@ function fakeRepository() {
     async subscriptionsOf(accountId: string) {
       return subscriptions.filter((s) => s.accountId === accountId);
     },
-    async applySubscription(transact: Transact, input: ApplyInput, beforeCommit: (accountId: string, grant: { entitlement: 'subscriber'; validUntil: null }) => Promise<void>): Promise<ApplyResult> {
+    async applySubscription(transact: Transact, input: ApplyInput, beforeCommit: (accountId: string, grant: { entitlement: 'subscriber'; validUntil: null }) => Promise<void>, endTrial: (id: string) => Promise<void>): Promise<ApplyResult> {
       return transact(async () => {
         const owner = [...customers].find(([, c]) => c === input.snapshot.customerId)?.[0];
         const accountId = owner ?? input.accountHint;
@@ -97,7 +101,9 @@ function fakeRepository() {
         if (!accounts.has(accountId)) return { outcome: 'account-gone', accountId, entitlementChanged: false };
         applied.push(input);
         await beforeCommit(accountId, { entitlement: 'subscriber', validUntil: null });
-        return { outcome: 'applied', accountId, entitlementChanged: true };
+        const trialEnded = trialTakenElsewhere.has(input.snapshot.id);
+        if (trialEnded) await endTrial(input.snapshot.id);
+        return { outcome: 'applied', accountId, entitlementChanged: true, trialEnded };
       });
     },
   };
@@ -212,6 +218,7 @@ describe('BillingService.startCheckout', () => {
       line_items: [{ price: plan.priceId, quantity: 1 }],
       success_url: 'https://news.example/subscribe/success?returnTo=%2Farticles%2Fa%3Fx%3D1&session_id={CHECKOUT_SESSION_ID}',
       cancel_url: 'https://news.example/articles/a?x=1',
+      expires_at: checkoutExpiresAt(Date.UTC(2026, 11, 1, 9, 0)),
     });
     expect(spent).toEqual([reader.id]);
     expect(recorded).toEqual([['checkout', `u:${reader.id}`]]);
@@ -247,6 +254,37 @@ describe('BillingService.startCheckout with trials and promotion codes', () => {
     expect(session).toMatchObject({ subscription_data: { metadata: { accountId: reader.id } } });
     expect((session as { subscription_data: object }).subscription_data).not.toHaveProperty('trial_period_days');
     expect(session).not.toHaveProperty('allow_promotion_codes');
+  });
+
+  it('when a trial is offered, then its session carries no return path (the reader\'s session keeps it) and expires with the key\'s half hour', async () => {
+    const { service, stripe } = build({ plans: [trialPlan] });
+    await service.startCheckout(reader.id, plan.priceId, '/articles/a');
+    await service.startCheckout(reader.id, plan.priceId, '/articles/b');
+    const [first, second] = stripe.state.createdSessions;
+    expect(first).toMatchObject({
+      success_url: 'https://news.example/subscribe/success?session_id={CHECKOUT_SESSION_ID}',
+      cancel_url: 'https://news.example/subscribe?priceId=price_monthly',
+      subscription_data: { trial_period_days: 14 },
+    });
+    // The same parameters from two articles: one idempotency key cannot meet two different requests.
+    expect(second).toEqual(first);
+  });
+
+  it('when a session is made at any moment of a half hour, then it expires 31 to 61 minutes later, the same moment for the whole half hour', () => {
+    const start = Date.UTC(2026, 11, 1, 9, 0);
+    const end = start + 30 * 60_000 - 1;
+    expect(checkoutExpiresAt(start)).toBe(checkoutExpiresAt(end));
+    expect(checkoutExpiresAt(start) - start / 1000).toBe(61 * 60);
+    expect(checkoutExpiresAt(end) * 1000 - end).toBe(31 * 60_000 + 1);
+    expect(Number.isInteger(checkoutExpiresAt(start + 12_345))).toBe(true);
+    expect(checkoutExpiresAt(end + 1)).toBe(checkoutExpiresAt(start) + 30 * 60);
+  });
+
+  it('when a trial is offered, then the return path is left out of the key; without a trial it is in it', () => {
+    const at = Date.UTC(2026, 11, 1, 9, 0);
+    const trial = { trialDays: 14, allowPromotionCodes: false };
+    expect(checkoutIdempotencyKey('acc-1', 'price_a', '/x', at, trial)).toBe(checkoutIdempotencyKey('acc-1', 'price_a', '/y', at, trial));
+    expect(checkoutIdempotencyKey('acc-1', 'price_a', '/x', at)).not.toBe(checkoutIdempotencyKey('acc-1', 'price_a', '/y', at));
   });
 
   it('when a trial is offered or not, or promotion codes change, then the idempotency key differs (no session is reused across terms)', () => {
@@ -317,6 +355,21 @@ describe('BillingService.syncSubscription', () => {
     expect(forgotten).toEqual([`${reader.id} under lock`, reader.id]);
     // Only a finished Checkout is a funnel step, not every update.
     expect(recorded).toEqual([]);
+  });
+
+  it('when the subscription comes trialing while its reader\'s trial was taken by another, then its trial is ended at Stripe inside the apply', async () => {
+    const { service, stripe, repository } = build();
+    repository.customers.set(reader.id, 'cus_1');
+    repository.trialTakenElsewhere.add('sub_1');
+    await expect(service.syncSubscription('sub_1', undefined, event)).resolves.toBe('applied');
+    expect(stripe.calls).toEqual(['subscriptions.retrieve', 'subscriptions.update sub_1 {"trial_end":"now"}']);
+  });
+
+  it('when the subscription is its reader\'s only trial, then Stripe is not asked to change it', async () => {
+    const { service, stripe, repository } = build();
+    repository.customers.set(reader.id, 'cus_1');
+    await service.syncSubscription('sub_1', undefined, event);
+    expect(stripe.calls.filter((c) => c.startsWith('subscriptions.update'))).toEqual([]);
   });
 
   it('when no account is named, then the subscription\'s metadata names it', async () => {

@@ -17,6 +17,8 @@ import { snapshotOf } from './stripe-snapshot';
 import { endStripeCustomer } from './stripe-customer';
 
 const checkoutWindowMs = 30 * 60 * 1000;
+/** Stripe's shortest Checkout life is 30 minutes from its creation; one more for the clocks' difference. */
+const checkoutLeastLifeS = 31 * 60;
 
 /** What a Checkout Session offers beside the plan: the trial (days, none when undefined) and promotion codes. */
 export interface CheckoutTerms {
@@ -25,14 +27,27 @@ export interface CheckoutTerms {
 }
 
 /**
- * One key per account, plan, return path, terms and half hour: Stripe answers repeats with
- * the first session. The terms are in it so that a session made with a trial is never handed
- * to a reader who is no longer offered one (nor the reverse), and a change of the plan's
- * terms makes a new session rather than a Stripe error for a key reused with other parameters.
+ * One key per account, plan, terms and half hour, and return path unless a trial is offered:
+ * Stripe answers repeats with the first session. The terms are in it so that a session made
+ * with a trial is never handed to a reader who is no longer offered one (nor the reverse), and
+ * a change of the plan's terms makes a new session rather than a Stripe error for a key reused
+ * with other parameters. A trial's key leaves the return path out, so that two tabs on two
+ * articles get one trial session, not two (its URLs then carry no return path either).
  */
 export function checkoutIdempotencyKey(accountId: string, priceId: string, returnTo: string, nowMs: number, terms: CheckoutTerms = { trialDays: undefined, allowPromotionCodes: false }): string {
-  const what = createHash('sha256').update(`${priceId}\n${returnTo}\n${terms.trialDays ?? 0}\n${terms.allowPromotionCodes ? 1 : 0}`).digest('base64url').slice(0, 16);
+  const place = terms.trialDays === undefined ? returnTo : '';
+  const what = createHash('sha256').update(`${priceId}\n${place}\n${terms.trialDays ?? 0}\n${terms.allowPromotionCodes ? 1 : 0}`).digest('base64url').slice(0, 16);
   return `gatehouse-checkout-${accountId}-${what}-${Math.floor(nowMs / checkoutWindowMs)}`;
+}
+
+/**
+ * When a Checkout Session made now expires (epoch seconds): 31 minutes after the end of the
+ * key's half hour, rather than Stripe's day. The same for every request with one key (Stripe
+ * refuses a key reused with other parameters), and from 31 to 61 minutes after any of them,
+ * so a repeat is always handed a session that is still open.
+ */
+export function checkoutExpiresAt(nowMs: number): number {
+  return ((Math.floor(nowMs / checkoutWindowMs) + 1) * checkoutWindowMs) / 1000 + checkoutLeastLifeS;
 }
 
 export class BillingNotConfigured extends AppError {
@@ -56,6 +71,8 @@ export interface BillingServiceDeps {
   readonly clock: Clock;
   /** The words of the errors a reader sees (LOCALE). */
   readonly messages: Messages;
+  /** Group subscriptions, ended or left when an account is deleted. */
+  readonly groups?: { accountClosing(accountId: string): Promise<void> };
 }
 
 export interface AccountBillingSummary {
@@ -147,27 +164,44 @@ export class BillingService {
     await this.deps.throttle.spend(account.id);
     const terms = await this.checkoutTerms(account.id, plan);
     const customer = await this.ensureCustomer(account);
-    const success = new URL('/subscribe/success', this.deps.publicUrl);
-    success.searchParams.set('returnTo', returnTo);
+    const now = this.deps.clock();
+    const urls = this.checkoutUrls(plan.priceId, terms.trialDays === undefined ? returnTo : undefined);
     const session = await stripe.checkout.sessions.create({
       mode: 'subscription',
       customer,
       client_reference_id: account.id,
       line_items: [{ price: plan.priceId, quantity: 1 }],
-      // Stripe fills the placeholder; it must not be URL-encoded.
-      success_url: `${success.href}&session_id={CHECKOUT_SESSION_ID}`,
-      cancel_url: new URL(returnTo, this.deps.publicUrl).href,
+      ...urls,
+      expires_at: checkoutExpiresAt(now),
       metadata: { accountId: account.id },
       subscription_data: { metadata: { accountId: account.id }, ...(terms.trialDays === undefined ? {} : { trial_period_days: terms.trialDays }) },
       ...(terms.allowPromotionCodes ? { allow_promotion_codes: true } : {}),
     }, {
       // A second click, or a second tab on the same article, within half an hour gets the same
       // Checkout Session back from Stripe instead of a second one that could be paid too.
-      idempotencyKey: checkoutIdempotencyKey(account.id, plan.priceId, returnTo, this.deps.clock(), terms),
+      idempotencyKey: checkoutIdempotencyKey(account.id, plan.priceId, returnTo, now, terms),
     });
     if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL');
     this.deps.funnel.record('checkout', readerKeyOf({ accountId: account.id }));
     return session.url;
+  }
+
+  /**
+   * Where Checkout sends the reader back. With a return path, to it; without one (a trial's
+   * session, whose idempotency key leaves the path out, so its parameters must not vary with
+   * it either) to the success page and the plans page, which find the path in the reader's
+   * own session, kept there by POST /subscribe.
+   */
+  private checkoutUrls(priceId: string, returnTo: string | undefined): { success_url: string; cancel_url: string } {
+    const success = new URL('/subscribe/success', this.deps.publicUrl);
+    if (returnTo !== undefined) success.searchParams.set('returnTo', returnTo);
+    const plans = new URL('/subscribe', this.deps.publicUrl);
+    plans.searchParams.set('priceId', priceId);
+    return {
+      // Stripe fills the placeholder; it must not be URL-encoded.
+      success_url: `${success.href}${success.search === '' ? '?' : '&'}session_id={CHECKOUT_SESSION_ID}`,
+      cancel_url: returnTo === undefined ? plans.href : new URL(returnTo, this.deps.publicUrl).href,
+    };
   }
 
   /**
@@ -222,9 +256,13 @@ export class BillingService {
    */
   async closeCustomer(accountId: string): Promise<void> {
     const customer = await this.repository.customerOf(accountId);
-    if (customer === undefined) return;
-    if (this.stripe === undefined) throw new Error('cannot end a Stripe customer without Stripe keys');
-    await endStripeCustomer(this.stripe, customer);
+    if (customer !== undefined) {
+      if (this.stripe === undefined) throw new Error('cannot end a Stripe customer without Stripe keys');
+      await endStripeCustomer(this.stripe, customer);
+    }
+    // After Stripe, so that nothing ends while Stripe may still charge: an owner's group
+    // ends (its members lose access), a member leaves theirs.
+    await this.deps.groups?.accountClosing(accountId);
   }
 
   /**
@@ -236,23 +274,30 @@ export class BillingService {
     const stripe = this.client();
     // Read before the lock: on PostgreSQL the lock holds a connection while Stripe answers.
     // A copy a few seconds old (a burst of events costs one query, not one each).
-    const offered = new Set((await this.deps.plans.listRecent()).map((p) => p.priceId));
+    const recent = await this.deps.plans.listRecent();
+    const offered = new Set(recent.map((p) => p.priceId));
+    const seated = new Set(recent.filter((p) => p.seats !== undefined).map((p) => p.priceId));
     const cache = this.deps.entitlementCache;
     const result = await this.deps.lock.withSubscriptionLock(subscriptionId, async (transact) => {
       const subscription = await stripe.subscriptions.retrieve(subscriptionId);
       return this.repository.applySubscription(
         transact,
-        { snapshot: snapshotOf(subscription), accountHint: accountHint ?? subscription.metadata?.accountId ?? undefined, event, graceDays: this.deps.graceDays, offered },
+        { snapshot: snapshotOf(subscription), accountHint: accountHint ?? subscription.metadata?.accountId ?? undefined, event, graceDays: this.deps.graceDays, offered, seated },
         // Inside the transaction: if the cached entitlement cannot be dropped, nothing commits
         // and Stripe retries; a view racing the commit may re-cache the old value, so it is
         // dropped once more after the commit.
         (accountId) => cache.forgetEntitlement(accountId),
+        // A second trial for a reader who had one: ended at Stripe before the commit, so that
+        // should Stripe fail, nothing is recorded and its retry of the event tries again.
+        async (id) => void (await stripe.subscriptions.update(id, { trial_end: 'now' }, { idempotencyKey: `gatehouse-end-trial-${id}` })),
       );
     });
     const accountId = result.accountId;
+    if (result.trialEnded) this.deps.logger.warn({ subscription: subscriptionId, accountId }, 'a second trial for one reader: ended at Stripe');
     if (result.outcome !== 'applied' || accountId === undefined) return result.outcome;
     // An unchanged entitlement was not dropped before the commit either: no old value to re-cache.
-    if (result.entitlementChanged) await cache.forgetEntitlement(accountId).catch((error: unknown) => this.deps.logger.warn({ err: error, accountId }, 'could not drop the cached entitlement'));
+    const changed = [...(result.entitlementChanged ? [accountId] : []), ...(result.membersChanged ?? [])];
+    for (const id of changed) await cache.forgetEntitlement(id).catch((error: unknown) => this.deps.logger.warn({ err: error, accountId: id }, 'could not drop the cached entitlement'));
     // A finished Checkout, told by the webhook or by the reader's return (event undefined).
     if (event === undefined || event.type === 'checkout.session.completed') this.deps.funnel.record('subscribed', readerKeyOf({ accountId }));
     return 'applied';

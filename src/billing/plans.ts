@@ -16,6 +16,8 @@ export const planSchema = z
     trialDays: z.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(1, 'must be at least 1').max(730, 'must be at most 730').optional(),
     /** Whether Checkout offers a promotion code field. */
     allowPromotionCodes: z.boolean({ error: 'must be true or false' }).optional(),
+    /** A group plan: its buyer invites this many readers, who read as subscribers while it runs (the buyer is not counted). */
+    seats: z.number({ error: 'must be a whole number of seats' }).int('must be a whole number of seats').min(2, 'must be at least 2').max(1000, 'must be at most 1000').optional(),
   })
   .strict();
 export const plansSchema = z.array(planSchema, { error: 'must be a list of plans' }).max(20, 'at most 20 plans').superRefine((plans, ctx) => {

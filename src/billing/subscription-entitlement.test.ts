@@ -1,4 +1,4 @@
-import { entitlementOfAccount, entitlementOfSubscription } from './subscription-entitlement';
+import { entitlementOfAccount, entitlementOfSubscription, entitlementWithGroup } from './subscription-entitlement';
 
 const now = new Date('2026-11-27T12:00:00Z');
 const since = (daysAgo: number) => new Date(now.getTime() - daysAgo * 86_400_000).toISOString();
@@ -41,5 +41,24 @@ describe('entitlementOfAccount', () => {
   });
   it('when there is no subscription, then not a subscriber', () => {
     expect(entitlementOfAccount([], now, 7, offered)).toEqual({ entitlement: 'none', validUntil: null });
+  });
+});
+
+describe('a group member\'s entitlement', () => {
+  const now = new Date('2026-06-01T00:00:00Z');
+  const since = (days: number) => new Date(now.getTime() - days * 24 * 60 * 60 * 1000).toISOString();
+  const offered = new Set(['price_team', 'price_solo']);
+  const seated = new Set(['price_team']);
+
+  it('when the owner\'s subscription to a plan with seats runs (or is in its grace), then the member is a subscriber; to a plan without seats, not', () => {
+    expect(entitlementWithGroup([], [{ status: 'active', statusSince: since(1), priceId: 'price_team' }], now, 7, offered, seated).entitlement).toBe('subscriber');
+    expect(entitlementWithGroup([], [{ status: 'past_due', statusSince: since(1), priceId: 'price_team' }], now, 7, offered, seated).validUntil).toEqual(new Date(Date.parse(since(1)) + 7 * 24 * 60 * 60 * 1000));
+    expect(entitlementWithGroup([], [{ status: 'active', statusSince: since(1), priceId: 'price_solo' }], now, 7, offered, seated).entitlement).toBe('none');
+    expect(entitlementWithGroup([], [{ status: 'canceled', statusSince: since(1), priceId: 'price_team' }], now, 7, offered, seated).entitlement).toBe('none');
+  });
+
+  it('when the member has a running subscription of their own, then it counts whatever the group\'s state', () => {
+    const own = [{ status: 'active', statusSince: since(1), priceId: 'price_solo' }];
+    expect(entitlementWithGroup(own, [{ status: 'canceled', statusSince: since(1), priceId: 'price_team' }], now, 7, offered, seated)).toEqual({ entitlement: 'subscriber', validUntil: null });
   });
 });

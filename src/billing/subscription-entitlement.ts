@@ -50,3 +50,20 @@ export function entitlementOfAccount(states: readonly PricedSubscriptionState[],
   if (grants.some((g) => g.validUntil === null)) return { entitlement: 'subscriber', validUntil: null };
   return { entitlement: 'subscriber', validUntil: new Date(Math.max(...grants.map((g) => g.validUntil!.getTime()))) };
 }
+
+/**
+ * A group's member reads as a subscriber while the owner's subscription to a plan with
+ * seats entitles the owner (the same rule, grace included), or while their own does:
+ * the most generous of the two.
+ */
+export function entitlementWithGroup(
+  own: readonly PricedSubscriptionState[],
+  owners: readonly PricedSubscriptionState[],
+  now: Date,
+  graceDays: number,
+  offered: ReadonlySet<string>,
+  seated: ReadonlySet<string>,
+): EntitlementGrant {
+  const group = owners.filter((s) => s.priceId !== null && seated.has(s.priceId) && offered.has(s.priceId));
+  return entitlementOfAccount([...own, ...group], now, graceDays, offered);
+}

@@ -18,18 +18,24 @@ export function requireSecretKey(secretKey: string): RequestHandler {
 
 /**
  * A POST repeated with the same Idempotency-Key is answered with the first answer, as
- * Stripe does (the app relies on it: two clicks make one customer, one Checkout Session).
+ * Stripe does (the app relies on it: two clicks make one customer, one Checkout Session);
+ * repeated with other parameters, it is refused, as Stripe does.
  */
 export function idempotency(): RequestHandler {
-  const answers = new Map<string, unknown>();
+  const answers = new Map<string, { params: string; body: unknown }>();
   return (req, res, next) => {
     const key = req.headers['idempotency-key'];
     if (req.method !== 'POST' || typeof key !== 'string') return next();
     const slot = `${req.path}|${key}`;
-    if (answers.has(slot)) return void res.json(answers.get(slot));
+    const params = JSON.stringify(req.body ?? {});
+    const first = answers.get(slot);
+    if (first !== undefined && first.params !== params) {
+      return sendStripeError(res, 400, 'idempotency_error', `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`);
+    }
+    if (first !== undefined) return void res.json(first.body);
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
-      if (res.statusCode < 400) answers.set(slot, body);
+      if (res.statusCode < 400) answers.set(slot, { params, body });
       return json(body);
     };
     next();
@@ -79,6 +85,9 @@ export function stripeApiRoutes(deps: StripeApiDeps): Router {
   router.get('/v1/subscriptions/:id', async (req, res) => {
     const subscription = ledger.subscription(req.params.id);
     res.json(deps.beforeSubscriptionRead ? await deps.beforeSubscriptionRead(req.params.id, subscription) : subscription);
+  });
+  router.post('/v1/subscriptions/:id', (req, res) => {
+    res.json(ledger.updateSubscription(req.params.id, bodyOf(req)));
   });
   router.delete('/v1/subscriptions/:id', (req, res) => {
     res.json(ledger.cancelSubscription(req.params.id));

@@ -80,6 +80,35 @@ describe('the Stripe dev ledger', () => {
     expect(events[2]!.data).toMatchObject({ object: { status: 'canceled', items: { data: [{ price: { id: 'price_dev_yearly' } }] } } });
   });
 
+  it('when Checkout asks for expires_at, then it is kept if 30 minutes to 24 hours away and refused otherwise; past it the session is expired and cannot be paid', () => {
+    let now = t0;
+    const l = new StripeLedger({ prices: defaultPrices, anyPrice: false, clock: () => now });
+    const ask = (expiresAt: unknown) => l.createCheckoutSession({ mode: 'subscription', line_items: [{ price: 'price_dev_monthly' }], success_url: 'http://localhost:8080/s', expires_at: expiresAt }, 'http://x');
+    expect(ask(String(t0 / 1000 + 31 * 60))).toMatchObject({ status: 'open', expires_at: t0 / 1000 + 31 * 60 });
+    expect(() => ask(String(t0 / 1000 + 29 * 60))).toThrow('between 30 minutes and 24 hours');
+    expect(() => ask(String(t0 / 1000 + 25 * 3600))).toThrow('between 30 minutes and 24 hours');
+    expect(() => ask('soon')).toThrow('between 30 minutes and 24 hours');
+    const session = ask(String(t0 / 1000 + 31 * 60));
+    now = t0 + 31 * 60_000;
+    expect(l.pay(session.id as string)).toBeUndefined();
+    expect(l.checkoutSession(session.id as string)).toMatchObject({ status: 'expired', url: null });
+    expect(l.subscriptions.size).toBe(0);
+  });
+
+  it('when a trialing subscription is updated with trial_end=now, then it is active from now, paid, and told; an active one is left as it is; other parameters are refused', () => {
+    const { l, events } = ledger();
+    const subscription = l.pay(checkout(l, 'price_dev_trial').id as string)!;
+    events.length = 0;
+    const ended = l.updateSubscription(subscription.id as string, { trial_end: 'now' });
+    expect(ended).toMatchObject({ status: 'active', trial_start: t0 / 1000, trial_end: t0 / 1000, items: { data: [{ current_period_start: t0 / 1000, current_period_end: Date.UTC(2027, 1, 28, 12) / 1000 }] } });
+    expect(events.map((e) => e.type)).toEqual(['customer.subscription.updated', 'invoice.paid']);
+    expect(events[0]!.data).toMatchObject({ previous_attributes: { status: 'trialing', trial_end: t0 / 1000 + 14 * 86_400 } });
+    expect(l.updateSubscription(subscription.id as string, { trial_end: 'now' })).toEqual(ended);
+    expect(events).toHaveLength(2);
+    expect(() => l.updateSubscription(subscription.id as string, { cancel_at_period_end: 'true' })).toThrow('Received unknown parameter: cancel_at_period_end');
+    expect(() => l.updateSubscription(subscription.id as string, { trial_end: '1900000000' })).toThrow('only trial_end=now');
+  });
+
   it('when its state is kept and read back, then the same customers and subscriptions are there', () => {
     const { l } = ledger();
     const subscription = l.pay(checkout(l).id as string)!;

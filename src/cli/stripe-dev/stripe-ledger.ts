@@ -105,6 +105,7 @@ export class StripeLedger {
     }
     const id = stripeId('cs_test');
     const created = this.now();
+    const expiresAt = this.expiresAt(body.expires_at, created);
     const session = {
       id,
       object: 'checkout.session',
@@ -121,7 +122,7 @@ export class StripeLedger {
       url: `${hostedBase}/c/pay/${id}`,
       livemode: false,
       created,
-      expires_at: created + 24 * 3600,
+      expires_at: expiresAt,
       priceId,
       subscriptionMetadata: body.subscription_data?.metadata ?? {},
       // A trial Checkout was asked for (subscription_data[trial_period_days]); else the price's own.
@@ -131,9 +132,25 @@ export class StripeLedger {
     return publicSession(session);
   }
 
+  /** expires_at as Stripe takes it: epoch seconds from 30 minutes to 24 hours after creation; a day when not given. */
+  private expiresAt(given: unknown, created: number): number {
+    if (given === undefined) return created + 24 * 3600;
+    const at = /^\d+$/.test(String(given)) ? Number(given) : NaN;
+    if (!(at >= created + 30 * 60 && at <= created + 24 * 3600)) {
+      throw new StripeRequestError(400, 'invalid_request_error', 'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.', 'parameter_invalid_integer');
+    }
+    return at;
+  }
+
+  /** An open session past its expires_at is expired, as Stripe shows it from then on. */
+  private expireIfDue(session: StripeObject): void {
+    if (session.status === 'open' && this.now() >= (session.expires_at as number)) Object.assign(session, { status: 'expired', url: null });
+  }
+
   checkoutSession(id: string): StripeObject {
     const session = this.sessions.get(id);
     if (!session) throw missing('checkout.session', id);
+    this.expireIfDue(session);
     return publicSession(session);
   }
 
@@ -144,6 +161,7 @@ export class StripeLedger {
   pay(sessionId: string): StripeObject | undefined {
     const session = this.sessions.get(sessionId);
     if (!session) throw missing('checkout.session', sessionId);
+    this.expireIfDue(session);
     if (session.status !== 'open') return undefined;
     const trial = (session.trialDays ?? this.priceSpec(session.priceId as string).trialDays) !== null;
     const subscription = this.completeCheckout(sessionId, trial ? 'trialing' : 'active');
@@ -200,6 +218,26 @@ export class StripeLedger {
     Object.assign(subscription, { status, ...extra });
     if (status === 'canceled') subscription.canceled_at = this.now();
     return { ...subscription };
+  }
+
+  /**
+   * POST /v1/subscriptions/:id with only `trial_end=now`, the one update Gatehouse makes: a
+   * trialing subscription becomes active from now, its first period starts, and it is paid
+   * (updated and invoice.paid are told). Any other subscription is left as it is.
+   */
+  updateSubscription(id: string, body: Record<string, unknown>): StripeObject {
+    const subscription = this.subscription(id);
+    const unknown = Object.keys(body).find((k) => k !== 'trial_end');
+    if (unknown !== undefined) throw new StripeRequestError(400, 'invalid_request_error', `Received unknown parameter: ${unknown}`, 'parameter_unknown');
+    if (body.trial_end !== 'now') throw new StripeRequestError(400, 'invalid_request_error', 'The dev server takes only trial_end=now.', 'parameter_invalid');
+    if (subscription.status !== 'trialing') return subscription;
+    const start = this.now();
+    const price = ((subscription.items as { data: StripeObject[] }).data[0]!.price as StripeObject);
+    const previous = { status: subscription.status, trial_end: subscription.trial_end, items: structuredClone(subscription.items) as StripeObject };
+    Object.assign(subscription, { status: 'active', trial_end: start, items: subscriptionItems(id, price, start, periodEnd(start, this.priceSpec(price.id as string).interval)) });
+    this.emit('customer.subscription.updated', subscription, previous);
+    this.emit('invoice.paid', invoiceObject(subscription, 'paid', start, 'subscription_cycle'));
+    return subscription;
   }
 
   /** Cancels at once (DELETE /v1/subscriptions/:id, or the portal's button). */
