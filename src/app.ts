@@ -14,9 +14,9 @@ import { cookieNameFor, lazyCookies } from './http/cookies';
 import { whenSession } from './http/when-session';
 
 const plainSessionCookieName = 'gatehouse.sid';
-const personalPaths = /^\/(account|admin|signin|signup|signout|password|policies\/accept|subscribe|billing)(\/|$)/i;
+const personalPaths = /^\/(account|admin|signin|signup|signout|password|policies\/accept|subscribe|billing|groups|gifts)(\/|$)/i;
 /** In front of an origin, these are Gatehouse's; every other path is the CMS's (SPEC section 11). */
-const ownPaths = /^\/(account|admin|signin|signup|signout|password|policies|subscribe|billing|api|webhooks|healthz|readyz|metrics|terms|privacy|gatehouse)(\/|$)/i;
+const ownPaths = /^\/(account|admin|gifts|groups|signin|signup|signout|password|policies|subscribe|billing|api|webhooks|healthz|readyz|metrics|terms|privacy|gatehouse)(\/|$)/i;
 
 export interface AppOptions {
   /** Routes mounted after all middleware, before the product's own (the benchmark's control route). */
@@ -124,6 +124,7 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.use(gatehouse.consent.routes);
   if (options.extraRoutes) app.use(options.extraRoutes);
   app.use(gatehouse.articles.routes);
+  app.use(gatehouse.gifts.routes);
   app.use(gatehouse.billing.routes);
   app.use(gatehouse.auth.routes);
   app.use(gatehouse.admin.routes);

@@ -23,6 +23,7 @@ import { buildAuth, type AuthModule, type ThrottleLimits } from './auth/auth.mod
 import { buildBilling, type BillingModule } from './billing/billing.module';
 import { buildCrawlers, type CrawlersModule } from './crawlers/crawlers.module';
 import { buildInstitutions, type InstitutionsModule } from './institutions/institutions.module';
+import { buildGifts, type GiftsModule } from './gifts/gifts.module';
 import { buildArticles, type ArticlesModule } from './articles/articles.module';
 import { buildAccount, type AccountModule } from './account/account.module';
 import { buildAdmin, type AdminModule } from './admin/admin.module';
@@ -48,6 +49,7 @@ export interface Gatehouse {
   readonly billing: BillingModule;
   readonly crawlers: CrawlersModule;
   readonly institutions: InstitutionsModule;
+  readonly gifts: GiftsModule;
   readonly articles: ArticlesModule;
   readonly account: AccountModule;
   readonly admin: AdminModule;
@@ -134,6 +136,8 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       accounts: auth.accountsRepository,
       csrf,
       messages,
+      mailer,
+      siteName: config.siteName,
     });
     const crawlers = await buildCrawlers({
       ranges: config.crawlerIpRanges,
@@ -148,6 +152,8 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
     closers.push(() => crawlers.close());
     const institutions = buildInstitutions({ database, redis: modulesRedis, keyPrefix: config.redisKeyPrefix, accounts: auth.accountsRepository, clock, logger });
     closers.push(() => institutions.close());
+    // POST /gifts resolves its path through articles, built below: asked only once serving.
+    const gifts = buildGifts({ database, settings: meter.settings, subscribers: meter.entitlements, articles: { articleAt: (path) => articles.articleAt(path) }, publicUrl: config.publicUrl, clock, secret: config.sessionSecret, messages });
     const articles = await buildArticles({
       contentDir: config.contentDir,
       publicUrl: config.publicUrl,
@@ -155,6 +161,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       readerOf: meter.readerOf,
       crawlers: crawlers.verifier,
       institutions: institutions.check,
+      gifts: gifts.check,
       plans: billing.plans,
       siteName: config.siteName,
       billingConfigured: billing.billing.configured,
@@ -183,6 +190,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       meter: meter.gate,
       readerOf: meter.readerOf,
       messages,
+      sections: [gifts.accountSection, consent.newsletter.section, billing.groupSection],
     });
     const admin = buildAdmin({
       db: database.db,
@@ -218,6 +226,7 @@ export async function buildGatehouse(config: ResolvedConfig, options: BuildOptio
       billing,
       crawlers,
       institutions,
+      gifts,
       articles,
       account,
       admin,

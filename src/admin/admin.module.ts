@@ -7,6 +7,7 @@ import { adminApiNotFound } from '../http/errors';
 import { requireAdmin } from './admin-auth';
 import { adminApiRoutes } from './admin-api.controller';
 import { adminConsentsRoutes } from './admin-consents.controller';
+import { adminNewsletterRoutes, type NewsletterExport } from './admin-newsletter.controller';
 import { adminPageRoutes } from './admin-page.controller';
 import { adminPlansApiRoutes } from './admin-plans.controller';
 import { adminPoliciesApiRoutes } from './admin-policies.controller';
@@ -34,7 +35,8 @@ export interface AdminDeps {
   readonly accounts: AdminLookup;
   readonly meterSettings: MeterSettingsAdmin;
   readonly plans: PlansAdmin;
-  readonly consent: ConsentAdmin;
+  /** The consents, and the newsletter's opt-ins exported beside them. */
+  readonly consent: ConsentAdmin & NewsletterExport;
   readonly funnel: FunnelReports;
   /** The origin's cache, in front of a CMS; undefined over the Markdown folder. */
   readonly origin: OriginPurge | undefined;
@@ -76,6 +78,7 @@ export function buildAdmin(deps: AdminDeps): AdminModule {
     adminPlansApiRoutes(plans),
     adminPoliciesApiRoutes(consent, clock),
     adminConsentsRoutes(consent),
+    adminNewsletterRoutes(consent),
     adminOriginRoutes(deps.origin),
     presentationApiRoutes(presentation, deps.imageSources),
     adminInstitutionsApiRoutes(deps.institutions),

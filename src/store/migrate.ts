@@ -14,6 +14,10 @@ import * as originPurges from './migrations/0011-origin-purges';
 import * as signInMethods from './migrations/0012-sign-in-methods';
 import * as trials from './migrations/0013-trials';
 import * as institutions from './migrations/0014-institutions';
+import * as gifts from './migrations/0015-gifts';
+import * as newsletter from './migrations/0016-newsletter';
+import * as groups from './migrations/0017-groups';
+import * as trialClaims from './migrations/0018-trial-claims';
 
 /** Listed in code, not read from a folder, so the same list runs from src/ and dist/. */
 const migrations: Record<string, Migration> = {
@@ -31,6 +35,10 @@ const migrations: Record<string, Migration> = {
   '0012-sign-in-methods': signInMethods,
   '0013-trials': trials,
   '0014-institutions': institutions,
+  '0015-gifts': gifts,
+  '0016-newsletter': newsletter,
+  '0017-groups': groups,
+  '0018-trial-claims': trialClaims,
 };
 
 function migratorFor(db: Db): Migrator {

@@ -28,10 +28,10 @@ export interface PoliciesTable {
 export interface ConsentsTable {
   id: Generated<number>;
   account_id: string;
-  document: 'terms' | 'privacy';
+  document: 'terms' | 'privacy' | 'newsletter';
   policy_version: string;
   wording: string;
-  method: 'signup' | 'signup-email' | 'signup-oidc' | 'reaccept';
+  method: 'signup' | 'signup-email' | 'signup-oidc' | 'reaccept' | 'optin' | 'withdraw';
   accepted_at: string;
 }
 
@@ -122,6 +122,8 @@ export interface EmailTokensTable {
   expires_at: string;
   used_at: string | null;
   created_at: string;
+  /** A sign-up link asked for with the newsletter box ticked (1), or not (0/null): 0016. */
+  newsletter: number | null;
 }
 
 export interface FunnelReadersTable {
@@ -212,6 +214,55 @@ export interface PasskeyChallengesTable {
   expires_at: string;
 }
 
+/** Gift links (SPEC section 13): only the token's hash is kept; `article` is the article's identity. */
+export interface GiftLinksTable {
+  id: string;
+  token_hash: string;
+  giver_id: string;
+  article: string;
+  article_path: string;
+  article_title: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  reader_limit: number;
+  readers: Generated<number>;
+}
+
+/** The distinct readers of a gift link; `reader` is a keyed hash of the reader key. */
+export interface GiftReadersTable {
+  link_id: string;
+  reader: string;
+}
+
+/** A member of a group subscription (0017): one group per member; `email` is the address invited. */
+export interface GroupMembersTable {
+  member_id: string;
+  owner_id: string;
+  email: string;
+  joined_at: string;
+}
+
+/** A pending invitation to a group (0017): only the token's hash is kept; spent (deleted) by the join. */
+export interface GroupInvitationsTable {
+  id: string;
+  owner_id: string;
+  email: string;
+  token_hash: string;
+  invited_at: string;
+  expires_at: string;
+}
+
+/**
+ * A trial taken (0018): kept when the account is deleted, so the same reader is offered no
+ * second one. Keyed hashes only: of the normalised email or the account id, and of the subscription.
+ */
+export interface TrialClaimsTable {
+  key_hash: string;
+  subscription_hash: string;
+  claimed_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   policies: PoliciesTable;
@@ -235,4 +286,9 @@ export interface Database {
   passkeys: PasskeysTable;
   passkey_challenges: PasskeyChallengesTable;
   institution_readers: InstitutionReadersTable;
+  gift_links: GiftLinksTable;
+  gift_readers: GiftReadersTable;
+  group_members: GroupMembersTable;
+  group_invitations: GroupInvitationsTable;
+  trial_claims: TrialClaimsTable;
 }

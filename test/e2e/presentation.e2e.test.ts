@@ -239,7 +239,8 @@ describe('THEME_DIR', () => {
 
   it('when the theme replaces the layout, then every page uses it, and with no theme.css none is linked', async () => {
     const contentDir = content();
-    const layout = fs.readFileSync(path.join(__dirname, '../../views/layout.eta'), 'utf8').replace('<body>', '<body class="themed"><p>THEMED-LAYOUT</p>');
+    // The theme also prints the request id: a kept article page must not carry one reader's to another.
+    const layout = fs.readFileSync(path.join(__dirname, '../../views/layout.eta'), 'utf8').replace('<body>', '<body class="themed"><p>THEMED-LAYOUT</p><p>RID=<%= it.requestId %></p>');
     const t = await startTestApp('embedded', { env: { CONTENT_DIR: contentDir, THEME_DIR: theme({ 'layout.eta': layout }) } });
     try {
       for (const page of ['/', '/sections/news', '/articles/late-news', '/signin', '/no-such-page']) {
@@ -248,6 +249,9 @@ describe('THEME_DIR', () => {
         expect(response.text).not.toContain('theme.css');
       }
       await request(t.app).get('/gatehouse/theme.css').expect(404);
+      await request(t.app).get('/articles/late-news').set('X-Request-Id', 'reader-a-request').expect(200);
+      const other = await request(t.app).get('/articles/late-news').set('X-Request-Id', 'reader-b-request').expect(200);
+      expect(other.text).not.toContain('reader-a-request');
     } finally {
       await t.close();
       fs.rmSync(contentDir, { recursive: true, force: true });
