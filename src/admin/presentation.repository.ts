@@ -1,34 +1,10 @@
 import type { Clock } from '../config/clock';
 import type { Db } from '../store/database';
-
-const name = 'presentation';
+import { SettingsDocumentRepository } from '../store/settings-document.repository';
 
 /** The presentation document in the settings table (beside the meter's), with its version. */
-export class PresentationRepository {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-  ) {}
-
-  async get(): Promise<{ value: unknown; version: number } | undefined> {
-    const row = await this.db.selectFrom('settings').select(['value', 'version']).where('name', '=', name).executeTakeFirst();
-    return row && { value: JSON.parse(row.value) as unknown, version: Number(row.version) };
-  }
-
-  /** Replaces the document and answers its new version; undefined when another writer replaced it first (the version guard). */
-  async put(value: unknown): Promise<number | undefined> {
-    const updatedAt = new Date(this.clock()).toISOString();
-    return this.db.transaction().execute(async (trx) => {
-      const current = await trx.selectFrom('settings').select('version').where('name', '=', name).executeTakeFirst();
-      const version = Number(current?.version ?? 0) + 1;
-      const row = { value: JSON.stringify(value), version, updated_at: updatedAt };
-      if (current === undefined) {
-        // Two first writers at once: the primary key refuses the second.
-        const inserted = await trx.insertInto('settings').values({ name, ...row }).onConflict((oc) => oc.column('name').doNothing()).executeTakeFirst();
-        return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1 ? version : undefined;
-      }
-      const result = await trx.updateTable('settings').set(row).where('name', '=', name).where('version', '=', version - 1).executeTakeFirst();
-      return result.numUpdatedRows === 1n ? version : undefined;
-    });
+export class PresentationRepository extends SettingsDocumentRepository {
+  constructor(db: Db, clock: Clock) {
+    super(db, clock, 'presentation');
   }
 }

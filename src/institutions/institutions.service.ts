@@ -59,7 +59,8 @@ export class InstitutionsService {
   /** Read afresh (the admin shows what is stored). */
   async reload(): Promise<VersionedDirectory> {
     const stored = await this.deps.repository.get();
-    if (this.cached !== undefined && stored !== undefined && stored.version === this.cached.value.version) {
+    // A read that started before this instance saved a newer version must not put the older one back.
+    if (this.cached !== undefined && stored !== undefined && stored.version <= this.cached.value.version) {
       this.cached = { value: this.cached.value, loadedAt: this.deps.clock() };
       return this.cached.value;
     }

@@ -65,11 +65,11 @@ function contract(make: () => Promise<Subject>) {
     // The same readers again, as another instance would send them: nothing changes.
     await subject.store.add(batch([day(1), 'metered', ['a:1']], [day(2), 'metered', ['a:3']]));
     const counts = await subject.store.counts(day(1), day(3));
-    expect(counts.totals).toEqual({ metered: 3, 'registration-wall': 0, signup: 1, paywall: 0, checkout: 0, subscribed: 0 });
+    expect(counts.totals).toEqual({ metered: 3, gift: 0, 'registration-wall': 0, signup: 1, paywall: 0, checkout: 0, subscribed: 0 });
     expect(counts.days).toEqual([
-      { day: day(1), metered: 2, 'registration-wall': 0, signup: 1, paywall: 0, checkout: 0, subscribed: 0 },
-      { day: day(2), metered: 2, 'registration-wall': 0, signup: 0, paywall: 0, checkout: 0, subscribed: 0 },
-      { day: day(3), metered: 0, 'registration-wall': 0, signup: 0, paywall: 0, checkout: 0, subscribed: 0 },
+      { day: day(1), metered: 2, gift: 0, 'registration-wall': 0, signup: 1, paywall: 0, checkout: 0, subscribed: 0 },
+      { day: day(2), metered: 2, gift: 0, 'registration-wall': 0, signup: 0, paywall: 0, checkout: 0, subscribed: 0 },
+      { day: day(3), metered: 0, gift: 0, 'registration-wall': 0, signup: 0, paywall: 0, checkout: 0, subscribed: 0 },
     ]);
   });
 
