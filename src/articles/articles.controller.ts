@@ -105,6 +105,8 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     // A gift view (never kept: its address has the token) offers an account to a reader without one.
     // After signing up from the offer the reader comes back to the gift (their account is one more of its readers).
     const gift = result.decision === 'gift' ? { offer: !signedIn, returnTo: req.originalUrl } : undefined;
+    // The gifted address carries its token: the page's requests must not send it on.
+    if (gift !== undefined) res.set('Referrer-Policy', 'strict-origin');
     const forms = signedIn || page.gate !== undefined || gift?.offer === true;
     // `account` is only a yes: a kept page must hold nothing of one reader (a theme's layout included).
     // A subscriber's page (its decision is in the variant) carries the "Gift this article" form.

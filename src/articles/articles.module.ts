@@ -78,8 +78,17 @@ export async function buildArticles(deps: ArticlesDeps): Promise<ArticlesModule>
   routes.use(sitemapRoutes({ source, publicUrl: deps.publicUrl, siteName: deps.siteName, language: 'en', clock: deps.clock }));
   const articleAt = async (path: string) => {
     const slug = /^\/articles\/([^/?#]+)$/.exec(path)?.[1];
-    const article = slug === undefined ? undefined : await source.get(decodeURIComponent(slug));
+    const article = slug === undefined ? undefined : await source.get(decodedOrEmpty(slug));
     return article === undefined ? undefined : { identity: article.slug, path: `/articles/${article.slug}`, title: article.title };
   };
   return { source, routes, origin: undefined, articleAt, close: async () => source.close() };
+}
+
+/** A path segment decoded; '' (no article) when its percent-encoding is broken (`%E0`, `%`). */
+function decodedOrEmpty(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
 }

@@ -40,6 +40,8 @@ export interface ApplyInput {
   readonly offered: ReadonlySet<string>;
   /** The price ids of the plans with seats: only these entitle a group's members. */
   readonly seated?: ReadonlySet<string>;
+  /** Each seated plan's seats. */
+  readonly seats?: ReadonlyMap<string, number>;
 }
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'unknown-customer' | 'account-gone';
@@ -141,7 +143,7 @@ export class BillingRepository {
       }
       await this.upsertSubscription(trx, accountId, snapshot, now);
       const trialEnded = await this.claimTrial(trx, accountId, snapshot, now, endTrial);
-      const rules = { graceDays: input.graceDays, offered: input.offered, seated: input.seated ?? new Set<string>() };
+      const rules = { graceDays: input.graceDays, offered: input.offered, seated: input.seated ?? new Set<string>(), seats: input.seats };
       const { grant, changed } = await recomputeEntitlement(trx, accountId, rules, now);
       if (changed) await beforeCommit(accountId, grant);
       const membersChanged = await this.recomputeMembers(trx, accountId, rules, now, beforeCommit);

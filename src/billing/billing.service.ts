@@ -277,12 +277,13 @@ export class BillingService {
     const recent = await this.deps.plans.listRecent();
     const offered = new Set(recent.map((p) => p.priceId));
     const seated = new Set(recent.filter((p) => p.seats !== undefined).map((p) => p.priceId));
+    const seats = new Map(recent.filter((p) => p.seats !== undefined).map((p) => [p.priceId, p.seats!]));
     const cache = this.deps.entitlementCache;
     const result = await this.deps.lock.withSubscriptionLock(subscriptionId, async (transact) => {
       const subscription = await stripe.subscriptions.retrieve(subscriptionId);
       return this.repository.applySubscription(
         transact,
-        { snapshot: snapshotOf(subscription), accountHint: accountHint ?? subscription.metadata?.accountId ?? undefined, event, graceDays: this.deps.graceDays, offered, seated },
+        { snapshot: snapshotOf(subscription), accountHint: accountHint ?? subscription.metadata?.accountId ?? undefined, event, graceDays: this.deps.graceDays, offered, seated, seats },
         // Inside the transaction: if the cached entitlement cannot be dropped, nothing commits
         // and Stripe retries; a view racing the commit may re-cache the old value, so it is
         // dropped once more after the commit.

@@ -8,10 +8,32 @@ export interface EntitlementRules {
   readonly offered: ReadonlySet<string>;
   /** The price ids of the plans with seats: only these entitle a group's members. */
   readonly seated: ReadonlySet<string>;
+  /** Each seated plan's seats: after a move to fewer seats, only the earliest members that fit read on. */
+  readonly seats?: ReadonlyMap<string, number>;
 }
 
 const statesOf = (trx: Trx, accountId: string) =>
   trx.selectFrom('subscriptions').select(['status', 'status_since as statusSince', 'price_id as priceId']).where('account_id', '=', accountId).execute();
+
+/**
+ * The owner's subscriptions that entitle this member: none when the member is not among the
+ * first `seats` to have joined for the largest plan the owner holds (a group that moved to
+ * fewer seats keeps its earliest members, the others stop reading).
+ */
+async function seatedOwnerStates(trx: Trx, memberId: string, ownerId: string, rules: EntitlementRules) {
+  const states = await statesOf(trx, ownerId);
+  if (rules.seats === undefined) return states;
+  const seats = Math.max(0, ...states.map((s) => (s.priceId === null ? 0 : (rules.seats!.get(s.priceId) ?? 0))));
+  const mine = await trx.selectFrom('group_members').select('joined_at').where('member_id', '=', memberId).executeTakeFirst();
+  if (mine === undefined) return [];
+  const ahead = await trx
+    .selectFrom('group_members')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('owner_id', '=', ownerId)
+    .where((eb) => eb.or([eb('joined_at', '<', mine.joined_at), eb.and([eb('joined_at', '=', mine.joined_at), eb('member_id', '<', memberId)])]))
+    .executeTakeFirstOrThrow();
+  return Number(ahead.n) < seats ? states : [];
+}
 
 /**
  * The account's entitlement from its own subscriptions and, for a group's member, the
@@ -22,7 +44,7 @@ const statesOf = (trx: Trx, accountId: string) =>
 export async function recomputeEntitlement(trx: Trx, accountId: string, rules: EntitlementRules, now: Date): Promise<{ grant: EntitlementGrant; changed: boolean }> {
   const own = await statesOf(trx, accountId);
   const membership = await trx.selectFrom('group_members').select('owner_id').where('member_id', '=', accountId).executeTakeFirst();
-  const owners = membership === undefined ? [] : await statesOf(trx, membership.owner_id);
+  const owners = membership === undefined ? [] : await seatedOwnerStates(trx, accountId, membership.owner_id, rules);
   const grant = entitlementWithGroup(own, owners, now, rules.graceDays, rules.offered, rules.seated);
   const values = { status: grant.entitlement, valid_until: grant.validUntil?.toISOString() ?? null, updated_at: now.toISOString() };
   const held = await trx.selectFrom('entitlements').select(['status', 'valid_until']).where('account_id', '=', accountId).executeTakeFirst();

@@ -61,6 +61,8 @@ export class NewsletterRepository {
       .select(['a.email', 'c.accepted_at', 'c.policy_version', 'c.method', 'c.id'])
       .where('c.document', '=', 'newsletter')
       .where('c.method', '<>', 'withdraw')
+      // Only addresses whose owner proved the mailbox: anyone can sign up with someone else's email.
+      .where('a.email_verified_at', 'is not', null)
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(

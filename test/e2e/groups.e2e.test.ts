@@ -7,6 +7,7 @@ import { FakeStripe } from '../support/fake-stripe';
 const plans = [
   { priceId: 'price_team', name: 'Team', description: 'Three readers and you', seats: 3 },
   { priceId: 'price_solo', name: 'Solo', description: 'Just you' },
+  { priceId: 'price_duo', name: 'Duo', description: 'Two readers and you', seats: 2 },
 ];
 const joinLink = /https?:\/\/\S+(\/groups\/join\/[A-Za-z0-9_-]{43})/;
 
@@ -221,6 +222,23 @@ for (const mode of modes) {
       const solo = { ...items, data: [{ ...items.data[0], price: { ...items.data[0]!.price, id: 'price_solo' } }] };
       await deliver(stripe.event('customer.subscription.updated', stripe.setStatus(owner.subscription.id as string, 'active', { items: solo }))).expect(200);
       expect(await entitlementOf(member.agent)).toBe('none');
+      expect(await entitlementOf(owner.agent)).toBe('subscriber');
+    });
+
+    it('when the owner moves to a plan with fewer seats, then only the earliest members that fit read on', async () => {
+      const { owner, member } = await groupWithMember();
+      const [second, later] = [await verifiedReader(), await verifiedReader()];
+      for (const reader of [second, later]) {
+        expect((await invite(owner.agent, reader.email)).status).toBe(303);
+        expect((await accept(reader.agent, await linkTo(reader.email))).status).toBe(200);
+        expect(await entitlementOf(reader.agent)).toBe('subscriber');
+      }
+      const items = owner.subscription.items as { data: Record<string, any>[] };
+      const duo = { ...items, data: [{ ...items.data[0], price: { ...items.data[0]!.price, id: 'price_duo' } }] };
+      await deliver(stripe.event('customer.subscription.updated', stripe.setStatus(owner.subscription.id as string, 'active', { items: duo }))).expect(200);
+      expect(await entitlementOf(member.agent)).toBe('subscriber');
+      expect(await entitlementOf(second.agent)).toBe('subscriber');
+      expect(await entitlementOf(later.agent)).toBe('none');
       expect(await entitlementOf(owner.agent)).toBe('subscriber');
     });
 

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { Pool, type Dispatcher } from 'undici';
 import type { OriginConfig } from '../../config/config';
 import type { OriginResponse } from './origin-cache';
+import { withoutGiftParam } from './origin-rules';
 
 export type Headers = Readonly<Record<string, string | readonly string[]>>;
 
@@ -199,7 +200,8 @@ export class OriginClient {
     for (const [name, value] of Object.entries(request.headers)) {
       const lower = name.toLowerCase();
       if (!forwarded.has(lower) && !(request.keepConditionals && (conditional.has(lower) || lower === 'accept-encoding'))) continue;
-      headers[lower] = typeof value === 'string' ? value : [...value];
+      // A page read by a gift link is the referrer of its own files: the token stays with Gatehouse.
+      headers[lower] = typeof value === 'string' ? (lower === 'referer' ? withoutGiftParam(value) : value) : [...value];
     }
     Object.assign(headers, this.baseHeaders(request.clientAddress));
     // A file streams to the reader as the origin encoded it, for what the reader accepts; any

@@ -17,7 +17,9 @@ import { decodeBody, OriginBodyTooLarge, OriginUnavailable, readBounded, type He
 import { matches } from './fingerprints';
 import { htmlToText } from './source-dom';
 import type { CacheEntry, OriginCache, OriginResponse } from './origin-cache';
-import { readTarget, type OriginRules, type RequestTarget } from './origin-rules';
+import { readTarget, type OriginRules, type RequestTarget, withoutGiftParam } from './origin-rules';
+
+export { withoutGiftParam } from './origin-rules';
 
 /** What the proxy renders per reader: the account bar and the gate, from Gatehouse's templates. */
 export interface OriginChrome {
@@ -244,6 +246,8 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     const teaserParagraphs = standing.teaserParagraphs;
     if (req.method === 'HEAD') return sendHtml(res, 200, '', true);
     const gift = result.decision === 'gift';
+    // The gifted address carries its token: nothing on the page may send it on (to the CMS's files, to other sites).
+    if (gift) res.set('Referrer-Policy', 'strict-origin');
     const below = full ? (gift && req.user === undefined ? deps.chrome.giftOffer(req, res, req.originalUrl) : '') : deps.chrome.gate(req, res, { result, access: page.access, returnTo: target.path, forms: visit.mode !== 'preview' });
     const [accountBarHtml, gateHtml] = await Promise.all([deps.chrome.accountBar(req, res, result.decision === 'subscriber' ? { giftPath: target.path } : {}), below]);
     const notice = noticeFor(result, deps.messages);
@@ -474,24 +478,6 @@ function streamTo(body: Readable, res: Response): void {
   pipeline(body, res, (error) => {
     if (error !== undefined && error !== null && !res.headersSent) res.status(502).end();
   });
-}
-
-/** A request URL without its `gift` query parameters (however many), the rest of the query as sent. */
-export function withoutGiftParam(url: string): string {
-  const queryAt = url.indexOf('?');
-  if (queryAt === -1) return url;
-  const kept = url
-    .slice(queryAt + 1)
-    .split('&')
-    .filter((part) => {
-      const name = part.split('=')[0]!.replace(/\+/g, ' ');
-      try {
-        return decodeURIComponent(name) !== 'gift';
-      } catch {
-        return true;
-      }
-    });
-  return kept.length === 0 ? url.slice(0, queryAt) : `${url.slice(0, queryAt)}?${kept.join('&')}`;
 }
 
 function escapeHtml(text: string): string {

@@ -135,3 +135,21 @@ export function buildOriginRules(options: { readonly cms: OriginCms; readonly bl
     },
   };
 }
+
+/** A request URL without its `gift` query parameters (however many), the rest of the query as sent. */
+export function withoutGiftParam(url: string): string {
+  const queryAt = url.indexOf('?');
+  if (queryAt === -1) return url;
+  const kept = url
+    .slice(queryAt + 1)
+    .split('&')
+    .filter((part) => {
+      const name = part.split('=')[0]!.replace(/\+/g, ' ');
+      try {
+        return decodeURIComponent(name) !== 'gift';
+      } catch {
+        return true;
+      }
+    });
+  return kept.length === 0 ? url.slice(0, queryAt) : `${url.slice(0, queryAt)}?${kept.join('&')}`;
+}
