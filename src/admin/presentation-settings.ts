@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { documentFieldErrorsOf } from '../http/validation';
 
 /**
  * The publication's look, set in the admin (issue 16): a logo, the accent colour, the
@@ -137,29 +138,11 @@ export function presentationSchema(imageSources: LogoOrigins) {
     .strict();
 }
 
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
 export type PresentationParse = { ok: true; value: PresentationSettings } | { ok: false; fields: Record<string, string> };
 
 /** A whole document; on failure, one message per bad field (dotted path: `sections.1.slug`). */
 export function parsePresentationSettings(input: unknown, imageSources: LogoOrigins): PresentationParse {
   const result = presentationSchema(imageSources).safeParse(input);
   if (result.success) return { ok: true, value: result.data };
-  const fields: Record<string, string> = {};
-  for (const issue of result.error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) fields[[...issue.path, key].join('.')] = 'is not a presentation setting';
-      continue;
-    }
-    const path = issue.path.join('.') || 'body';
-    fields[path] ??= issue.path.length > 0 && valueAt(input, issue.path) === undefined ? 'is required' : issue.message;
-  }
-  return { ok: false, fields };
+  return { ok: false, fields: documentFieldErrorsOf(result.error, input, 'is not a presentation setting') };
 }

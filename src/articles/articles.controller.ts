@@ -65,7 +65,9 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
   // token: the kept page holds this mark in its place. Random, so no article can contain it.
   const tokenMark = `gatehouse-csrf-${randomBytes(12).toString('hex')}`;
   // A link preview (mode 'preview') gets no token: it posts nothing, and is given no cookie.
-  const withToken = (req: Request, html: string, visit: Visit) => (html.includes(tokenMark) ? html.replaceAll(tokenMark, visit.mode === 'preview' ? '' : deps.csrfToken(req)) : html);
+  // A signed-in reader's token was already read for the page's locals (app.ts): not read twice.
+  const tokenOf = (req: Request, res: Response) => (typeof res.locals.csrfToken === 'string' ? res.locals.csrfToken : deps.csrfToken(req));
+  const withToken = (req: Request, res: Response, html: string, visit: Visit) => (html.includes(tokenMark) ? html.replaceAll(tokenMark, visit.mode === 'preview' ? '' : tokenOf(req, res)) : html);
 
   router.get('/', async (req, res) => {
     // After POST /signout: a fixed notice for a fixed flag, never text from the address.
@@ -99,7 +101,7 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     const signedIn = req.user !== undefined;
     const variant = req.originalUrl === `/articles/${article.slug}` ? JSON.stringify([signedIn, result.decision, result.limit, result.remaining, result.storeUnavailable, plans, presentationVersion(res), result.institution?.id]) : undefined;
     const cached = variant === undefined ? undefined : pages.get(result.settings, article, variant);
-    if (cached !== undefined) return res.type('html').send(withToken(req, cached, visit));
+    if (cached !== undefined) return res.type('html').send(withToken(req, res, cached, visit));
     const url = new URL(`/articles/${article.slug}`, deps.publicUrl).href;
     const page = articlePage(article, result, url);
     // A gift view (never kept: its address has the token) offers an account to a reader without one.
@@ -115,7 +117,7 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     res.render('article', model, (error: Error | null, html?: string) => {
       if (error) return next(error);
       if (variant !== undefined) pages.set(result.settings, article, variant, html!);
-      res.send(withToken(req, html!, visit));
+      res.send(withToken(req, res, html!, visit));
     });
   });
 

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Transact, Trx } from './subscription-lock';
 import type { EntitlementGrant } from './subscription-entitlement';
 import { accountLockClass, lockAccount } from './account-lock';
-import { recomputeEntitlement } from './entitlement-recompute';
+import { recomputeEntitlement, recomputeMembers as recomputeMembersOf } from './entitlement-recompute';
 import type { TrialClaims } from './trial-claims';
 
 export interface SubscriptionRecord {
@@ -260,15 +260,7 @@ export class BillingRepository {
    */
   private async recomputeMembers(trx: Trx, ownerId: string, rules: Parameters<typeof recomputeEntitlement>[2], now: Date, beforeCommit: (accountId: string, grant: EntitlementGrant) => Promise<void>): Promise<string[]> {
     const members = await trx.selectFrom('group_members').select('member_id').where('owner_id', '=', ownerId).orderBy('member_id').execute();
-    const changed: string[] = [];
-    for (const { member_id: memberId } of members) {
-      await lockAccount(trx, this.dialect, memberId);
-      const result = await recomputeEntitlement(trx, memberId, rules, now);
-      if (!result.changed) continue;
-      await beforeCommit(memberId, result.grant);
-      changed.push(memberId);
-    }
-    return changed;
+    return recomputeMembersOf(trx, (id) => lockAccount(trx, this.dialect, id), members.map((m) => m.member_id), rules, now, beforeCommit);
   }
 
 }

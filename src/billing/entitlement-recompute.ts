@@ -52,3 +52,26 @@ export async function recomputeEntitlement(trx: Trx, accountId: string, rules: E
   await trx.insertInto('entitlements').values({ account_id: accountId, ...values }).onConflict((oc) => oc.column('account_id').doUpdateSet(values)).execute();
   return { grant, changed: true };
 }
+
+/**
+ * Members' entitlements worked out again, each under its own lock (taken after the owner's,
+ * which the caller holds); the ids whose entitlement changed, each passed to `changed` first.
+ */
+export async function recomputeMembers(
+  trx: Trx,
+  lockAccount: (accountId: string) => Promise<void>,
+  memberIds: readonly string[],
+  rules: EntitlementRules,
+  now: Date,
+  changed: (accountId: string, grant: EntitlementGrant) => Promise<void>,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const memberId of memberIds) {
+    await lockAccount(memberId);
+    const result = await recomputeEntitlement(trx, memberId, rules, now);
+    if (!result.changed) continue;
+    await changed(memberId, result.grant);
+    ids.push(memberId);
+  }
+  return ids;
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db, Dialect } from '../store/database';
 import type { Trx } from './subscription-lock';
 import { lockAccount } from './account-lock';
-import { recomputeEntitlement, type EntitlementRules } from './entitlement-recompute';
+import { recomputeEntitlement, recomputeMembers, type EntitlementRules } from './entitlement-recompute';
 import { entitlementOfSubscription, type EntitlementGrant } from './subscription-entitlement';
 
 /** The entitlement rules and, for each plan with seats, how many. */
@@ -191,15 +191,7 @@ export class GroupRepository {
       await trx.deleteFrom('group_invitations').where('owner_id', '=', accountId).execute();
       const members = await trx.selectFrom('group_members').select('member_id').where('owner_id', '=', accountId).orderBy('member_id').execute();
       await trx.deleteFrom('group_members').where('owner_id', '=', accountId).execute();
-      const changed: string[] = [];
-      for (const { member_id: memberId } of members) {
-        await lockAccount(trx, this.dialect, memberId);
-        const result = await recomputeEntitlement(trx, memberId, rules, now);
-        if (!result.changed) continue;
-        await beforeCommit(memberId, result.grant);
-        changed.push(memberId);
-      }
-      return changed;
+      return recomputeMembers(trx, (id) => lockAccount(trx, this.dialect, id), members.map((m) => m.member_id), rules, now, beforeCommit);
     });
   }
 

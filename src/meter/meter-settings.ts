@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { documentFieldErrorsOf } from '../http/validation';
 import { accessLevels } from './access';
 
 function isTimeZone(value: string): boolean {
@@ -80,27 +81,9 @@ export const defaultMeterSettings: MeterSettings = Object.freeze({
 
 export type FieldErrors = Record<string, string>;
 
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
 /** Parses a whole settings document; on failure, one message per bad field (dotted path). */
 export function parseMeterSettings(input: unknown): { ok: true; value: MeterSettings } | { ok: false; fields: FieldErrors } {
   const result = meterSettingsSchema.safeParse(input);
   if (result.success) return { ok: true, value: result.data };
-  const fields: FieldErrors = {};
-  for (const issue of result.error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) fields[[...issue.path, key].join('.')] = 'is not a meter setting';
-      continue;
-    }
-    const path = issue.path.join('.') || 'body';
-    fields[path] ??= issue.path.length > 0 && valueAt(input, issue.path) === undefined ? 'is required' : issue.message;
-  }
-  return { ok: false, fields };
+  return { ok: false, fields: documentFieldErrorsOf(result.error, input, 'is not a meter setting') };
 }
