@@ -66,7 +66,10 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
     // scripts) and their bodies stream to the CMS unparsed: the proxy comes before both.
     const toOrigin = express.Router();
     toOrigin.use(readerCookies, ...sessions, gatehouse.consent.reacceptGate, origin.proxy);
-    app.use((req, res, next) => (ownPaths.test(req.path) ? next() : toOrigin(req, res, next)));
+    // Told on the path as the CMS would be asked for it too: an encoded or dotted spelling of
+    // one of Gatehouse's paths is Gatehouse's (its 404), never the CMS's page there.
+    const own = (req: express.Request) => ownPaths.test(req.path) || ownPaths.test(origin.tidiedPath(req.url) ?? '');
+    app.use((req, res, next) => (own(req) ? next() : toOrigin(req, res, next)));
   }
   app.use(securityHeaders({ https, formTargets: stripeHosts, imageSources: config.imageSources }));
   const staticFiles = express.static(publicDir, { maxAge: config.nodeEnv === 'production' ? '1d' : 0 });

@@ -141,6 +141,18 @@ describe.each(modes)('in front of an origin (%s)', (mode) => {
       expect(page.headers['x-gatehouse-origin-secret']).toBeUndefined();
     });
 
+    it('when one of Gatehouse\'s own paths is spelt encoded, dotted or with doubled slashes, then it stays Gatehouse\'s and never reaches the CMS\'s page there', async () => {
+      for (const path of ['/admin', '/gifts', '/groups/join/abc', '/account']) origin.route(path, { body: '<p>the CMS page</p>', headers: { 'content-type': 'text/html; charset=utf-8' } });
+      const before = origin.requests.length;
+      for (const path of ['/%61dmin', '//gifts', '/./account', '/%2fgroups/join/abc', '/groups%2Fjoin%2Fabc', '/gifts%2f']) {
+        const answer = await request(t.app).get(path);
+        expect([path, answer.status]).toEqual([path, 404]);
+        expect(answer.text).not.toContain('the CMS page');
+        expect((await request(t.app).post(path).type('form').send({ x: '1' })).text).not.toContain('the CMS page');
+      }
+      expect(origin.requests.slice(before)).toEqual([]);
+    });
+
     it('when a reader sends the origin\'s ETag back, then the origin never sees the condition and the reader gets the page for its decision, not a 304 of a full copy', async () => {
       origin.route('/cond/', { body: articleHtml('kk'), headers: { 'content-type': 'text/html; charset=utf-8', etag: '"full"', 'last-modified': 'Tue, 10 Nov 2026 10:00:00 GMT' } });
       origin.route('/cond-first/', { body: articleHtml('ll') });

@@ -41,6 +41,12 @@ export interface OriginModule {
   readonly proxy: RequestHandler;
   /** `GET /api/access/*path`: the decision for the origin article at that path, counting nothing. */
   readonly accessRoutes: Router;
+  /**
+   * The path a request names once decoded, dot segments resolved and slashes collapsed, as the
+   * proxy would ask the origin for it (undefined when it is no path): Gatehouse's own paths are
+   * told by it, so that `/%61dmin` or `//gifts` never reach the CMS's page at that path.
+   */
+  tidiedPath(url: string): string | undefined;
   /** The origin article at a path, or undefined (for gift links). */
   articleAt(path: string): Promise<{ readonly identity: string; readonly path: string; readonly title: string } | undefined>;
   /** Drops cached pages on every instance (`POST /admin/api/origin/purge`). */
@@ -73,6 +79,7 @@ export function buildOrigin(deps: OriginDeps): OriginModule {
     proxy: proxy.handler,
     accessRoutes,
     articleAt: (path) => proxy.articleAt(path),
+    tidiedPath: (url) => readTarget(url)?.matchPath,
     // Keys are tidied request paths (origin-rules' readTarget): a purge path is read the same
     // way, so WordPress's `caf%c3%a9` finds `caf%C3%A9`.
     purge: (request) => {
