@@ -1,4 +1,4 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import session from 'express-session';
 import { sql } from 'kysely';
 import type { Gatehouse } from './composition';
@@ -12,6 +12,8 @@ import { pingRedis } from './store/redis';
 import { requestLog } from './http/request-log';
 import { cookieNameFor, lazyCookies } from './http/cookies';
 import { whenSession } from './http/when-session';
+import { readOnlySession } from './http/read-only-session';
+import { accountIdOf } from './store/session-store.sql';
 
 const plainSessionCookieName = 'gatehouse.sid';
 const personalPaths = /^\/(account|admin|signin|signup|signout|password|policies\/accept|subscribe|billing|groups|gifts)(\/|$)/i;
@@ -47,7 +49,7 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   if (config.stripe.apiUrl) stripeHosts.push(config.stripe.apiUrl.origin);
   app.use(gatehouse.metrics.middleware());
   const readerCookies = lazyCookies(config.sessionSecret, { secure: https });
-  const sessions = whenSession(sessionCookieName, [
+  const fullSession = [
     session({
       name: sessionCookieName,
       secret: config.sessionSecret,
@@ -59,19 +61,48 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
     }),
     gatehouse.auth.passport.initialize,
     gatehouse.auth.passport.session,
-  ], (req) => gatehouse.auth.oidc.needsSession(req));
+  ];
+  const sessions = whenSession(sessionCookieName, fullSession, (req) => gatehouse.auth.oidc.needsSession(req));
+  // Page views (articles, the publisher's pages) only read the session: a signed-in reader's
+  // view writes it only to keep a CSRF token or the versions they accepted, once.
+  const viewSession = readOnlySession({
+    cookieName: sessionCookieName,
+    secret: config.sessionSecret,
+    store: gatehouse.sessionStore,
+    fullSession,
+    servable: (data) => accountIdOf(data) === undefined || (data.csrfToken !== undefined && data.consents !== undefined),
+  });
+  const presentation = gatehouse.admin.presentation.locals;
+  const headers = securityHeaders({ https, formTargets: stripeHosts, imageSources: config.imageSources });
+  // What a signed-in reader is sent is theirs alone, and account, admin and form pages carry
+  // an email, consent history or a CSRF token: no cache may keep any of them. Routes that
+  // need another rule set their own.
+  const pageLocals: RequestHandler = (req, res, next) => {
+    if (req.user !== undefined || personalPaths.test(req.path)) res.set('Cache-Control', 'private, no-store');
+    res.locals.account = req.user;
+    res.locals.currentPath = req.originalUrl;
+    // Made on demand by the layout's sign-out form: anonymous readers get no session.
+    res.locals.csrfToken = req.user ? csrf.token(req) : undefined;
+    next();
+  };
   const origin = gatehouse.articles.origin;
   if (origin !== undefined) {
     // The publisher's pages keep their own headers (a CSP of Gatehouse's would break their
     // scripts) and their bodies stream to the CMS unparsed: the proxy comes before both.
     const toOrigin = express.Router();
-    toOrigin.use(readerCookies, ...sessions, gatehouse.consent.reacceptGate, origin.proxy);
+    toOrigin.use(readerCookies, viewSession, gatehouse.consent.reacceptGate, origin.proxy);
     // Told on the path as the CMS would be asked for it too: an encoded or dotted spelling of
     // one of Gatehouse's paths is Gatehouse's (its 404), never the CMS's page there.
     const own = (req: express.Request) => ownPaths.test(req.path) || ownPaths.test(origin.tidiedPath(req.url) ?? '');
     app.use((req, res, next) => (own(req) ? next() : toOrigin(req, res, next)));
   }
-  app.use(securityHeaders({ https, formTargets: stripeHosts, imageSources: config.imageSources }));
+  // The article view, the product's hot path, has a lane of its own: only what a view needs,
+  // in one route, rather than every layer below (static files, health, webhooks, body
+  // parsers, CSRF checks, form routes), each of which Express would try in turn. Its steps
+  // are the same functions the chain below uses.
+  const view = gatehouse.articles.view;
+  if (view !== undefined) app.get('/articles/:slug', headers, presentation, readerCookies, viewSession, pageLocals, gatehouse.consent.reacceptGate, view);
+  app.use(headers);
   const staticFiles = express.static(publicDir, { maxAge: config.nodeEnv === 'production' ? '1d' : 0 });
   app.use('/gatehouse', staticFiles);
   // THEME_DIR's theme.css and the presentation's accent stylesheet (no session read).
@@ -95,7 +126,7 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
   app.use(express.json({ limit: '64kb' }));
   // The publisher's logo, accent, section names and time zone, for every page rendered below
   // (error pages included).
-  app.use(gatehouse.admin.presentation.locals);
+  app.use(presentation);
   // The anonymous reader and CSRF cookies are signed with the session secret.
   app.use(readerCookies);
   app.use(sessions);
@@ -111,17 +142,7 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
     if (gatehouse.auth.oidc.isFormPostCallback(req)) return next();
     csrf.protect(req, res, next);
   });
-  // What a signed-in reader is sent is theirs alone, and account, admin and form pages carry
-  // an email, consent history or a CSRF token: no cache may keep any of them. Routes that
-  // need another rule set their own.
-  app.use((req, res, next) => {
-    if (req.user !== undefined || personalPaths.test(req.path)) res.set('Cache-Control', 'private, no-store');
-    res.locals.account = req.user;
-    res.locals.currentPath = req.originalUrl;
-    // Made on demand by the layout's sign-out form: anonymous readers get no session.
-    res.locals.csrfToken = req.user ? csrf.token(req) : undefined;
-    next();
-  });
+  app.use(pageLocals);
 
   app.use(gatehouse.consent.reacceptGate);
   app.use(gatehouse.consent.routes);

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { ArticleSource, ArticleSummary } from './article';
 import { articlePage } from './article-page';
 import { AppError } from '../http/app-error';
 import type { GateResult } from '../meter/meter.module';
 import type { ArticleGate, PlansForDisplay } from './ports';
 import type { Visit, VisitorOf } from './visitor';
-import { ArticlePageCache } from './page-cache';
+import { ArticlePageCache, keptPage, type KeptPage } from './page-cache';
 
 /** The sections' names and order the publisher set (res.locals.presentation, from the admin). */
 interface ShownSections {
@@ -57,17 +57,9 @@ const presentationVersion = (res: Response) => (res.locals.presentation as { ver
 /** What the views see of a signed-in reader on a kept page. */
 const signedInReader = Object.freeze({ signedIn: true });
 
-export function articleRoutes(deps: ArticleRoutesDeps): Router {
+/** The front page and the section pages (the article page is `articleView`, on a lane of its own). */
+export function articleRoutes(deps: Pick<ArticleRoutesDeps, 'source'>): Router {
   const router = Router();
-  const { visitorOf } = deps;
-  const pages = new ArticlePageCache();
-  // Anonymous pages are kept rendered, but the gate's forms carry each reader's own CSRF
-  // token: the kept page holds this mark in its place. Random, so no article can contain it.
-  const tokenMark = `gatehouse-csrf-${randomBytes(12).toString('hex')}`;
-  // A link preview (mode 'preview') gets no token: it posts nothing, and is given no cookie.
-  // A signed-in reader's token was already read for the page's locals (app.ts): not read twice.
-  const tokenOf = (req: Request, res: Response) => (typeof res.locals.csrfToken === 'string' ? res.locals.csrfToken : deps.csrfToken(req));
-  const withToken = (req: Request, res: Response, html: string, visit: Visit) => (html.includes(tokenMark) ? html.replaceAll(tokenMark, visit.mode === 'preview' ? '' : tokenOf(req, res)) : html);
 
   router.get('/', async (req, res) => {
     // After POST /signout: a fixed notice for a fixed flag, never text from the address.
@@ -82,11 +74,36 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     res.render('section', { title: name, section: req.params.section, sectionTitle: name, articles });
   });
 
-  router.get('/articles/:slug', async (req: Request, res: Response, next: NextFunction) => {
+  return router;
+}
+
+/**
+ * GET and HEAD `/articles/:slug`, the product's hot path: the reader the gate decides for,
+ * its decision, and the page, kept rendered per variant and sent as kept bytes (a page
+ * with forms gets the reader's own CSRF token on the way out). No ETag: the page is
+ * `private, no-store` and differs per reader, so nothing would ever revalidate it.
+ */
+export function articleView(deps: ArticleRoutesDeps): RequestHandler {
+  const { visitorOf } = deps;
+  const pages = new ArticlePageCache<KeptPage>();
+  // Kept pages' forms carry each reader's own CSRF token: the kept page holds this mark in
+  // its place. Random, so no article can contain it.
+  const tokenMark = `gatehouse-csrf-${randomBytes(12).toString('hex')}`;
+  // A link preview (mode 'preview') gets no token: it posts nothing, and is given no cookie.
+  // A signed-in reader's token was already read for the page's locals (app.ts): not read twice.
+  const tokenOf = (req: Request, res: Response) => (typeof res.locals.csrfToken === 'string' ? res.locals.csrfToken : deps.csrfToken(req));
+  const send = (req: Request, res: Response, page: KeptPage, visit: Visit) => {
+    const body = page.bytes ?? Buffer.from(page.html.replaceAll(tokenMark, visit.mode === 'preview' ? '' : tokenOf(req, res)));
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Content-Length', body.length);
+    res.end(body);
+  };
+
+  return async (req: Request, res: Response, next: NextFunction) => {
     const article = await deps.source.get(req.params.slug as string);
     if (article === undefined) throw new AppError(404, 'There is no article at this address. It may have been moved or unpublished.');
-    // Express runs this handler for HEAD too: a HEAD is a peek, answering the decision a
-    // GET would get now, with no body, counting nothing and issuing no reader id.
+    // A HEAD is a peek, answering the decision a GET would get now, with no body, counting
+    // nothing and issuing no reader id.
     const peek = req.method === 'HEAD';
     const visit = await visitorOf(req, res, peek ? 'preview' : 'count', article);
     const result = await deps.gate.decide(article, visit.reader, visit.mode);
@@ -101,7 +118,7 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     const signedIn = req.user !== undefined;
     const variant = req.originalUrl === `/articles/${article.slug}` ? JSON.stringify([signedIn, result.decision, result.limit, result.remaining, result.storeUnavailable, plans, presentationVersion(res), result.institution?.id]) : undefined;
     const cached = variant === undefined ? undefined : pages.get(result.settings, article, variant);
-    if (cached !== undefined) return res.type('html').send(withToken(req, res, cached, visit));
+    if (cached !== undefined) return send(req, res, cached, visit);
     const url = new URL(`/articles/${article.slug}`, deps.publicUrl).href;
     const page = articlePage(article, result, url);
     // A gift view (never kept: its address has the token) offers an account to a reader without one.
@@ -116,10 +133,9 @@ export function articleRoutes(deps: ArticleRoutesDeps): Router {
     const model = { title: article.title, description: article.summary, article, ...page, billingConfigured: deps.billingConfigured, plans, returnTo: `/articles/${article.slug}`, account: signedIn ? signedInReader : undefined, institution: result.institution?.name, gift, giftable: result.decision === 'subscriber', requestId: undefined, ...(forms ? { csrfToken: tokenMark } : {}) };
     res.render('article', model, (error: Error | null, html?: string) => {
       if (error) return next(error);
-      if (variant !== undefined) pages.set(result.settings, article, variant, html!);
-      res.send(withToken(req, res, html!, visit));
+      const kept = keptPage(html!, tokenMark);
+      if (variant !== undefined) pages.set(result.settings, article, variant, kept);
+      send(req, res, kept, visit);
     });
-  });
-
-  return router;
+  };
 }

@@ -8,7 +8,7 @@ import type { Database } from '../store/schema';
 import type { ReaderOf } from '../meter/meter.module';
 import { accessApiRoutes } from './access-api.controller';
 import type { ArticleSource } from './article';
-import { articleRoutes } from './articles.controller';
+import { articleRoutes, articleView } from './articles.controller';
 import { MarkdownArticleSource } from './markdown-source';
 import type { ArticleGate, CrawlerCheck, GiftCheck, InstitutionCheck, PlansForDisplay } from './ports';
 import { sitemapRoutes } from './sitemap.controller';
@@ -53,8 +53,10 @@ export interface ArticlesDeps {
 export interface ArticlesModule {
   /** The Markdown folder; undefined in front of an origin (the CMS lists its own articles). */
   readonly source: ArticleSource | undefined;
-  /** `/`, `/sections/:section`, `/articles/:slug`, `GET /api/access/:slug` and the sitemaps; with an origin, `GET /api/access/*path`. */
+  /** `/`, `/sections/:section`, `GET /api/access/:slug` and the sitemaps; with an origin, `GET /api/access/*path`. */
   readonly routes: Router;
+  /** GET and HEAD `/articles/:slug` of the Markdown folder (app.ts gives it a lane of its own); undefined in front of an origin. */
+  readonly view: RequestHandler | undefined;
   /** With ORIGIN_URL: the proxy that every request not for Gatehouse's own routes goes to. */
   readonly origin: OriginModule | undefined;
   /** The article at a path of this site (its identity, path and title), or undefined: what a gift link is made for. */
@@ -68,11 +70,12 @@ export async function buildArticles(deps: ArticlesDeps): Promise<ArticlesModule>
   if (deps.origin !== undefined) {
     const origin = buildOrigin({ ...deps, config: deps.origin, visitorOf });
     routes.use(origin.accessRoutes);
-    return { source: undefined, routes, origin, articleAt: (path) => origin.articleAt(path), close: () => origin.close() };
+    return { source: undefined, routes, view: undefined, origin, articleAt: (path) => origin.articleAt(path), close: () => origin.close() };
   }
   // A new or changed article is published without a restart; a bad file is logged and skipped.
   const source = await MarkdownArticleSource.load(deps.contentDir, { log: deps.logger, watch: true });
-  routes.use(articleRoutes({ source, gate: deps.gate, visitorOf, publicUrl: deps.publicUrl, plans: deps.plans, billingConfigured: deps.billingConfigured, csrfToken: deps.csrfToken }));
+  const view = articleView({ source, gate: deps.gate, visitorOf, publicUrl: deps.publicUrl, plans: deps.plans, billingConfigured: deps.billingConfigured, csrfToken: deps.csrfToken });
+  routes.use(articleRoutes({ source }));
   routes.use(accessApiRoutes({ source, gate: deps.gate, visitorOf }));
   // The Markdown source has no CMS to publish sitemaps; an upstream origin passes its own through.
   routes.use(sitemapRoutes({ source, publicUrl: deps.publicUrl, siteName: deps.siteName, language: 'en', clock: deps.clock }));
@@ -81,7 +84,7 @@ export async function buildArticles(deps: ArticlesDeps): Promise<ArticlesModule>
     const article = slug === undefined ? undefined : await source.get(decodedOrEmpty(slug));
     return article === undefined ? undefined : { identity: article.slug, path: `/articles/${article.slug}`, title: article.title };
   };
-  return { source, routes, origin: undefined, articleAt, close: async () => source.close() };
+  return { source, routes, view, origin: undefined, articleAt, close: async () => source.close() };
 }
 
 /** A path segment decoded; '' (no article) when its percent-encoding is broken (`%E0`, `%`). */

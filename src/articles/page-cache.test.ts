@@ -2,7 +2,7 @@ import { ArticlePageCache } from './page-cache';
 
 describe('ArticlePageCache', () => {
   it('when a variant was rendered under these settings for this article, then it is served; under other settings or another article object, never', () => {
-    const cache = new ArticlePageCache();
+    const cache = new ArticlePageCache<string>();
     const settings = {};
     const article = {};
     cache.set(settings, article, 'metered|2', '<p>two left</p>');
@@ -14,7 +14,7 @@ describe('ArticlePageCache', () => {
   });
 
   it('when an article has more variants than the bound, then the oldest goes first', () => {
-    const cache = new ArticlePageCache(2);
+    const cache = new ArticlePageCache<string>(2);
     const settings = {};
     const article = {};
     cache.set(settings, article, 'a', 'A');

@@ -1,8 +1,33 @@
 import helmet from 'helmet';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 
-/** A strict CSP: nothing inline, everything from this origin. Pages work without scripts. */
+/**
+ * A strict CSP: nothing inline, everything from this origin. Pages work without scripts.
+ * helmet's headers are the same for every request (no nonces), so they are worked out
+ * once, here, and each response only sets them.
+ */
 export function securityHeaders(options: { https: boolean; formTargets?: string[]; imageSources?: readonly string[] }): RequestHandler {
+  const headers = headersOf(helmetFor(options));
+  return (_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  };
+}
+
+/** What a middleware that only sets headers sets (helmet also removes X-Powered-By, which Express never sends here). */
+function headersOf(middleware: RequestHandler): [string, string | number | readonly string[]][] {
+  const headers = new Map<string, string | number | readonly string[]>();
+  const recorder = { setHeader: (name: string, value: string | number | readonly string[]) => headers.set(name, value), removeHeader: (name: string) => headers.delete(name) };
+  let done = false;
+  void middleware({} as Request, recorder as unknown as Response, (error?: unknown) => {
+    if (error !== undefined) throw error;
+    done = true;
+  });
+  if (!done) throw new Error('the security headers middleware did not finish at once');
+  return [...headers];
+}
+
+function helmetFor(options: { https: boolean; formTargets?: string[]; imageSources?: readonly string[] }): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: true,
