@@ -1,6 +1,7 @@
 import http from 'node:http';
 import express from 'express';
 import type { Role } from './processes';
+import { answerCpu } from './readings';
 
 /** A page as the app sent it: the body and the headers that describe it. */
 export interface CapturedPage {
@@ -54,6 +55,7 @@ export async function serveBare(role: Extract<Role, 'bare-node' | 'bare-express'
     process.send!({ port: typeof address === 'object' && address ? address.port : 0 });
   });
   process.on('message', (message) => {
+    answerCpu(message);
     if (message === 'stop') server.close(() => process.exit(0));
   });
 }

@@ -45,10 +45,10 @@ export async function clusterViews(entry: string, fixtures: Fixtures): Promise<C
     const bytesPerReader = await redisBytesOfReader(client as unknown as Redis, keyPrefix, fixtures.sessionSecret, reader);
     const kinds = [
       // One trip more than on one server: the settings version is read in its own step.
-      { name: `anonymous metered (new reader)${onCluster}`, url: `${base}/articles/${article}`, expect: 'metered', gated: true, redisTrips: 2 },
-      { name: `registered metered${onCluster}`, url: `${base}/articles/${article}`, cookie: registered, expect: 'metered', gated: true, redisTrips: 3 },
-      { name: `subscriber${onCluster}`, url: `${base}/articles/${premium}`, cookie: subscriber.cookie, expect: 'subscriber', gated: true, redisTrips: 3 },
-      { name: `registration wall${onCluster}`, url: `${base}/articles/${article}`, cookie: exhausted, expect: 'registration-wall', gated: true, redisTrips: 2 },
+      { name: `anonymous metered (new reader)${onCluster}`, url: `${base}/articles/${article}`, expect: 'metered', gated: true, redisTrips: 2, server: app.child },
+      { name: `registered metered${onCluster}`, url: `${base}/articles/${article}`, cookie: registered, expect: 'metered', gated: true, redisTrips: 3, server: app.child },
+      { name: `subscriber${onCluster}`, url: `${base}/articles/${premium}`, cookie: subscriber.cookie, expect: 'subscriber', gated: true, redisTrips: 3, server: app.child },
+      { name: `registration wall${onCluster}`, url: `${base}/articles/${article}`, cookie: exhausted, expect: 'registration-wall', gated: true, redisTrips: 2, server: app.child },
     ];
     const served = app;
     console.log(`Redis Cluster bytes per anonymous reader after 3 reads (MEMORY USAGE, prefix "${keyPrefix}"): ${bytesPerReader}`);

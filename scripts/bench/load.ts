@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import type { ViewTarget } from './readings';
+import { cpuOf, type ViewTarget } from './readings';
 
 export interface LoadSettings {
   readonly connections: number;
@@ -13,6 +13,8 @@ export interface Samples {
   readonly rps: number[];
   readonly p50: number[];
   readonly p99: number[];
+  /** The serving process's CPU time per request (user + system, µs): machine load inflates req/s far more than it. */
+  readonly cpuUs: number[];
   errors: number;
 }
 
@@ -25,13 +27,18 @@ const run = (target: ViewTarget, connections: number, duration: number) =>
  * no target always runs first or last. A 2 s warm-up each first lets V8 optimise.
  */
 export async function alternatingRounds(targets: readonly ViewTarget[], settings: LoadSettings): Promise<Map<string, Samples>> {
-  const samples = new Map<string, Samples>(targets.map((t) => [t.name, { rps: [], p50: [], p99: [], errors: 0 }]));
+  const samples = new Map<string, Samples>(targets.map((t) => [t.name, { rps: [], p50: [], p99: [], cpuUs: [], errors: 0 }]));
   for (const target of targets) await run(target, settings.connections, 2);
   for (let round = 0; round < settings.rounds; round += 1) {
     const start = round % targets.length;
     for (const target of [...targets.slice(start), ...targets.slice(0, start)]) {
+      const cpuBefore = target.server ? await cpuOf(target.server) : undefined;
       const result = await run(target, settings.connections, settings.duration);
       const sample = samples.get(target.name)!;
+      if (cpuBefore !== undefined) {
+        const cpu = await cpuOf(target.server!);
+        sample.cpuUs.push((cpu.user - cpuBefore.user + cpu.system - cpuBefore.system) / Math.max(1, result.requests.total));
+      }
       sample.rps.push(result.requests.average);
       sample.p50.push(result.latency.p50);
       sample.p99.push(result.latency.p99);

@@ -50,10 +50,10 @@ export async function originViews(entry: string, fixtures: Fixtures, server: { r
     const subscriberCookie = await subscriber(base, fixtures);
     bare = await startChild(entry, 'bare-node', { env: process.env, greeting: { page: await capturePage(`${base}${article}`, exhausted) } });
     const kinds = [
-      { name: 'bare node:http (origin cut page bytes)', url: `${bare.base}${barePath}`, gated: false },
-      { name: `${originRow}anonymous metered (new reader, full)`, url: `${base}${article}`, expect: 'metered', gated: true, redisTrips: 1 },
-      { name: `${originRow}registration wall (cut)`, url: `${base}${article}`, cookie: exhausted, expect: 'registration-wall', gated: true, redisTrips: 1 },
-      { name: `${originRow}subscriber (signed in, full)`, url: `${base}${article}`, cookie: subscriberCookie, expect: 'subscriber', gated: true },
+      { name: 'bare node:http (origin cut page bytes)', url: `${bare.base}${barePath}`, gated: false, server: bare.child },
+      { name: `${originRow}anonymous metered (new reader, full)`, url: `${base}${article}`, expect: 'metered', gated: true, redisTrips: 1, server: app.child },
+      { name: `${originRow}registration wall (cut)`, url: `${base}${article}`, cookie: exhausted, expect: 'registration-wall', gated: true, redisTrips: 1, server: app.child },
+      { name: `${originRow}subscriber (signed in, full)`, url: `${base}${article}`, cookie: subscriberCookie, expect: 'subscriber', gated: true, server: app.child },
     ];
     const served = app;
     const floor = bare;

@@ -22,7 +22,7 @@ export interface Loop {
   readonly p99Ms: number;
 }
 
-type Reading = 'counters' | 'memory' | 'settledMemory' | 'loop' | 'layers';
+type Reading = 'counters' | 'memory' | 'settledMemory' | 'loop' | 'layers' | 'cpu';
 
 /** Asks the server child for one reading over IPC; it answers `message` with `{ [message]: value }`. */
 export function ask<T>(child: ChildProcess, message: Reading): Promise<T> {
@@ -43,6 +43,13 @@ export const memoryOf = (child: ChildProcess) => ask<NodeJS.MemoryUsage>(child, 
 export const settledMemoryOf = (child: ChildProcess) => ask<NodeJS.MemoryUsage>(child, 'settledMemory');
 export const loopOf = (child: ChildProcess) => ask<Loop>(child, 'loop');
 export const countersOf = (child: ChildProcess) => ask<Counters>(child, 'counters');
+/** The server process's CPU time so far (user and system, µs): every server child answers it. */
+export const cpuOf = (child: ChildProcess) => ask<NodeJS.CpuUsage>(child, 'cpu');
+
+/** Answers the bench's 'cpu' reading in a server child (the app and the bare servers alike). */
+export function answerCpu(message: unknown): void {
+  if (message === 'cpu') process.send!({ cpu: process.cpuUsage() });
+}
 /** Per-layer costs since the last call (empty unless the server runs with BENCH_PROFILE). */
 export const layersOf = (child: ChildProcess) => ask<LayerCost[]>(child, 'layers');
 
@@ -50,6 +57,8 @@ export interface ViewTarget {
   readonly name: string;
   readonly url: string;
   readonly cookie?: string;
+  /** The child serving it, asked for its CPU time around each run. */
+  readonly server?: ChildProcess;
   /** The X-Access-Decision the view must answer. */
   readonly expect?: string;
 }

@@ -18,6 +18,8 @@ export interface Row {
   readonly 'ratio range': string;
   readonly 'p50 ms': number;
   readonly 'p99 ms': number;
+  readonly 'server CPU µs/req': number | string;
+  readonly 'CPU vs bare Express': string;
   readonly 'redis trips/view': number | string;
   readonly 'redis cmds/view': number | string;
   readonly 'sql/view': number | string;
@@ -34,6 +36,7 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
  */
 export function tableOf(kinds: readonly Kind[], samples: Map<string, Samples>, perView: Map<string, PerView>, bareExpress: string): Row[] {
   const yardstick = samples.get(bareExpress)!.rps;
+  const yardstickCpu = samples.get(bareExpress)!.cpuUs;
   return kinds.map((kind) => {
     const s = samples.get(kind.name)!;
     const ratios = s.rps.map((rps, round) => rps / yardstick[round]!);
@@ -46,6 +49,8 @@ export function tableOf(kinds: readonly Kind[], samples: Map<string, Samples>, p
       'ratio range': `${ratio(Math.min(...ratios))}-${ratio(Math.max(...ratios))}`,
       'p50 ms': median(s.p50),
       'p99 ms': median(s.p99),
+      'server CPU µs/req': s.cpuUs.length > 0 ? Math.round(median(s.cpuUs)) : '-',
+      'CPU vs bare Express': s.cpuUs.length > 0 && yardstickCpu.length > 0 ? ratio(median(s.cpuUs) / median(yardstickCpu)) : '-',
       'redis trips/view': costs ? round2(costs.redisTrips) : '-',
       'redis cmds/view': costs ? round2(costs.redis) : '-',
       'sql/view': costs ? round2(costs.sql) : '-',

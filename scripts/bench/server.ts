@@ -6,7 +6,7 @@ import { buildGatehouse } from '../../src/composition';
 import { createApp } from '../../src/app';
 import { articlePage } from '../../src/articles/article-page';
 import { defaultMeterSettings } from '../../src/meter/meter-settings';
-import type { Counters } from './readings';
+import { answerCpu, type Counters } from './readings';
 import { profileLayers } from './layer-profile';
 
 export const controlPath = (slug: string) => `/bench/control/${slug}`;
@@ -22,7 +22,8 @@ export async function serveApp(): Promise<void> {
   const deps = await buildGatehouse(
     { ...config, sessionSecret: process.env.SESSION_SECRET! },
     {
-      logger: pino({ level: 'info' }, pino.destination('/dev/null')),
+      // As in production (main.ts): log lines written asynchronously, off the request path.
+      logger: pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false })),
       databaseLog: (event: { level: string }) => {
         if (event.level === 'query') counters.sql += 1;
       },
@@ -65,6 +66,7 @@ export async function serveApp(): Promise<void> {
       process.send!({ loop: { maxMs: Math.round(loopDelay.max / 1e6), p99Ms: Math.round(loopDelay.percentile(99) / 1e6) } });
       loopDelay.reset();
     }
+    answerCpu(message);
     if (message === 'counters') process.send!({ counters });
     if (message === 'memory') process.send!({ memory: process.memoryUsage() });
     if (message === 'settledMemory') {

@@ -65,9 +65,9 @@ export async function measureViews(entry: string, app: Served, fixtures: Fixture
   try {
     for (const role of ['bare-node', 'bare-express'] as const) bare.push(await startChild(entry, role, { env: process.env, greeting: { page } }));
     const kinds: ViewKind[] = [
-      { name: 'bare node:http', url: `${bare[0]!.base}${barePath}`, gated: false },
-      { name: bareExpress, url: `${bare[1]!.base}${barePath}`, gated: false },
-      ...gated,
+      { name: 'bare node:http', url: `${bare[0]!.base}${barePath}`, gated: false, server: bare[0]!.child },
+      { name: bareExpress, url: `${bare[1]!.base}${barePath}`, gated: false, server: bare[1]!.child },
+      ...gated.map((kind) => ({ ...kind, server: app.child })),
       ...(cluster?.kinds ?? []),
       ...more.flatMap((views) => views.kinds),
     ];
