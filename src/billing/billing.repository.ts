@@ -1,6 +1,7 @@
 import type { Clock } from '../config/clock';
 import { isUniqueViolation, type Db, type Dialect } from '../store/database';
-import { sql } from 'kysely';
+import { sql, type OnConflictBuilder } from 'kysely';
+import type { Database, SubscriptionsTable } from '../store/schema';
 import type { Transact, Trx } from './subscription-lock';
 import type { EntitlementGrant } from './subscription-entitlement';
 import { accountLockClass, lockAccount } from './account-lock';
@@ -58,6 +59,41 @@ export interface ApplyResult {
 
 /** Ends a subscription's trial at Stripe, inside the apply's transaction (a failure undoes the apply). */
 export type EndTrial = (subscriptionId: string) => Promise<void>;
+
+const eventRow = (event: { id: string; type: string }, outcome: string, now: Date) => ({ id: event.id, type: event.type, outcome, received_at: now.toISOString() });
+
+/** A subscription row as written (every column given). */
+type SubscriptionRow = { [K in keyof SubscriptionsTable]-?: K extends 'had_trial' ? number : SubscriptionsTable[K] };
+
+const subscriptionColumns = ['id', 'account_id', 'customer_id', 'status', 'status_since', 'price_id', 'current_period_end', 'cancel_at_period_end', 'had_trial', 'updated_at'] as const;
+
+function subscriptionRow(accountId: string, s: SubscriptionSnapshot, now: Date): SubscriptionRow {
+  return {
+    id: s.id,
+    account_id: accountId,
+    customer_id: s.customerId,
+    status: s.status,
+    status_since: now.toISOString(),
+    price_id: s.priceId,
+    current_period_end: s.currentPeriodEnd,
+    cancel_at_period_end: s.cancelAtPeriodEnd ? 1 : 0,
+    had_trial: s.hadTrial ? 1 : 0,
+    updated_at: now.toISOString(),
+  };
+}
+
+/**
+ * status_since moves only when the status does (the grace period counts from it); had_trial
+ * never goes back (a state read later, or an older one read late, cannot undo a trial).
+ */
+function onSubscriptionConflict(oc: OnConflictBuilder<Database, 'subscriptions'>, row: SubscriptionRow) {
+  const { id: _id, ...values } = row;
+  return oc.column('id').doUpdateSet({
+    ...values,
+    status_since: sql<string>`case when subscriptions.status = excluded.status then subscriptions.status_since else excluded.status_since end`,
+    had_trial: sql<number>`case when subscriptions.had_trial = 1 then 1 else excluded.had_trial end`,
+  });
+}
 
 export class BillingRepository {
   private readonly db: Db;
@@ -135,18 +171,22 @@ export class BillingRepository {
       const accountId = owner ?? input.accountHint;
       const refusal = accountId === undefined ? 'unknown-customer' : account !== undefined ? undefined : 'account-gone';
       // The event's own insert answers whether it was seen before (a redelivery, or the same event racing).
-      if (event && !(await this.insertEvent(trx, event, refusal ?? 'applied', now))) return { outcome: 'duplicate', accountId, entitlementChanged: false };
-      if (refusal !== undefined || accountId === undefined) return { outcome: refusal ?? 'unknown-customer', accountId, entitlementChanged: false };
+      if (refusal !== undefined || accountId === undefined) {
+        const outcome = refusal ?? 'unknown-customer';
+        const fresh = event === undefined || (await this.insertEvent(trx, event, outcome, now));
+        return { outcome: fresh ? outcome : 'duplicate', accountId, entitlementChanged: false };
+      }
+      if (!(await this.recordAndUpsert(trx, event, accountId, snapshot, now))) return { outcome: 'duplicate', accountId, entitlementChanged: false };
       if (owner === undefined) {
         // An account keeps its first customer; a second one (made by hand at Stripe) is not stored.
         await trx.insertInto('billing_customers').values({ account_id: accountId, customer_id: snapshot.customerId, created_at: now.toISOString() }).onConflict((oc) => oc.doNothing()).execute();
       }
-      await this.upsertSubscription(trx, accountId, snapshot, now);
       const trialEnded = await this.claimTrial(trx, accountId, snapshot, now, endTrial);
       const rules = { graceDays: input.graceDays, offered: input.offered, seated: input.seated ?? new Set<string>(), seats: input.seats };
-      const { grant, changed } = await recomputeEntitlement(trx, accountId, rules, now);
+      const { grant, changed, leadsGroup } = await recomputeEntitlement(trx, accountId, rules, now);
       if (changed) await beforeCommit(accountId, grant);
-      const membersChanged = await this.recomputeMembers(trx, accountId, rules, now, beforeCommit);
+      // Most accounts lead no group: the same read answered that, so their members' list is not read.
+      const membersChanged = leadsGroup ? await this.recomputeMembers(trx, accountId, rules, now, beforeCommit) : [];
       return { outcome: 'applied', accountId, entitlementChanged: changed, membersChanged, trialEnded };
     });
   }
@@ -184,14 +224,14 @@ export class BillingRepository {
   }
 
   private async recordEventIn(trx: Trx, event: { id: string; type: string }, outcome: string, now: Date): Promise<void> {
-    await trx.insertInto('stripe_events').values({ id: event.id, type: event.type, outcome, received_at: now.toISOString() }).execute();
+    await trx.insertInto('stripe_events').values(eventRow(event, outcome, now)).execute();
   }
 
   /** False when the event was recorded before. No error: on PostgreSQL one would abort the lock's transaction. */
   private async insertEvent(trx: Trx, event: { id: string; type: string }, outcome: string, now: Date): Promise<boolean> {
     const result = await trx
       .insertInto('stripe_events')
-      .values({ id: event.id, type: event.type, outcome, received_at: now.toISOString() })
+      .values(eventRow(event, outcome, now))
       .onConflict((oc) => oc.column('id').doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
@@ -225,31 +265,34 @@ export class BillingRepository {
     return { owner: row.owner ?? undefined, account: row.account ?? undefined };
   }
 
-  private async upsertSubscription(trx: Trx, accountId: string, s: SubscriptionSnapshot, now: Date): Promise<void> {
-    const values = {
-      account_id: accountId,
-      customer_id: s.customerId,
-      status: s.status,
-      status_since: now.toISOString(),
-      price_id: s.priceId,
-      current_period_end: s.currentPeriodEnd,
-      cancel_at_period_end: s.cancelAtPeriodEnd ? 1 : 0,
-      had_trial: s.hadTrial ? 1 : 0,
-      updated_at: now.toISOString(),
-    };
-    // One statement: status_since moves only when the status does (the grace period counts from it);
-    // had_trial never goes back (a state read later, or an older one read late, cannot undo a trial).
-    await trx
-      .insertInto('subscriptions')
-      .values({ id: s.id, ...values })
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet({
-          ...values,
-          status_since: sql<string>`case when subscriptions.status = excluded.status then subscriptions.status_since else excluded.status_since end`,
-          had_trial: sql<number>`case when subscriptions.had_trial = 1 then 1 else excluded.had_trial end`,
-        }),
+  /**
+   * Records the event (when there is one) and upserts the subscription, unless the event was
+   * recorded before: false then, and nothing is written. On PostgreSQL in one statement (a
+   * webhook's round trips are most of its cost): the event's insert is a CTE, and the upsert
+   * selects from what it inserted, so a duplicate's upsert selects no row. SQLite runs in
+   * process, where a second statement costs no round trip.
+   */
+  private async recordAndUpsert(trx: Trx, event: { id: string; type: string } | undefined, accountId: string, s: SubscriptionSnapshot, now: Date): Promise<boolean> {
+    const row = subscriptionRow(accountId, s, now);
+    if (event === undefined || this.dialect !== 'postgres') {
+      if (event !== undefined && !(await this.insertEvent(trx, event, 'applied', now))) return false;
+      await trx.insertInto('subscriptions').values(row).onConflict((oc) => onSubscriptionConflict(oc, row)).execute();
+      return true;
+    }
+    const fresh = await trx
+      .with('recorded', (db) => db.insertInto('stripe_events').values(eventRow(event, 'applied', now)).onConflict((oc) => oc.column('id').doNothing()).returning('id'))
+      .with('upserted', (db) =>
+        db
+          .insertInto('subscriptions')
+          .columns(subscriptionColumns)
+          // Parameters in a select list are text to PostgreSQL: the integer columns are cast.
+          .expression(db.selectFrom('recorded').select((eb) => subscriptionColumns.map((column) => (typeof row[column] === 'number' ? eb.cast(eb.val(row[column]), 'integer') : eb.val(row[column])).as(column))))
+          .onConflict((oc) => onSubscriptionConflict(oc, row))
+          .returning('id'),
       )
-      .execute();
+      .selectNoFrom((eb) => eb.exists(eb.selectFrom('upserted').select('id')).as('fresh'))
+      .executeTakeFirstOrThrow();
+    return Boolean(fresh.fresh);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Trx } from './subscription-lock';
 import { entitlementWithGroup, type EntitlementGrant } from './subscription-entitlement';
 
@@ -14,6 +15,38 @@ export interface EntitlementRules {
 
 const statesOf = (trx: Trx, accountId: string) =>
   trx.selectFrom('subscriptions').select(['status', 'status_since as statusSince', 'price_id as priceId']).where('account_id', '=', accountId).execute();
+
+/**
+ * In one statement (a webhook's apply reads this for every event, so round trips count):
+ * the account's subscriptions, the group it is a member of, its stored entitlement, and
+ * whether it leads a group with members. Every join is on the account, from a single row:
+ * one row per subscription (one row without them when it has none), the rest repeated on each.
+ */
+async function entitlementInputsOf(trx: Trx, accountId: string) {
+  const rows = await trx
+    .selectFrom(trx.selectNoFrom(sql<number>`1`.as('one')).as('anchor'))
+    .leftJoin('subscriptions', (join) => join.on('subscriptions.account_id', '=', accountId))
+    .leftJoin('group_members', (join) => join.on('group_members.member_id', '=', accountId))
+    .leftJoin('entitlements', (join) => join.on('entitlements.account_id', '=', accountId))
+    .select((eb) => [
+      'subscriptions.status',
+      'subscriptions.status_since as statusSince',
+      'subscriptions.price_id as priceId',
+      'group_members.owner_id as ownerId',
+      'entitlements.status as heldStatus',
+      'entitlements.valid_until as heldUntil',
+      eb.exists(eb.selectFrom('group_members as led').select('led.member_id').where('led.owner_id', '=', accountId)).as('leadsGroup'),
+    ])
+    .execute();
+  const first = rows[0]!;
+  return {
+    own: rows.flatMap((r) => (r.status === null || r.statusSince === null ? [] : [{ status: r.status, statusSince: r.statusSince, priceId: r.priceId }])),
+    ownerId: first.ownerId ?? undefined,
+    held: first.heldStatus === null ? undefined : { status: first.heldStatus, validUntil: first.heldUntil ?? null },
+    // PostgreSQL answers a boolean, SQLite 0 or 1.
+    leadsGroup: Boolean(first.leadsGroup),
+  };
+}
 
 /**
  * The owner's subscriptions that entitle this member: none when the member is not among the
@@ -40,17 +73,16 @@ async function seatedOwnerStates(trx: Trx, memberId: string, ownerId: string, ru
  * owner's subscriptions to plans with seats; written only when it differs from the stored
  * one (`changed`): a redelivered or unchanged state leaves the row and the meter's cached
  * copy alone. The caller holds the account's lock (and, for a member, the owner's first).
+ * `leadsGroup`: whether the account has members of its own, whose entitlements follow it.
  */
-export async function recomputeEntitlement(trx: Trx, accountId: string, rules: EntitlementRules, now: Date): Promise<{ grant: EntitlementGrant; changed: boolean }> {
-  const own = await statesOf(trx, accountId);
-  const membership = await trx.selectFrom('group_members').select('owner_id').where('member_id', '=', accountId).executeTakeFirst();
-  const owners = membership === undefined ? [] : await seatedOwnerStates(trx, accountId, membership.owner_id, rules);
+export async function recomputeEntitlement(trx: Trx, accountId: string, rules: EntitlementRules, now: Date): Promise<{ grant: EntitlementGrant; changed: boolean; leadsGroup: boolean }> {
+  const { own, ownerId, held, leadsGroup } = await entitlementInputsOf(trx, accountId);
+  const owners = ownerId === undefined ? [] : await seatedOwnerStates(trx, accountId, ownerId, rules);
   const grant = entitlementWithGroup(own, owners, now, rules.graceDays, rules.offered, rules.seated);
   const values = { status: grant.entitlement, valid_until: grant.validUntil?.toISOString() ?? null, updated_at: now.toISOString() };
-  const held = await trx.selectFrom('entitlements').select(['status', 'valid_until']).where('account_id', '=', accountId).executeTakeFirst();
-  if (held !== undefined && held.status === values.status && (held.valid_until ?? null) === values.valid_until) return { grant, changed: false };
+  if (held !== undefined && held.status === values.status && held.validUntil === values.valid_until) return { grant, changed: false, leadsGroup };
   await trx.insertInto('entitlements').values({ account_id: accountId, ...values }).onConflict((oc) => oc.column('account_id').doUpdateSet(values)).execute();
-  return { grant, changed: true };
+  return { grant, changed: true, leadsGroup };
 }
 
 /**
