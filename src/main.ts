@@ -4,6 +4,7 @@ import { ConfigError, parseConfig } from './config/config';
 import { resolveSessionSecret } from './config/session-secret';
 import { buildGatehouse } from './composition';
 import { createApp } from './app';
+import { createHttpServer } from './http/server';
 import { migrateToLatest, pendingMigrations } from './store/migrate';
 
 async function main(): Promise<void> {
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   // Loaded now so that the first article views need no query.
   await deps.meter.settings.reload();
   const app = createApp(deps);
-  const server: Server = app.listen(config.port, () => {
+  const server: Server = createHttpServer(app).listen(config.port, () => {
     const mode = deps.database.dialect === 'sqlite' ? `embedded (${config.dataDir})` : 'production (PostgreSQL + Redis)';
     logger.info({ port: config.port, mode, publicUrl: config.publicUrl.href }, `Gatehouse listening on port ${config.port}`);
   });

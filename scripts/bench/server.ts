@@ -4,6 +4,7 @@ import pino from 'pino';
 import { parseConfig } from '../../src/config/config';
 import { buildGatehouse } from '../../src/composition';
 import { createApp } from '../../src/app';
+import { createHttpServer } from '../../src/http/server';
 import { articlePage } from '../../src/articles/article-page';
 import { defaultMeterSettings } from '../../src/meter/meter-settings';
 import { answerCpu, type Counters } from './readings';
@@ -55,7 +56,8 @@ export async function serveApp(): Promise<void> {
   });
   const app = createApp(deps, { extraRoutes: control });
   const layers = process.env.BENCH_PROFILE_LAYERS === '1' ? profileLayers(app) : { take: () => [] };
-  const server = app.listen(0, '127.0.0.1', () => {
+  // As main.ts serves it.
+  const server = createHttpServer(app).listen(0, '127.0.0.1', () => {
     const address = server.address();
     process.send!({ port: typeof address === 'object' && address ? address.port : 0 });
   });
