@@ -95,6 +95,6 @@ function run(work: () => Promise<void>, failure: string): void {
 
 const role = roleOf(process.argv);
 if (role === 'app') run(serveApp, 'bench server failed:');
-else if (role === 'bare-node' || role === 'bare-express') run(() => serveBare(role), `bench ${role} failed:`);
+else if (role === 'bare-node' || role === 'bare-express' || role === 'bare-express-born') run(() => serveBare(role), `bench ${role} failed:`);
 else if (role === 'static-origin') run(serveStaticOrigin, 'bench origin failed:');
 else run(() => main(readOptions(process.argv, process.env)), 'bench failed:');

@@ -2,6 +2,7 @@ import http from 'node:http';
 import express from 'express';
 import type { Role } from './processes';
 import { answerCpu } from './readings';
+import { createHttpServer } from '../../src/http/server';
 
 /** A page as the app sent it: the body and the headers that describe it. */
 export interface CapturedPage {
@@ -28,9 +29,11 @@ export async function capturePage(url: string, cookie?: string): Promise<Capture
 /**
  * The limits a gated view is measured against, each in its own child: `bare-node` writes the
  * captured bytes from node:http (the floor of any Node server), `bare-express` answers them
- * from one Express 5 route with its defaults (ETag included), as the simplest Express site would.
+ * from one Express 5 route with its defaults (ETag included), as the simplest Express site
+ * would; `bare-express-born` is that route on the server Gatehouse itself runs on
+ * (src/http/server.ts: requests made with Express's prototypes), showing what that alone is worth.
  */
-export async function serveBare(role: Extract<Role, 'bare-node' | 'bare-express'>): Promise<void> {
+export async function serveBare(role: Extract<Role, 'bare-node' | 'bare-express' | 'bare-express-born'>): Promise<void> {
   const page = await new Promise<CapturedPage>((resolve) => {
     process.once('message', (m) => resolve((m as { page: CapturedPage }).page));
     process.send!({ ready: true });
@@ -48,7 +51,7 @@ export async function serveBare(role: Extract<Role, 'bare-node' | 'bare-express'
     app.get('/article', (_req, res) => {
       res.set(headers).send(page.body);
     });
-    server = http.createServer(app);
+    server = role === 'bare-express-born' ? createHttpServer(app) : http.createServer(app);
   }
   server.listen(0, '127.0.0.1', () => {
     const address = server.address();

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 
 /** What a child of the bench is: the app, one of the bare servers it is measured against, or the origin behind the app in origin mode. */
-export type Role = 'app' | 'bare-node' | 'bare-express' | 'static-origin';
+export type Role = 'app' | 'bare-node' | 'bare-express' | 'bare-express-born' | 'static-origin';
 
 export interface Served {
   readonly child: ChildProcess;

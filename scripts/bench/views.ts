@@ -63,10 +63,11 @@ export async function measureViews(entry: string, app: Served, fixtures: Fixture
   const bare: Served[] = [];
   const cluster = load.cluster ? await clusterViews(entry, fixtures) : undefined;
   try {
-    for (const role of ['bare-node', 'bare-express'] as const) bare.push(await startChild(entry, role, { env: process.env, greeting: { page } }));
+    for (const role of ['bare-node', 'bare-express', 'bare-express-born'] as const) bare.push(await startChild(entry, role, { env: process.env, greeting: { page } }));
     const kinds: ViewKind[] = [
       { name: 'bare node:http', url: `${bare[0]!.base}${barePath}`, gated: false, server: bare[0]!.child },
       { name: bareExpress, url: `${bare[1]!.base}${barePath}`, gated: false, server: bare[1]!.child },
+      { name: 'bare Express 5 on Gatehouse\'s server (objects born with its prototypes)', url: `${bare[2]!.base}${barePath}`, gated: false, server: bare[2]!.child },
       ...gated.map((kind) => ({ ...kind, server: app.child })),
       ...(cluster?.kinds ?? []),
       ...more.flatMap((views) => views.kinds),
