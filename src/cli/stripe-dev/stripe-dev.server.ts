@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Clock } from '../../config/clock';
+import { createHttpServer } from '../../http/server';
 import { hostedPagesRoutes } from './hosted-pages.routes';
 import { apiBody, idempotency, requireSecretKey, stripeApiRoutes, stripeErrors, type StripeApiDeps } from './stripe-api.routes';
 import { StripeLedger, type LedgerState } from './stripe-ledger';
@@ -83,7 +84,7 @@ export class StripeDevServer {
   listen(port: number): Promise<void> {
     const app = this.app();
     return new Promise((resolve, reject) => {
-      const server = app.listen(port, '127.0.0.1');
+      const server = createHttpServer(app).listen(port, '127.0.0.1');
       server.once('listening', () => {
         this.server = server;
         resolve();
