@@ -6,18 +6,21 @@ import { publicDir, viewsDir } from './config/paths';
 import { useEtaViews } from './http/views';
 import { securityHeaders } from './http/security';
 import { errorHandler, notFoundPage } from './http/errors';
+import { AppError } from './http/app-error';
 import { useMessages } from './http/i18n';
 import { healthRoutes } from './http/health.controller';
 import { pingRedis } from './store/redis';
 import { requestLog } from './http/request-log';
 import { cookieNameFor, lazyCookies } from './http/cookies';
 import { whenSession } from './http/when-session';
-import { readOnlySession } from './http/read-only-session';
+import { leaveReadOnlySession, readOnlySession } from './http/read-only-session';
 import { accountIdOf } from './store/session-store.sql';
 
 const plainSessionCookieName = 'gatehouse.sid';
 const personalPaths = /^\/(account|admin|signin|signup|signout|password|policies\/accept|subscribe|billing|groups|gifts)(\/|$)/i;
 /** In front of an origin, these are Gatehouse's; every other path is the CMS's (SPEC section 11). */
+/** The article lane's methods: OPTIONS too, which its router answers with the route's `Allow`. */
+const laneMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 const ownPaths = /^\/(account|admin|gifts|groups|signin|signup|signout|password|policies|subscribe|billing|api|webhooks|healthz|readyz|metrics|terms|privacy|gatehouse)(\/|$)/i;
 
 export interface AppOptions {
@@ -70,7 +73,7 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
     secret: config.sessionSecret,
     store: gatehouse.sessionStore,
     fullSession,
-    servable: (data) => accountIdOf(data) === undefined || (data.csrfToken !== undefined && data.consents !== undefined),
+    servable: (data) => accountIdOf(data) === undefined || (typeof data.csrfToken === 'string' && data.consents != null),
   });
   const presentation = gatehouse.admin.presentation.locals;
   const headers = securityHeaders({ https, formTargets: stripeHosts, imageSources: config.imageSources });
@@ -85,6 +88,9 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
     res.locals.csrfToken = req.user ? csrf.token(req) : undefined;
     next();
   };
+  // A request for no path at all (`OPTIONS *`, the server-wide form) names nothing here; the
+  // session middleware would not even look at it. Its 400 page has a page's headers.
+  app.use((req, res, next) => (req.url.startsWith('/') || /^https?:\/\//i.test(req.url) ? next() : headers(req, res, () => next(new AppError(400, 'This address is not a page of this site.')))));
   const origin = gatehouse.articles.origin;
   if (origin !== undefined) {
     // The publisher's pages keep their own headers (a CSP of Gatehouse's would break their
@@ -97,11 +103,19 @@ export function createApp(gatehouse: Gatehouse, options: AppOptions = {}): Expre
     app.use((req, res, next) => (own(req) ? next() : toOrigin(req, res, next)));
   }
   // The article view, the product's hot path, has a lane of its own: only what a view needs,
-  // in one route, rather than every layer below (static files, health, webhooks, body
-  // parsers, CSRF checks, form routes), each of which Express would try in turn. Its steps
-  // are the same functions the chain below uses.
+  // rather than every layer below (static files, health, webhooks, body parsers, CSRF
+  // checks, form routes), each of which Express would try in turn. Its steps are the same
+  // functions the chain below uses, and run before the slug is decoded, so that a badly
+  // encoded one is a 400 page with every header and local a page has.
   const view = gatehouse.articles.view;
-  if (view !== undefined) app.get('/articles/:slug', headers, presentation, readerCookies, viewSession, pageLocals, gatehouse.consent.reacceptGate, view);
+  if (view !== undefined) {
+    const lane = express.Router();
+    lane.use(headers, presentation, readerCookies, viewSession, pageLocals, gatehouse.consent.reacceptGate);
+    lane.get('/articles/:slug', view);
+    // Not an article's address after all (`/articles/a/b`): the full chain serves it from the start.
+    lane.use(leaveReadOnlySession);
+    app.use((req, res, next) => (laneMethods.has(req.method) && /^\/articles\//i.test(req.path) ? lane(req, res, next) : next()));
+  }
   app.use(headers);
   const staticFiles = express.static(publicDir, { maxAge: config.nodeEnv === 'production' ? '1d' : 0 });
   app.use('/gatehouse', staticFiles);

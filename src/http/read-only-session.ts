@@ -61,6 +61,16 @@ export function readOnlySession(options: ReadOnlySessionOptions): RequestHandler
   };
 }
 
+/**
+ * Undoes `readOnlySession` for a request that goes on to the full chain after all, which
+ * reads the session its own way (express-session skips a request that already has one).
+ */
+export const leaveReadOnlySession: RequestHandler = (req, _res, next) => {
+  delete (req as { session?: unknown }).session;
+  delete req.user;
+  next();
+};
+
 /** The session id the cookie names, when its signature holds (express-session's own rule). */
 function sessionIdOf(req: Request, cookieName: string, secret: string): string | undefined {
   const raw = (req.cookies as Record<string, string | undefined>)[cookieName];

@@ -83,10 +83,34 @@ for (const mode of modes) {
       expect(Number(view.headers['content-length'])).toBe(Buffer.byteLength(view.text));
       const metrics = await request(t.app).get('/metrics').expect(200);
       expect(metrics.text).toMatch(/gatehouse_http_request_duration_seconds_count\{method="GET",route="\/articles\/:slug",status="200"\} [1-9]/);
-      // Other methods are not views: the full chain answers them (a 404 page, not a 5xx).
+      // Other methods are not views: the full chain answers them (a 403 for a POST without a token).
       await request(t.app).post(article).type('form').send({}).expect(403);
-      await request(t.app).get('/articles/no-such-article').expect(404);
-      await request(t.app).get('/articles/%E0').expect(400);
+      const options = await request(t.app).options(article).expect(200);
+      expect(options.headers.allow).toBe('GET, HEAD');
+    });
+
+    it('when an article address is unknown, badly encoded or not an article\'s at all, then its 4xx page has every header, and a signed-in reader is still signed in there', async () => {
+      const { cookie } = await signedIn();
+      for (const [path, status] of [['/articles/no-such-article', 404], ['/articles/%E0', 400], ['/articles/%', 400], ['/articles/a/b', 404]] as const) {
+        for (const who of [undefined, cookie]) {
+          const page = await (who ? request(t.app).get(path).set('Cookie', who) : request(t.app).get(path)).expect(status);
+          expect([path, page.headers['content-security-policy']]).toEqual([path, expect.stringContaining("default-src 'self'")]);
+          expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
+          if (who) {
+            expect([path, page.headers['cache-control']]).toEqual([path, 'private, no-store']);
+            expect(page.text).toContain('action="/signout"');
+          }
+        }
+      }
+    });
+
+    it('when a stored signed-in session holds an odd token or no accepted versions, then the view takes the full session path rather than failing', async () => {
+      const { agent, sid } = await signedIn();
+      const data = (await stored(sid))!;
+      await store(sid, { ...data, csrfToken: 5, consents: null } as unknown as SessionData);
+      const view = await agent.get(article).expect(200);
+      expect(typeof (await stored(sid))!.csrfToken).toBe('string');
+      expect(csrfTokenIn(view.text)).toBe((await stored(sid))!.csrfToken);
     });
   });
 }
