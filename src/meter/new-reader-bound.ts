@@ -63,8 +63,11 @@ export class NewReaderBound {
     }
   }
 
+  /** The day's hashing key, derived once a day rather than once per new reader. */
+  private dailyKey: { readonly day: number; readonly key: Buffer } | undefined;
+
   private networkKey(address: string, day: number): string {
-    const dailyKey = createHmac('sha256', this.deps.secret).update(`gatehouse new-reader networks ${day}`).digest();
-    return createHmac('sha256', dailyKey).update(networkOf(address)).digest('base64url');
+    if (this.dailyKey?.day !== day) this.dailyKey = { day, key: createHmac('sha256', this.deps.secret).update(`gatehouse new-reader networks ${day}`).digest() };
+    return createHmac('sha256', this.dailyKey.key).update(networkOf(address)).digest('base64url');
   }
 }
