@@ -33,3 +33,11 @@ describe('the reader cookie', () => {
     }
   });
 });
+
+describe('newAnonymousId', () => {
+  it('when many ids are drawn (across refills of its random pool), then each is a fresh 16-character base64url id', () => {
+    const ids = Array.from({ length: 1000 }, () => newAnonymousId());
+    expect(ids.every((id) => /^[A-Za-z0-9_-]{16}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});

@@ -41,9 +41,22 @@ export function anonymousReaderOf(req: Request, nowMs: number): AnonymousReader 
   return Number(match[2]) === utcDayOf(nowMs) ? { anonymousId: match[1]!, capped: true } : undefined;
 }
 
+const idBytes = 12;
+// Ids are cut from a block of random bytes drawn 4 KB at a time: one call into the CSPRNG
+// per 341 new readers instead of one each (that call was a twentieth of a first view's CPU).
+// Each byte is used once.
+let randomPool = Buffer.alloc(0);
+let poolOffset = 0;
+
 /** A new anonymous reader id: 96 random bits. */
 export function newAnonymousId(): string {
-  return randomBytes(12).toString('base64url');
+  if (poolOffset + idBytes > randomPool.length) {
+    randomPool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  const id = randomPool.toString('base64url', poolOffset, poolOffset + idBytes);
+  poolOffset += idBytes;
+  return id;
 }
 
 /**
