@@ -63,11 +63,15 @@ export function readOnlySession(options: ReadOnlySessionOptions): RequestHandler
 
 /**
  * Undoes `readOnlySession` for a request that goes on to the full chain after all, which
- * reads the session its own way (express-session skips a request that already has one).
+ * reads the session its own way (express-session skips a request that already has one). A
+ * session express-session made in the lane stays: it is already the full chain's, and a
+ * second express-session would read, save and set its cookie twice.
  */
 export const leaveReadOnlySession: RequestHandler = (req, _res, next) => {
-  delete (req as { session?: unknown }).session;
-  delete req.user;
+  if (req.session === undefined || Object.isFrozen(req.session)) {
+    delete (req as { session?: unknown }).session;
+    delete req.user;
+  }
   next();
 };
 

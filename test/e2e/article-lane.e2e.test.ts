@@ -104,6 +104,17 @@ for (const mode of modes) {
       }
     });
 
+    it('when a session the lane cannot serve asks for an /articles/ path that is no article, then it is read and saved once, with one session cookie', async () => {
+      const { agent, sid } = await signedIn();
+      const { csrfToken: _dropped, ...rest } = (await stored(sid))!;
+      await store(sid, rest as SessionData);
+      queries = [];
+      const page = await agent.get('/articles/a/b').expect(404);
+      expect(setCookies(page).filter((c) => c.startsWith('gatehouse.sid='))).toHaveLength(1);
+      expect(csrfTokenIn(page.text)).toBe((await stored(sid))!.csrfToken);
+      if (mode === 'embedded') expect(queries.filter((sql) => /^insert into "sessions"/i.test(sql))).toHaveLength(1);
+    });
+
     it('when a stored signed-in session holds an odd token or no accepted versions, then the view takes the full session path rather than failing', async () => {
       const { agent, sid } = await signedIn();
       const data = (await stored(sid))!;
