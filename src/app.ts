@@ -18,9 +18,9 @@ import { accountIdOf } from './store/session-store.sql';
 
 const plainSessionCookieName = 'gatehouse.sid';
 const personalPaths = /^\/(account|admin|signin|signup|signout|password|policies\/accept|subscribe|billing|groups|gifts)(\/|$)/i;
-/** In front of an origin, these are Gatehouse's; every other path is the CMS's (SPEC section 11). */
 /** The article lane's methods: OPTIONS too, which its router answers with the route's `Allow`. */
 const laneMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** In front of an origin, these are Gatehouse's; every other path is the CMS's (SPEC section 11). */
 const ownPaths = /^\/(account|admin|gifts|groups|signin|signup|signout|password|policies|subscribe|billing|api|webhooks|healthz|readyz|metrics|terms|privacy|gatehouse)(\/|$)/i;
 
 export interface AppOptions {
