@@ -32,7 +32,7 @@ export async function startAuditedSite(env: Record<string, string> = {}): Promis
   const stripe = new FakeStripe();
   await stripe.start();
   const t = await startTestApp('embedded', {
-    env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url, ...env },
+    env: { ...stripe.appEnv(), ...env },
     // One wrong password and the next try is throttled: the 429 page in two posts.
     throttleLimits: { perAccountAndAddress: 1, signupsPerAddress: 1000 },
   });

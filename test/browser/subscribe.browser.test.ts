@@ -10,7 +10,7 @@ describeWithBrowser('subscribing in a real browser', () => {
   beforeAll(async () => {
     stripe = new FakeStripe();
     await stripe.start();
-    const t = await startTestApp('embedded', { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url } });
+    const t = await startTestApp('embedded', { env: { ...stripe.appEnv() } });
     await t.deps.billing.plans.replace([{ priceId: 'price_monthly', name: 'Monthly', description: 'Every article, billed monthly' }]);
     h = await startBrowserHarness(t);
   });

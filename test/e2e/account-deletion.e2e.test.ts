@@ -12,7 +12,7 @@ for (const mode of modes) {
     beforeAll(async () => {
       stripe = new FakeStripe();
       await stripe.start();
-      t = await startTestApp(mode, { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url } });
+      t = await startTestApp(mode, { env: { ...stripe.appEnv() } });
       await t.deps.billing.plans.replace([{ priceId: 'price_monthly', name: 'Monthly', description: '' }]);
     });
     afterAll(async () => {

@@ -19,7 +19,7 @@ for (const mode of modes) {
     beforeAll(async () => {
       stripe = new FakeStripe();
       await stripe.start();
-      t = await startTestApp(mode, { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url } });
+      t = await startTestApp(mode, { env: { ...stripe.appEnv() } });
       key = (await t.deps.admin.apiKeys.create('tests')).key;
       await request(t.app).put('/admin/api/plans').set('Authorization', `Bearer ${key}`).send([{ priceId: 'price_monthly', name: 'Monthly' }]).expect(200);
     });

@@ -181,7 +181,7 @@ describe('LOCALE=de: the paywall states its prices in German', () => {
     ]);
     await stripe.start();
     t = await startTestApp('embedded', {
-      env: { LOCALE: 'de', CONTENT_DIR: makeFixtureContent(), STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url, PUBLIC_URL: 'http://gatehouse.test' },
+      env: { LOCALE: 'de', CONTENT_DIR: makeFixtureContent(), ...stripe.appEnv(), PUBLIC_URL: 'http://gatehouse.test' },
     });
     await t.deps.billing.plans.replace([
       { priceId: 'price_de_monthly', name: 'Monatlich', description: 'Jeder Artikel, monatlich bezahlt', trialDays: 14, allowPromotionCodes: true },

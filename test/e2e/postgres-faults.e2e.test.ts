@@ -50,7 +50,7 @@ describeWithServices('when PostgreSQL connections are killed mid-traffic (produc
       logger: (await import('pino')).default({ level: process.env.DEBUG_FAULTS ? 'warn' : 'silent' }),
       // Many sign-ups from one address on purpose: the sign-up throttle is not under test here.
       throttleLimits: { signupsPerAddress: 100_000, signupsPerMinute: 100_000 },
-      env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url },
+      env: { ...stripe.appEnv() },
     });
     await t.deps.billing.plans.replace([{ priceId: 'price_monthly', name: 'Monthly', description: '' }]);
   });

@@ -11,7 +11,7 @@ describe('when Stripe cannot be reached as a reader subscribes', () => {
   beforeAll(async () => {
     stripe = new FakeStripe();
     await stripe.start();
-    t = await startTestApp('embedded', { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url } });
+    t = await startTestApp('embedded', { env: { ...stripe.appEnv() } });
     await t.deps.billing.plans.replace(plans);
     // Stripe goes away after the plans are set: Checkout cannot be started.
     await stripe.stop();

@@ -18,7 +18,7 @@ for (const mode of modes) {
     beforeAll(async () => {
       stripe = new FakeStripe();
       await stripe.start();
-      t = await startTestApp(mode, { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url, PUBLIC_URL: 'http://gatehouse.test' } });
+      t = await startTestApp(mode, { env: { ...stripe.appEnv(), PUBLIC_URL: 'http://gatehouse.test' } });
       key = (await t.deps.admin.apiKeys.create('tests')).key;
       await request(t.app).put('/admin/api/plans').set('Authorization', `Bearer ${key}`).send(plans).expect(200);
     });
@@ -243,7 +243,7 @@ describe('past_due after the grace period', () => {
   beforeAll(async () => {
     stripe = new FakeStripe();
     await stripe.start();
-    t = await startTestApp('embedded', { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url, PAST_DUE_GRACE_DAYS: '0' } });
+    t = await startTestApp('embedded', { env: { ...stripe.appEnv(), PAST_DUE_GRACE_DAYS: '0' } });
     await t.deps.billing.plans.replace(plans);
   });
   afterAll(async () => {

@@ -18,7 +18,7 @@ for (const mode of modes) {
     beforeAll(async () => {
       stripe = new FakeStripe();
       await stripe.start();
-      t = await startTestApp(mode, { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url, PUBLIC_URL: 'http://gatehouse.test' } });
+      t = await startTestApp(mode, { env: { ...stripe.appEnv(), PUBLIC_URL: 'http://gatehouse.test' } });
       await t.deps.billing.plans.replace(plans);
     });
     afterAll(async () => {

@@ -65,6 +65,11 @@ export class FakeStripe {
     return this.server.url;
   }
 
+  /** The settings that point an app at this server: its keys and its address (once started). */
+  appEnv(): Record<'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET' | 'STRIPE_API_URL', string> {
+    return { STRIPE_SECRET_KEY: this.secretKey, STRIPE_WEBHOOK_SECRET: this.webhookSecret, STRIPE_API_URL: this.url };
+  }
+
   start(): Promise<void> {
     return this.server.listen(0);
   }
