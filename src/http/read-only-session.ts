@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
 import { unsign } from 'cookie-signature';
 import { accountIdOf } from '../store/session-store.sql';
@@ -34,14 +34,7 @@ export interface ReadOnlySessionOptions {
 export function readOnlySession(options: ReadOnlySessionOptions): RequestHandler {
   const { cookieName, secret, store, fullSession, servable } = options;
   const marker = `${cookieName}=`;
-  const full: RequestHandler = (req, res, next) => {
-    let index = 0;
-    const step = (error?: unknown): void => {
-      if (error !== undefined || index === fullSession.length) return next(error as Error | undefined);
-      fullSession[index++]!(req, res, step);
-    };
-    step();
-  };
+  const full = Router().use(...fullSession);
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return full(req, res, next);
     if (!(req.headers.cookie?.includes(marker) ?? false)) return next();
