@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db, Dialect } from '../store/database';
+import { isDeadlock, type Db, type Dialect } from '../store/database';
 import type { Trx } from './subscription-lock';
 import { lockAccount } from './account-lock';
 import { recomputeEntitlement, recomputeMembers, type EntitlementRules } from './entitlement-recompute';
@@ -149,6 +149,19 @@ export class GroupRepository {
     const open = await this.db.selectFrom('group_invitations').select('owner_id').where('token_hash', '=', tokenHash).executeTakeFirst();
     if (open === undefined) return 'invalid';
     const ownerId = open.owner_id;
+    // Two owners accepting each other's invitations at once lock each other's accounts in
+    // opposite orders (each is the other's owner): PostgreSQL ends one transaction, which then
+    // runs again after the other and finds the account it joins has a member now.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.joinOnce(tokenHash, accountId, ownerId, rules, now, beforeCommit);
+      } catch (error) {
+        if (!isDeadlock(error) || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private joinOnce(tokenHash: string, accountId: string, ownerId: string, rules: GroupRules, now: Date, beforeCommit: BeforeCommit): Promise<JoinOutcome> {
     return this.db.transaction().execute(async (trx) => {
       await lockAccount(trx, this.dialect, ownerId);
       await lockAccount(trx, this.dialect, accountId);
@@ -160,7 +173,7 @@ export class GroupRepository {
       if (ownerId === accountId) return 'own-group';
       if ((await trx.selectFrom('group_members').select('owner_id').where('member_id', '=', accountId).executeTakeFirst()) !== undefined) return 'in-a-group';
       // An account with members of its own joins no group: so no chain of groups ever leads
-      // back to itself, and the owner-then-member lock order can never wait in a circle.
+      // back to itself.
       if ((await trx.selectFrom('group_members').select('member_id').where('owner_id', '=', accountId).executeTakeFirst()) !== undefined) return 'has-members';
       const seats = await this.seatsOf(trx, ownerId, rules, now);
       if (seats === undefined) return 'not-active';

@@ -49,6 +49,11 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
 }
 
 /** True when `error` is a unique-constraint violation on either dialect. */
+/** PostgreSQL ended the transaction to break a deadlock: nothing of it was kept, and it may run again. */
+export function isDeadlock(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '40P01';
+}
+
 export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = (error as { code?: unknown }).code;

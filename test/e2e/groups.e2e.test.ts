@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { sql } from 'kysely';
+import { accountLockClass } from '../../src/billing/account-lock';
 import { describeMode, modes, startTestApp, type TestApp } from '../support/test-app';
 import { csrfTokenIn, goodPassword, newEmail, signUp, submitForm, type Agent } from '../support/http';
 import { mailMatching, mailsTo, verifyLinkTo } from '../support/email-links';
@@ -175,6 +177,46 @@ for (const mode of modes) {
       const refused = await accept(member.agent, await linkTo(member.email, 1));
       expect(refused.status).toBe(409);
       expect(refused.text).toContain('one group only');
+    });
+
+    it('when two owners accept each other\'s invitations at the same moment, then one joins and the other is told the account has members, never a 5xx', async () => {
+      const a = await buyer();
+      const b = await buyer();
+      expect((await invite(a.agent, b.email)).status).toBe(303);
+      expect((await invite(b.agent, a.email)).status).toBe(303);
+      const [pathForA, pathForB] = [await linkTo(a.email), await linkTo(b.email)];
+      const [pageForA, pageForB] = [await a.agent.get(pathForA).expect(200), await b.agent.get(pathForB).expect(200)];
+      const post = (agent: Agent, path: string, page: request.Response) => Promise.resolve(agent.post(path).type('form').send({ _csrf: csrfTokenIn(page.text) }));
+      let answers: request.Response[];
+      if (mode === 'embedded') {
+        answers = await Promise.all([post(a.agent, pathForA, pageForA), post(b.agent, pathForB, pageForB)]);
+      } else {
+        // Each join locks its owner, then the joiner: A's join locks B then A, B's locks A then
+        // B. Both accounts are held here first, then let go one by one, so that the two joins
+        // each get their first lock and wait for the other's: the deadlock, every time.
+        const ids = await Promise.all([a.email, b.email].map(async (email) => (await t.deps.auth.accountsRepository.findByEmail(email))!.id));
+        answers = await t.deps.database.db.connection().execute(async (conn) => {
+          const lock = (id: string, how: 'lock' | 'unlock') => sql`select ${sql.raw(`pg_advisory_${how}`)}(${accountLockClass}::int4, hashtext(${id}))`.execute(conn);
+          const waiting = async (n: number) => {
+            for (;;) {
+              const { rows } = await sql<{ n: string }>`select count(*) as n from pg_locks where locktype = 'advisory' and not granted and classid = ${accountLockClass} and database = (select oid from pg_database where datname = current_database())`.execute(conn);
+              if (Number(rows[0]!.n) >= n) return;
+              await new Promise((resolve) => setTimeout(resolve, 10));
+            }
+          };
+          await lock(ids[0]!, 'lock');
+          await lock(ids[1]!, 'lock');
+          const posted = Promise.all([post(a.agent, pathForA, pageForA), post(b.agent, pathForB, pageForB)]);
+          await waiting(2);
+          await lock(ids[1]!, 'unlock');
+          // A's join now holds B and waits for A, behind B's join.
+          await waiting(2);
+          await lock(ids[0]!, 'unlock');
+          return posted;
+        });
+      }
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+      expect(answers.find((answer) => answer.status === 409)!.text).toMatch(/member/i);
     });
 
     it('when the owner removes a member, then the member loses access on the next request, unless their own subscription counts; nobody removes another group\'s member', async () => {
