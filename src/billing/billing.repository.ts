@@ -1,11 +1,12 @@
 import type { Clock } from '../config/clock';
 import { isUniqueViolation, type Db, type Dialect } from '../store/database';
-import { sql, type OnConflictBuilder } from 'kysely';
-import type { Database, SubscriptionsTable } from '../store/schema';
+import { sql, type RawBuilder } from 'kysely';
 import type { Transact, Trx } from './subscription-lock';
 import type { EntitlementGrant } from './subscription-entitlement';
 import { accountLockClass, lockAccount } from './account-lock';
-import { recomputeEntitlement, recomputeMembers as recomputeMembersOf } from './entitlement-recompute';
+import { recomputeEntitlement, recomputeEntitlementFrom, recomputeMembers as recomputeMembersOf, type EntitlementInputs } from './entitlement-recompute';
+import { heldAccountFor, holdAccount, type HeldAccount, type HoldRequest } from './held-account';
+import { eventRow, recordUpsertAndRead, upsertSubscription } from './subscription-upsert';
 import type { TrialClaims } from './trial-claims';
 
 export interface SubscriptionRecord {
@@ -43,6 +44,8 @@ export interface ApplyInput {
   readonly seated?: ReadonlySet<string>;
   /** Each seated plan's seats. */
   readonly seats?: ReadonlyMap<string, number>;
+  /** What was read as the subscription's lock was taken (the account, when it was found and locked then). */
+  readonly held?: HeldAccount;
 }
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'unknown-customer' | 'account-gone';
@@ -59,41 +62,6 @@ export interface ApplyResult {
 
 /** Ends a subscription's trial at Stripe, inside the apply's transaction (a failure undoes the apply). */
 export type EndTrial = (subscriptionId: string) => Promise<void>;
-
-const eventRow = (event: { id: string; type: string }, outcome: string, now: Date) => ({ id: event.id, type: event.type, outcome, received_at: now.toISOString() });
-
-/** A subscription row as written (every column given). */
-type SubscriptionRow = { [K in keyof SubscriptionsTable]-?: K extends 'had_trial' ? number : SubscriptionsTable[K] };
-
-const subscriptionColumns = ['id', 'account_id', 'customer_id', 'status', 'status_since', 'price_id', 'current_period_end', 'cancel_at_period_end', 'had_trial', 'updated_at'] as const;
-
-function subscriptionRow(accountId: string, s: SubscriptionSnapshot, now: Date): SubscriptionRow {
-  return {
-    id: s.id,
-    account_id: accountId,
-    customer_id: s.customerId,
-    status: s.status,
-    status_since: now.toISOString(),
-    price_id: s.priceId,
-    current_period_end: s.currentPeriodEnd,
-    cancel_at_period_end: s.cancelAtPeriodEnd ? 1 : 0,
-    had_trial: s.hadTrial ? 1 : 0,
-    updated_at: now.toISOString(),
-  };
-}
-
-/**
- * status_since moves only when the status does (the grace period counts from it); had_trial
- * never goes back (a state read later, or an older one read late, cannot undo a trial).
- */
-function onSubscriptionConflict(oc: OnConflictBuilder<Database, 'subscriptions'>, row: SubscriptionRow) {
-  const { id: _id, ...values } = row;
-  return oc.column('id').doUpdateSet({
-    ...values,
-    status_since: sql<string>`case when subscriptions.status = excluded.status then subscriptions.status_since else excluded.status_since end`,
-    had_trial: sql<number>`case when subscriptions.had_trial = 1 then 1 else excluded.had_trial end`,
-  });
-}
 
 export class BillingRepository {
   private readonly db: Db;
@@ -167,7 +135,7 @@ export class BillingRepository {
     const { snapshot, event } = input;
     const now = new Date(this.clock());
     return transact(async (trx) => {
-      const { owner, account } = await this.accountOf(trx, snapshot.customerId, input.accountHint);
+      const { owner, account } = heldAccountFor(input.held, snapshot.customerId, input.accountHint) ?? (await this.accountOf(trx, snapshot.customerId, input.accountHint));
       const accountId = owner ?? input.accountHint;
       const refusal = accountId === undefined ? 'unknown-customer' : account !== undefined ? undefined : 'account-gone';
       // The event's own insert answers whether it was seen before (a redelivery, or the same event racing).
@@ -176,14 +144,15 @@ export class BillingRepository {
         const fresh = event === undefined || (await this.insertEvent(trx, event, outcome, now));
         return { outcome: fresh ? outcome : 'duplicate', accountId, entitlementChanged: false };
       }
-      if (!(await this.recordAndUpsert(trx, event, accountId, snapshot, now))) return { outcome: 'duplicate', accountId, entitlementChanged: false };
+      const written = await this.recordAndUpsert(trx, event, accountId, snapshot, now);
+      if (!written.fresh) return { outcome: 'duplicate', accountId, entitlementChanged: false };
       if (owner === undefined) {
         // An account keeps its first customer; a second one (made by hand at Stripe) is not stored.
         await trx.insertInto('billing_customers').values({ account_id: accountId, customer_id: snapshot.customerId, created_at: now.toISOString() }).onConflict((oc) => oc.doNothing()).execute();
       }
       const trialEnded = await this.claimTrial(trx, accountId, snapshot, now, endTrial);
       const rules = { graceDays: input.graceDays, offered: input.offered, seated: input.seated ?? new Set<string>(), seats: input.seats };
-      const { grant, changed, leadsGroup } = await recomputeEntitlement(trx, accountId, rules, now);
+      const { grant, changed, leadsGroup } = written.inputs !== undefined ? await recomputeEntitlementFrom(trx, accountId, written.inputs, rules, now) : await recomputeEntitlement(trx, accountId, rules, now);
       if (changed) await beforeCommit(accountId, grant);
       // Most accounts lead no group: the same read answered that, so their members' list is not read.
       const membersChanged = leadsGroup ? await this.recomputeMembers(trx, accountId, rules, now, beforeCommit) : [];
@@ -218,9 +187,13 @@ export class BillingRepository {
     }
   }
 
-  /** Whether the event has been recorded (processing itself relies on the insert's conflict instead). */
-  async hasEvent(id: string): Promise<boolean> {
-    return (await this.db.selectFrom('stripe_events').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  /**
+   * Run as a subscription's lock is taken (subscription-lock.ts, `lock` its expression on
+   * PostgreSQL): whether the event was recorded (processing itself relies on the insert's
+   * conflict), and on PostgreSQL the account it names, found and locked (held-account.ts).
+   */
+  holdAccount(db: Db, lock: RawBuilder<unknown> | undefined, request: HoldRequest): Promise<HeldAccount> {
+    return holdAccount(db, lock, request);
   }
 
   private async recordEventIn(trx: Trx, event: { id: string; type: string }, outcome: string, now: Date): Promise<void> {
@@ -239,9 +212,11 @@ export class BillingRepository {
 
   /**
    * In one statement: the customer's owner, and whether the account it belongs to (the
-   * owner, else the hint) exists. On PostgreSQL the account row is share-locked until
+   * owner, else the hint) exists. On PostgreSQL the account row is key-share-locked until
    * commit: an account deletion running now either waits for this write (and then erases
-   * it too) or has committed (and the row is gone).
+   * it too) or has committed (and the row is gone); a change of its other columns (a new
+   * password) does not wait. A webhook's event usually names its account, found and locked
+   * so as the subscription's lock was taken (held-account.ts); this is for the others.
    *
    * The same statement takes the account's lock there. The entitlement is worked out from
    * all of the account's subscriptions, while the caller holds only one subscription's lock:
@@ -259,7 +234,7 @@ export class BillingRepository {
         const owner = eb.selectFrom('billing_customers').select('account_id').where('customer_id', '=', customerId);
         const accountId = eb.fn.coalesce(owner, eb.val(hint ?? null));
         const account = eb.selectFrom('accounts').select('id').where('id', '=', accountId);
-        return [owner.as('owner'), (postgres ? account.forShare() : account).as('account'), ...(postgres ? [sql<unknown>`pg_advisory_xact_lock(${accountLockClass}::int4, hashtext(${accountId}))`.as('locked')] : [])];
+        return [owner.as('owner'), (postgres ? account.forKeyShare() : account).as('account'), ...(postgres ? [sql<unknown>`pg_advisory_xact_lock(${accountLockClass}::int4, hashtext(${accountId}))`.as('locked')] : [])];
       })
       .executeTakeFirstOrThrow();
     return { owner: row.owner ?? undefined, account: row.account ?? undefined };
@@ -267,32 +242,15 @@ export class BillingRepository {
 
   /**
    * Records the event (when there is one) and upserts the subscription, unless the event was
-   * recorded before: false then, and nothing is written. On PostgreSQL in one statement (a
-   * webhook's round trips are most of its cost): the event's insert is a CTE, and the upsert
-   * selects from what it inserted, so a duplicate's upsert selects no row. SQLite runs in
-   * process, where a second statement costs no round trip.
+   * recorded before: `fresh` false then, and nothing is written. On PostgreSQL in one
+   * statement that also reads the entitlement's inputs (subscription-upsert.ts); SQLite runs
+   * in process, where a second statement costs no round trip.
    */
-  private async recordAndUpsert(trx: Trx, event: { id: string; type: string } | undefined, accountId: string, s: SubscriptionSnapshot, now: Date): Promise<boolean> {
-    const row = subscriptionRow(accountId, s, now);
-    if (event === undefined || this.dialect !== 'postgres') {
-      if (event !== undefined && !(await this.insertEvent(trx, event, 'applied', now))) return false;
-      await trx.insertInto('subscriptions').values(row).onConflict((oc) => onSubscriptionConflict(oc, row)).execute();
-      return true;
-    }
-    const fresh = await trx
-      .with('recorded', (db) => db.insertInto('stripe_events').values(eventRow(event, 'applied', now)).onConflict((oc) => oc.column('id').doNothing()).returning('id'))
-      .with('upserted', (db) =>
-        db
-          .insertInto('subscriptions')
-          .columns(subscriptionColumns)
-          // Parameters in a select list are text to PostgreSQL: the integer columns are cast.
-          .expression(db.selectFrom('recorded').select((eb) => subscriptionColumns.map((column) => (typeof row[column] === 'number' ? eb.cast(eb.val(row[column]), 'integer') : eb.val(row[column])).as(column))))
-          .onConflict((oc) => onSubscriptionConflict(oc, row))
-          .returning('id'),
-      )
-      .selectNoFrom((eb) => eb.exists(eb.selectFrom('upserted').select('id')).as('fresh'))
-      .executeTakeFirstOrThrow();
-    return Boolean(fresh.fresh);
+  private async recordAndUpsert(trx: Trx, event: { id: string; type: string } | undefined, accountId: string, s: SubscriptionSnapshot, now: Date): Promise<{ fresh: boolean; inputs?: EntitlementInputs }> {
+    if (event !== undefined && this.dialect === 'postgres') return recordUpsertAndRead(trx, event, accountId, s, now);
+    if (event !== undefined && !(await this.insertEvent(trx, event, 'applied', now))) return { fresh: false };
+    await upsertSubscription(trx, accountId, s, now);
+    return { fresh: true };
   }
 
   /**

@@ -4,7 +4,9 @@ import { AppError } from '../http/app-error';
 import { BillingService, checkoutExpiresAt, checkoutIdempotencyKey } from './billing.service';
 import type { ApplyInput, ApplyResult, SubscriptionRecord } from './billing.repository';
 import type { Plan } from './plans';
-import type { Transact, Trx } from './subscription-lock';
+import type { LockedRead, Transact, Trx } from './subscription-lock';
+import type { HeldAccount, HoldRequest } from './held-account';
+import type { Db } from '../store/database';
 import { buildMessages } from '../http/i18n';
 
 const publicUrl = new URL('https://news.example');
@@ -73,6 +75,9 @@ function fakeRepository() {
   const trialled = new Set<string>();
   /** Subscriptions whose reader's trial another subscription took: applying one ends its trial. */
   const trialTakenElsewhere = new Set<string>();
+  /** Events recorded before (seen as the subscription's lock is taken), and what each hold was asked. */
+  const seenEvents = new Set<string>();
+  const holds: HoldRequest[] = [];
   return {
     customers,
     accounts,
@@ -80,6 +85,8 @@ function fakeRepository() {
     applied,
     trialled,
     trialTakenElsewhere,
+    seenEvents,
+    holds,
     async hadTrial(accountId: string) {
       return trialled.has(accountId);
     },
@@ -92,6 +99,10 @@ function fakeRepository() {
     },
     async subscriptionsOf(accountId: string) {
       return subscriptions.filter((s) => s.accountId === accountId);
+    },
+    async holdAccount(_db: Db, _lock: unknown, request: HoldRequest): Promise<HeldAccount> {
+      holds.push(request);
+      return { seen: request.eventId !== undefined && seenEvents.has(request.eventId) };
     },
     async applySubscription(transact: Transact, input: ApplyInput, beforeCommit: (accountId: string, grant: { entitlement: 'subscriber'; validUntil: null }) => Promise<void>, endTrial: (id: string) => Promise<void>): Promise<ApplyResult> {
       return transact(async () => {
@@ -116,10 +127,11 @@ function build(options: { stripe?: Stripe | undefined; plans?: Plan[]; priceTria
   const log: string[] = [];
   let lockHeld: string | undefined;
   const lock = {
-    async withSubscriptionLock<T>(subscriptionId: string, fn: (transact: Transact) => Promise<T>): Promise<T> {
+    async withSubscriptionLock<T, R>(subscriptionId: string, read: LockedRead<R>, fn: (transact: Transact, read: R) => Promise<T>): Promise<T> {
       lockHeld = subscriptionId;
       try {
-        return await fn((work) => (log.push(`transaction under lock ${String(lockHeld)}`), work({} as Trx)));
+        const held = await read({} as Db, undefined);
+        return await fn((work) => (log.push(`transaction under lock ${String(lockHeld)}`), work({} as Trx)), held);
       } finally {
         lockHeld = undefined;
       }
@@ -334,21 +346,21 @@ describe('BillingService.syncSubscription', () => {
 
   it('when the customer is nobody\'s and no account is named, then unknown-customer and no cache dropped', async () => {
     const { service, forgotten } = build();
-    await expect(service.syncSubscription('sub_1', undefined, event)).resolves.toBe('unknown-customer');
+    await expect(service.syncSubscription('sub_1', { accountHint: undefined, event, customerId: 'cus_1' })).resolves.toBe('unknown-customer');
     expect(forgotten).toEqual([]);
   });
 
   it('when the account named was deleted, then account-gone and nothing applied', async () => {
     const { service, repository } = build();
     repository.accounts.clear();
-    await expect(service.syncSubscription('sub_1', reader.id, event)).resolves.toBe('account-gone');
+    await expect(service.syncSubscription('sub_1', { accountHint: reader.id, event, customerId: 'cus_1' })).resolves.toBe('account-gone');
     expect(repository.applied).toEqual([]);
   });
 
   it("when it applies, then Stripe's state is written under the subscription's lock and the cached entitlement is dropped in and after the transaction", async () => {
     const { service, stripe, repository, forgotten, log, recorded } = build();
     repository.customers.set(reader.id, 'cus_1');
-    await expect(service.syncSubscription('sub_1', undefined, event)).resolves.toBe('applied');
+    await expect(service.syncSubscription('sub_1', { accountHint: undefined, event, customerId: 'cus_1' })).resolves.toBe('applied');
     expect(stripe.calls).toEqual(['subscriptions.retrieve']);
     expect(log).toEqual(['transaction under lock sub_1']);
     expect(repository.applied[0]).toMatchObject({ snapshot: { id: 'sub_1', customerId: 'cus_1', status: 'active', priceId: plan.priceId }, event, graceDays: 7, offered: new Set([plan.priceId]) });
@@ -361,21 +373,31 @@ describe('BillingService.syncSubscription', () => {
     const { service, stripe, repository } = build();
     repository.customers.set(reader.id, 'cus_1');
     repository.trialTakenElsewhere.add('sub_1');
-    await expect(service.syncSubscription('sub_1', undefined, event)).resolves.toBe('applied');
+    await expect(service.syncSubscription('sub_1', { accountHint: undefined, event, customerId: 'cus_1' })).resolves.toBe('applied');
     expect(stripe.calls).toEqual(['subscriptions.retrieve', 'subscriptions.update sub_1 {"trial_end":"now"}']);
   });
 
   it('when the subscription is its reader\'s only trial, then Stripe is not asked to change it', async () => {
     const { service, stripe, repository } = build();
     repository.customers.set(reader.id, 'cus_1');
-    await service.syncSubscription('sub_1', undefined, event);
+    await service.syncSubscription('sub_1', { accountHint: undefined, event, customerId: 'cus_1' });
     expect(stripe.calls.filter((c) => c.startsWith('subscriptions.update'))).toEqual([]);
+  });
+
+  it('when the event was recorded before (seen as the lock is taken), then it is a duplicate, Stripe is not asked and nothing is applied', async () => {
+    const { service, stripe, repository } = build();
+    repository.customers.set(reader.id, 'cus_1');
+    repository.seenEvents.add(event.id);
+    await expect(service.syncSubscription('sub_1', { accountHint: reader.id, event, customerId: 'cus_1' })).resolves.toBe('duplicate');
+    expect(repository.holds).toEqual([{ eventId: event.id, customerId: 'cus_1', hint: reader.id }]);
+    expect(stripe.calls).toEqual([]);
+    expect(repository.applied).toEqual([]);
   });
 
   it('when no account is named, then the subscription\'s metadata names it', async () => {
     const { service, stripe, repository } = build();
     stripe.state.subscription.metadata = { accountId: reader.id };
-    await expect(service.syncSubscription('sub_1', undefined, event)).resolves.toBe('applied');
+    await expect(service.syncSubscription('sub_1', { accountHint: undefined, event, customerId: 'cus_1' })).resolves.toBe('applied');
     expect(repository.applied[0]!.accountHint).toBe(reader.id);
   });
 });

@@ -9,6 +9,7 @@ import type { FunnelSink } from '../funnel/funnel.module';
 import { readerKeyOf } from '../meter/meter.module';
 import type { ApplyOutcome, BillingRepository, SubscriptionRecord } from './billing.repository';
 import type { SubscriptionLock } from './subscription-lock';
+import type { HoldRequest } from './held-account';
 import type { StripeCallThrottle } from './stripe-call-throttle';
 import type { Plan, PlansService } from './plans';
 import type { PlanDisplay } from './plan-display';
@@ -56,9 +57,18 @@ export class BillingNotConfigured extends AppError {
   }
 }
 
+/** What a subscription's apply is told besides its id: by an event, or by a reader back from Checkout. */
+export interface SyncRequest {
+  /** The account it names (Checkout's reference, the subscription's metadata). */
+  readonly accountHint: string | undefined;
+  readonly event: { id: string; type: string } | undefined;
+  /** The customer it names: the account is found and locked with the subscription's lock when it is known. */
+  readonly customerId: string | undefined;
+}
+
 export interface BillingServiceDeps {
   readonly stripe: Stripe | undefined;
-  readonly repository: Pick<BillingRepository, 'customerOf' | 'keepCustomer' | 'subscriptionsOf' | 'applySubscription' | 'hadTrial'>;
+  readonly repository: Pick<BillingRepository, 'customerOf' | 'keepCustomer' | 'subscriptionsOf' | 'holdAccount' | 'applySubscription' | 'hadTrial'>;
   readonly plans: Pick<PlansService, 'list' | 'listRecent' | 'find' | 'listForDisplay' | 'trialDaysFor'>;
   readonly accounts: AccountLookup;
   readonly entitlementCache: EntitlementCache;
@@ -219,7 +229,7 @@ export class BillingService {
     if (session.client_reference_id !== accountId) throw new AppError(404, noCheckoutOfYours);
     const subscriptionId = idOf(session.subscription);
     if (session.status !== 'complete' || subscriptionId === undefined) return 'pending';
-    await this.syncSubscription(subscriptionId, accountId, undefined);
+    await this.syncSubscription(subscriptionId, { accountHint: accountId, event: undefined, customerId: idOf(session.customer) });
     return 'complete';
   }
 
@@ -269,8 +279,11 @@ export class BillingService {
    * Re-reads the subscription from Stripe and applies that state: whatever order events
    * arrive in, the last one applied leaves Stripe's current state. The read and the write
    * hold the subscription's lock together, so a slow read cannot commit after a newer one.
+   * A redelivered event is answered as the lock is taken, without asking Stripe (which may
+   * be the reason Stripe is redelivering).
    */
-  async syncSubscription(subscriptionId: string, accountHint: string | undefined, event: { id: string; type: string } | undefined): Promise<ApplyOutcome> {
+  async syncSubscription(subscriptionId: string, about: SyncRequest): Promise<ApplyOutcome> {
+    const { accountHint, event } = about;
     const stripe = this.client();
     // Read before the lock: on PostgreSQL the lock holds a connection while Stripe answers.
     // A copy a few seconds old (a burst of events costs one query, not one each).
@@ -279,11 +292,13 @@ export class BillingService {
     const seated = new Set(recent.filter((p) => p.seats !== undefined).map((p) => p.priceId));
     const seats = new Map(recent.filter((p) => p.seats !== undefined).map((p) => [p.priceId, p.seats!]));
     const cache = this.deps.entitlementCache;
-    const result = await this.deps.lock.withSubscriptionLock(subscriptionId, async (transact) => {
+    const hold: HoldRequest = { eventId: event?.id, customerId: about.customerId, hint: accountHint };
+    const result = await this.deps.lock.withSubscriptionLock(subscriptionId, (db, lock) => this.repository.holdAccount(db, lock, hold), async (transact, held) => {
+      if (held.seen) return { outcome: 'duplicate' as const, accountId: undefined, entitlementChanged: false };
       const subscription = await stripe.subscriptions.retrieve(subscriptionId);
       return this.repository.applySubscription(
         transact,
-        { snapshot: snapshotOf(subscription), accountHint: accountHint ?? subscription.metadata?.accountId ?? undefined, event, graceDays: this.deps.graceDays, offered, seated, seats },
+        { snapshot: snapshotOf(subscription), accountHint: accountHint ?? subscription.metadata?.accountId ?? undefined, event, graceDays: this.deps.graceDays, offered, seated, seats, held },
         // Inside the transaction: if the cached entitlement cannot be dropped, nothing commits
         // and Stripe retries; a view racing the commit may re-cache the old value, so it is
         // dropped once more after the commit.

@@ -16,13 +16,26 @@ export interface EntitlementRules {
 const statesOf = (trx: Trx, accountId: string) =>
   trx.selectFrom('subscriptions').select(['status', 'status_since as statusSince', 'price_id as priceId']).where('account_id', '=', accountId).execute();
 
+/** What an account's entitlement is worked out from, as read under its lock. */
+export interface EntitlementInputs {
+  /** Its own subscriptions' states. */
+  readonly own: readonly { status: string; statusSince: string; priceId: string | null }[];
+  /** The owner of the group it is a member of. */
+  readonly ownerId: string | undefined;
+  /** The entitlement stored now. */
+  readonly held: { status: string; validUntil: string | null } | undefined;
+  /** Whether it leads a group with members. */
+  readonly leadsGroup: boolean;
+}
+
 /**
  * In one statement (a webhook's apply reads this for every event, so round trips count):
  * the account's subscriptions, the group it is a member of, its stored entitlement, and
  * whether it leads a group with members. Every join is on the account, from a single row:
  * one row per subscription (one row without them when it has none), the rest repeated on each.
+ * (A webhook on PostgreSQL reads the same with its subscription's upsert: billing.repository.ts.)
  */
-async function entitlementInputsOf(trx: Trx, accountId: string) {
+async function entitlementInputsOf(trx: Trx, accountId: string): Promise<EntitlementInputs> {
   const rows = await trx
     .selectFrom(trx.selectNoFrom(sql<number>`1`.as('one')).as('anchor'))
     .leftJoin('subscriptions', (join) => join.on('subscriptions.account_id', '=', accountId))
@@ -76,7 +89,12 @@ async function seatedOwnerStates(trx: Trx, memberId: string, ownerId: string, ru
  * `leadsGroup`: whether the account has members of its own, whose entitlements follow it.
  */
 export async function recomputeEntitlement(trx: Trx, accountId: string, rules: EntitlementRules, now: Date): Promise<{ grant: EntitlementGrant; changed: boolean; leadsGroup: boolean }> {
-  const { own, ownerId, held, leadsGroup } = await entitlementInputsOf(trx, accountId);
+  return recomputeEntitlementFrom(trx, accountId, await entitlementInputsOf(trx, accountId), rules, now);
+}
+
+/** The same, from inputs the caller read under the account's lock. */
+export async function recomputeEntitlementFrom(trx: Trx, accountId: string, inputs: EntitlementInputs, rules: EntitlementRules, now: Date): Promise<{ grant: EntitlementGrant; changed: boolean; leadsGroup: boolean }> {
+  const { own, ownerId, held, leadsGroup } = inputs;
   const owners = ownerId === undefined ? [] : await seatedOwnerStates(trx, accountId, ownerId, rules);
   const grant = entitlementWithGroup(own, owners, now, rules.graceDays, rules.offered, rules.seated);
   const values = { status: grant.entitlement, valid_until: grant.validUntil?.toISOString() ?? null, updated_at: now.toISOString() };

@@ -10,21 +10,20 @@ function eventOf(type: string, object: Record<string, unknown>, id = 'evt_1'): S
 function build(options: { outcome?: ApplyOutcome; failure?: Error } = {}) {
   const seen = new Set<string>();
   const recorded: string[] = [];
-  const synced: [string, string | undefined, { id: string; type: string } | undefined][] = [];
+  const synced: [string, string | undefined, { id: string; type: string } | undefined, string | undefined][] = [];
   const counted: { type: string; outcome: string }[] = [];
   const service = new StripeWebhookService({
     billing: {
-      syncSubscription: async (subscriptionId, accountHint, event) => {
-        synced.push([subscriptionId, accountHint, event]);
+      syncSubscription: async (subscriptionId, { accountHint, event, customerId }) => {
+        synced.push([subscriptionId, accountHint, event, customerId]);
         if (options.failure) throw options.failure;
-        // As the repository does: the event's insert conflicts when it was recorded before.
+        // As the billing service does: a recorded event is seen as the subscription's lock is taken.
         if (event && seen.has(event.id)) return 'duplicate';
         if (event) seen.add(event.id);
         return options.outcome ?? 'applied';
       },
     },
     repository: {
-      hasEvent: async (id) => seen.has(id),
       recordEvent: async (event, outcome) => {
         if (seen.has(event.id)) return false;
         seen.add(event.id);
@@ -41,9 +40,9 @@ function build(options: { outcome?: ApplyOutcome; failure?: Error } = {}) {
 describe('StripeWebhookService', () => {
   it('when a subscription event arrives, then its subscription is synced with the account its metadata names', async () => {
     const { service, synced, counted } = build();
-    const event = eventOf('customer.subscription.updated', { id: 'sub_1', metadata: { accountId: 'acc_1' } });
+    const event = eventOf('customer.subscription.updated', { id: 'sub_1', customer: 'cus_1', metadata: { accountId: 'acc_1' } });
     await expect(service.handle(event)).resolves.toBe('applied');
-    expect(synced).toEqual([['sub_1', 'acc_1', { id: 'evt_1', type: 'customer.subscription.updated' }]]);
+    expect(synced).toEqual([['sub_1', 'acc_1', { id: 'evt_1', type: 'customer.subscription.updated' }, 'cus_1']]);
     expect(counted).toEqual([{ type: 'customer.subscription.updated', outcome: 'applied' }]);
   });
 
@@ -55,8 +54,8 @@ describe('StripeWebhookService', () => {
 
   it("when a Checkout in subscription mode completes, then its subscription is synced for the session's reference", async () => {
     const { service, synced } = build();
-    await service.handle(eventOf('checkout.session.completed', { mode: 'subscription', subscription: 'sub_3', client_reference_id: 'acc_3' }));
-    expect(synced.map(([id, hint]) => [id, hint])).toEqual([['sub_3', 'acc_3']]);
+    await service.handle(eventOf('checkout.session.completed', { mode: 'subscription', subscription: 'sub_3', customer: 'cus_3', client_reference_id: 'acc_3' }));
+    expect(synced.map(([id, hint, , customer]) => [id, hint, customer])).toEqual([['sub_3', 'acc_3', 'cus_3']]);
   });
 
   it('when a Checkout in payment mode completes, then it is ignored and recorded', async () => {
@@ -67,14 +66,14 @@ describe('StripeWebhookService', () => {
   });
 
   it.each([
-    ['the current shape (parent.subscription_details)', { parent: { subscription_details: { subscription: 'sub_4' } } }],
-    ['the pre-2025 shape (subscription)', { subscription: 'sub_4' }],
-    ['an expanded subscription', { subscription: { id: 'sub_4' } }],
-  ])('when an invoice event has %s, then its subscription is synced', async (_shape, invoice) => {
+    ['the current shape (parent.subscription_details)', { customer: 'cus_4', parent: { subscription_details: { subscription: 'sub_4' } } }],
+    ['the pre-2025 shape (subscription)', { customer: 'cus_4', subscription: 'sub_4' }],
+    ['an expanded subscription', { customer: { id: 'cus_4' }, subscription: { id: 'sub_4' } }],
+  ])('when an invoice event has %s, then its subscription is synced for its customer', async (_shape, invoice) => {
     const { service, synced } = build();
     await service.handle(eventOf('invoice.paid', invoice));
     await service.handle(eventOf('invoice.payment_failed', invoice, 'evt_2'));
-    expect(synced.map(([id, hint]) => [id, hint])).toEqual([['sub_4', undefined], ['sub_4', undefined]]);
+    expect(synced.map(([id, hint, , customer]) => [id, hint, customer])).toEqual([['sub_4', undefined, 'cus_4'], ['sub_4', undefined, 'cus_4']]);
   });
 
   it('when an invoice names no subscription (a one-off), then it is ignored', async () => {
@@ -90,15 +89,16 @@ describe('StripeWebhookService', () => {
     expect(counted).toEqual([{ type: 'customer.created', outcome: 'ignored' }]);
   });
 
-  it('when an event comes again, then it is a duplicate at once and nothing is synced (or asked of Stripe) twice', async () => {
-    const { service, synced, counted } = build();
+  it('when an event comes again, then it is a duplicate, told by the sync (which asks Stripe nothing then) or by the record of an ignored one', async () => {
+    const { service, synced, counted, recorded } = build();
     const event = eventOf('customer.subscription.updated', { id: 'sub_1', metadata: {} });
     await service.handle(event);
     await expect(service.handle(event)).resolves.toBe('duplicate');
-    expect(synced).toHaveLength(1);
+    expect(synced).toHaveLength(2);
     const ignored = eventOf('customer.created', {}, 'evt_9');
     await service.handle(ignored);
     await expect(service.handle(ignored)).resolves.toBe('duplicate');
+    expect(recorded).toEqual(['evt_9 ignored']);
     expect(counted.map((c) => c.outcome)).toEqual(['applied', 'duplicate', 'ignored', 'duplicate']);
   });
 

@@ -7,7 +7,7 @@ import type { Metrics } from '../http/metrics';
 
 export interface StripeWebhookDeps {
   readonly billing: Pick<BillingService, 'syncSubscription'>;
-  readonly repository: Pick<BillingRepository, 'hasEvent' | 'recordEvent'>;
+  readonly repository: Pick<BillingRepository, 'recordEvent'>;
   readonly logger: Logger;
   readonly metrics: Pick<Metrics, 'webhookEvents'>;
 }
@@ -21,7 +21,7 @@ function subscriptionOfInvoice(invoice: Stripe.Invoice): string | undefined {
   return idOf(parent?.subscription_details?.subscription ?? legacy);
 }
 
-type Handler = (event: Stripe.Event) => { subscriptionId: string | undefined; accountHint: string | undefined };
+type Handler = (event: Stripe.Event) => { subscriptionId: string | undefined; accountHint: string | undefined; customerId: string | undefined };
 
 /**
  * Each handled event type names the subscription it concerns; the service then re-reads
@@ -30,7 +30,7 @@ type Handler = (event: Stripe.Event) => { subscriptionId: string | undefined; ac
 const handlers: Record<string, Handler> = {
   'checkout.session.completed': (event) => {
     const session = event.data.object as Stripe.Checkout.Session;
-    return { subscriptionId: session.mode === 'subscription' ? idOf(session.subscription) : undefined, accountHint: session.client_reference_id ?? undefined };
+    return { subscriptionId: session.mode === 'subscription' ? idOf(session.subscription) : undefined, accountHint: session.client_reference_id ?? undefined, customerId: idOf(session.customer) };
   },
   'customer.subscription.created': subscriptionEvent,
   'customer.subscription.updated': subscriptionEvent,
@@ -41,11 +41,12 @@ const handlers: Record<string, Handler> = {
 
 function subscriptionEvent(event: Stripe.Event) {
   const subscription = event.data.object as Stripe.Subscription;
-  return { subscriptionId: subscription.id, accountHint: subscription.metadata?.accountId };
+  return { subscriptionId: subscription.id, accountHint: subscription.metadata?.accountId, customerId: idOf(subscription.customer) };
 }
 
 function invoiceEvent(event: Stripe.Event) {
-  return { subscriptionId: subscriptionOfInvoice(event.data.object as Stripe.Invoice), accountHint: undefined };
+  const invoice = event.data.object as Stripe.Invoice;
+  return { subscriptionId: subscriptionOfInvoice(invoice), accountHint: undefined, customerId: idOf(invoice.customer) };
 }
 
 export class StripeWebhookService {
@@ -64,11 +65,10 @@ export class StripeWebhookService {
   }
 
   private async apply(event: Stripe.Event): Promise<WebhookOutcome> {
-    // A redelivery of an applied event is answered at once, without asking Stripe (which may be
-    // the reason Stripe is redelivering). The guard is the event's insert, in the same
-    // transaction as what it changes: two deliveries racing past this look-up still apply once.
+    // A redelivery is answered without asking Stripe: an ignored type by its record's insert,
+    // a handled one as its subscription's lock is taken. The guard is the event's insert, in
+    // the same transaction as what it changes: two deliveries racing still apply once.
     const ref = { id: event.id, type: event.type };
-    if (await this.deps.repository.hasEvent(event.id)) return 'duplicate';
     const handler = handlers[event.type];
     const target = handler?.(event);
     if (target?.subscriptionId === undefined) {
@@ -77,7 +77,7 @@ export class StripeWebhookService {
     }
     // Recorded with the event in the same transaction: an unknown customer, or an account
     // deleted since (the deletion's own cancellation arrives after it), changes nothing.
-    const outcome = await this.deps.billing.syncSubscription(target.subscriptionId, target.accountHint, ref);
+    const outcome = await this.deps.billing.syncSubscription(target.subscriptionId, { accountHint: target.accountHint, event: ref, customerId: target.customerId });
     if (outcome === 'unknown-customer' || outcome === 'account-gone') this.deps.logger.warn({ event: ref, subscription: target.subscriptionId, outcome }, 'Stripe event for no existing account');
     return outcome;
   }

@@ -14,12 +14,12 @@ describe('InProcessSubscriptionLock', () => {
     const l = lock();
     const order: string[] = [];
     const first = gate();
-    const a = l.withSubscriptionLock('sub_1', async () => {
+    const a = l.withSubscriptionLock('sub_1', async () => undefined, async () => {
       order.push('a starts');
       await first.opened;
       order.push('a ends');
     });
-    const b = l.withSubscriptionLock('sub_1', async () => {
+    const b = l.withSubscriptionLock('sub_1', async () => undefined, async () => {
       order.push('b starts');
     });
     await Promise.resolve();
@@ -32,18 +32,18 @@ describe('InProcessSubscriptionLock', () => {
 
   it('when the holder fails, then the lock is let go and the next caller runs', async () => {
     const l = lock();
-    const failed = l.withSubscriptionLock('sub_1', async () => {
+    const failed = l.withSubscriptionLock('sub_1', async () => undefined, async () => {
       throw new Error('Stripe is down');
     });
     await expect(failed).rejects.toThrow('Stripe is down');
-    await expect(l.withSubscriptionLock('sub_1', async () => 'ran')).resolves.toBe('ran');
+    await expect(l.withSubscriptionLock('sub_1', async () => undefined, async () => 'ran')).resolves.toBe('ran');
   });
 
   it('when two subscriptions are locked, then neither waits for the other', async () => {
     const l = lock();
     const held = gate();
-    const a = l.withSubscriptionLock('sub_1', () => held.opened);
-    await expect(l.withSubscriptionLock('sub_2', async () => 'free')).resolves.toBe('free');
+    const a = l.withSubscriptionLock('sub_1', async () => undefined, () => held.opened);
+    await expect(l.withSubscriptionLock('sub_2', async () => undefined, async () => 'free')).resolves.toBe('free');
     held.open();
     await a;
   });

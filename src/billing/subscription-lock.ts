@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Db, Dialect } from '../store/database';
 import type { Database } from '../store/schema';
 
@@ -9,13 +9,22 @@ export type Trx = Transaction<Database>;
 export type Transact = <T>(work: (trx: Trx) => Promise<T>) => Promise<T>;
 
 /**
+ * What the holder reads from the database as it takes the lock. On PostgreSQL `lock` is
+ * the lock's expression and the read must select it: the lock and the read are one
+ * statement, one round trip (a webhook's round trips are most of its cost). Elsewhere the
+ * read runs once the lock is held, and `lock` is undefined.
+ */
+export type LockedRead<R> = (db: Db, lock: RawBuilder<unknown> | undefined) => Promise<R>;
+
+/**
  * Serialises the read-from-Stripe-then-write of one subscription: two events for it
  * must not both read Stripe and then commit in the other order (the slower, older read
- * would win). `fn` reads Stripe and writes through `transact`; its writes have committed
- * before the next holder of the same subscription's lock starts.
+ * would win). `read` runs as the lock is taken; `fn` then reads Stripe and writes through
+ * `transact`; its writes have committed before the next holder of the same subscription's
+ * lock starts.
  */
 export interface SubscriptionLock {
-  withSubscriptionLock<T>(subscriptionId: string, fn: (transact: Transact) => Promise<T>): Promise<T>;
+  withSubscriptionLock<T, R>(subscriptionId: string, read: LockedRead<R>, fn: (transact: Transact, read: R) => Promise<T>): Promise<T>;
 }
 
 /** The class half of the two-int advisory key: these locks stay apart from any other use of advisory locks. */
@@ -36,10 +45,10 @@ export function subscriptionLockKey(subscriptionId: string): number {
 export class PostgresSubscriptionLock implements SubscriptionLock {
   constructor(private readonly db: Db) {}
 
-  withSubscriptionLock<T>(subscriptionId: string, fn: (transact: Transact) => Promise<T>): Promise<T> {
+  withSubscriptionLock<T, R>(subscriptionId: string, read: LockedRead<R>, fn: (transact: Transact, read: R) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${subscriptionLockClass}::int4, ${subscriptionLockKey(subscriptionId)}::int4)`.execute(trx);
-      return fn(onceIn(trx));
+      const value = await read(trx, sql`pg_advisory_xact_lock(${subscriptionLockClass}::int4, ${subscriptionLockKey(subscriptionId)}::int4)`);
+      return fn(onceIn(trx), value);
     });
   }
 }
@@ -55,7 +64,7 @@ export class InProcessSubscriptionLock implements SubscriptionLock {
 
   constructor(private readonly db: Db) {}
 
-  async withSubscriptionLock<T>(subscriptionId: string, fn: (transact: Transact) => Promise<T>): Promise<T> {
+  async withSubscriptionLock<T, R>(subscriptionId: string, read: LockedRead<R>, fn: (transact: Transact, read: R) => Promise<T>): Promise<T> {
     const previous = this.tails.get(subscriptionId) ?? Promise.resolve();
     let release!: () => void;
     const tail = previous.then(() => new Promise<void>((resolve) => (release = resolve)));
@@ -63,7 +72,7 @@ export class InProcessSubscriptionLock implements SubscriptionLock {
     this.counts.set(subscriptionId, (this.counts.get(subscriptionId) ?? 0) + 1);
     await previous;
     try {
-      return await fn((work) => this.db.transaction().execute(work));
+      return await fn((work) => this.db.transaction().execute(work), await read(this.db, undefined));
     } finally {
       release();
       const left = this.counts.get(subscriptionId)! - 1;

@@ -28,6 +28,8 @@ for (const mode of modes) {
     });
 
     const deliver = (event: Record<string, unknown>) => stripe.deliver(t.app, event);
+    /** Whether the event is in the record of events (applied, ignored or refused). */
+    const recorded = async (eventId: string) => (await t.deps.database.db.selectFrom('stripe_events').select('id').where('id', '=', eventId).executeTakeFirst()) !== undefined;
     const decisionFor = async (agent: Agent, slug = 'care-home-contracts') => (await agent.get(`/articles/${slug}`)).headers['x-access-decision'];
 
     async function subscribe(agent: Agent, priceId = 'price_monthly'): Promise<{ sessionId: string; location: string }> {
@@ -166,7 +168,7 @@ for (const mode of modes) {
       await request(t.app).post('/webhooks/stripe').set('Stripe-Signature', old.signature).set('Content-Type', 'application/json').send(old.body).expect(400);
       await request(t.app).post('/webhooks/stripe').set('Stripe-Signature', signature).set('Content-Type', 'application/json').send(body.replace('"canceled"', '"active"  ')).expect(400);
       await request(t.app).post('/webhooks/stripe').set('Stripe-Signature', 'garbage').set('Content-Type', 'text/plain').send('not json').expect(400);
-      expect(await t.deps.billing.repository.hasEvent(event.id as string)).toBe(false);
+      expect(await recorded(event.id as string)).toBe(false);
     });
 
     it('when the customer belongs to no account, then 2xx and the event is recorded', async () => {
@@ -210,7 +212,7 @@ for (const mode of modes) {
       } finally {
         stripe.failing = false;
       }
-      expect(await t.deps.billing.repository.hasEvent(event.id as string)).toBe(false);
+      expect(await recorded(event.id as string)).toBe(false);
       expect(await decisionFor(agent)).toBe('subscriber');
       expect((await deliver(event).expect(200)).body.outcome).toBe('applied');
       expect(await decisionFor(agent)).toBe('paywall');

@@ -7,6 +7,8 @@ import { createPostgresDatabase, haveServices } from './services';
 
 export interface TestDatabase {
   readonly handle: DatabaseHandle;
+  /** PostgreSQL's address (for a second handle on the same database); undefined for SQLite. */
+  readonly url?: string;
   close(): Promise<void>;
 }
 
@@ -20,7 +22,7 @@ export async function openTestDatabase(dialect: DialectName): Promise<TestDataba
     const postgres = await createPostgresDatabase();
     const handle = openDatabase({ databaseUrl: postgres.url, sqliteFile: '' });
     await migrateToLatest(handle.db);
-    return { handle, close: async () => { await handle.close(); await postgres.drop(); } };
+    return { handle, url: postgres.url, close: async () => { await handle.close(); await postgres.drop(); } };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-db-'));
   const handle = openDatabase({ databaseUrl: undefined, sqliteFile: path.join(dir, 'test.sqlite') });
