@@ -18,7 +18,8 @@
  *
  * Options: --duration <s> per kind per round (default 5), --rounds <n> (default 3),
  * --connections <n> (default 32), --consents <n>, --json <file>;
- * --soak [--soak-seconds <s>] runs the soak instead (200 connections, 60 s).
+ * --soak [--soak-seconds <s>] runs the soak instead (200 connections, 60 s);
+ * --webhooks runs only the webhook burst (its CPU per event by process, its queries per event).
  * BENCH_PROFILE=1 times every middleware layer inside the server and prints the costliest
  * per kind; BENCH_PROFILE=<dir> does that and also writes a V8 CPU profile of the server there.
  */
@@ -29,7 +30,7 @@ import { serveApp } from './bench/server';
 import { serveBare } from './bench/baselines';
 import { bareExpress, markdownAnonymous, measureViews } from './bench/views';
 import { missesOf, printLayers, printTable, tableOf, writeJson } from './bench/report';
-import { webhookBurst } from './bench/webhooks';
+import { describeBurst, webhookBurst } from './bench/webhooks';
 import { consentExport, describeExport } from './bench/consents';
 import { soak } from './bench/soak';
 import { crawlerVerificationCost } from './bench/crawlers';
@@ -47,6 +48,7 @@ async function main(options: BenchOptions): Promise<void> {
     await raiseNewReaderBound(app.base, fixtures.apiKey);
     const registered = await signUp(app.base);
     if (options.soak) return await soak(app.base, app.child, registered.cookie, options.soakSeconds);
+    if (options.webhooksOnly) return console.log(describeBurst(await webhookBurst(app, fixtures.stripe, fixtures.handle, 1000, options.connections), options.connections));
 
     origin = await originViews(__filename, fixtures, { env: serverEnv, execArgv });
     const views = await measureViews(__filename, app, fixtures, registered.cookie, options, [origin]);
@@ -67,8 +69,8 @@ async function main(options: BenchOptions): Promise<void> {
     const memory = await fillCache(origin.app, 2000, 500);
     console.log(describeMemory(memory));
 
-    const webhooks = await webhookBurst(app.base, fixtures.stripe, fixtures.handle, 1000, connections);
-    console.log(`Webhook burst: ${webhooks.events} signed events, ${connections} at a time: ${Math.round(webhooks.perSecond)} events/s, p50 ${webhooks.p50} ms, p99 ${webhooks.p99} ms, ${webhooks.failures} failures`);
+    const webhooks = await webhookBurst(app, fixtures.stripe, fixtures.handle, 1000, connections);
+    console.log(describeBurst(webhooks, connections));
     if (webhooks.perSecond < 500) misses.push(`webhooks: ${Math.round(webhooks.perSecond)} events/s (target 500)`);
     if (webhooks.failures > 0) misses.push(`webhooks: ${webhooks.failures} failures`);
     const crawlerCost = await crawlerVerificationCost();

@@ -9,6 +9,8 @@ export interface BenchOptions {
   readonly soakSeconds: number;
   /** --cluster: the gated views against a 3-master Redis Cluster too, in the same table. */
   readonly cluster: boolean;
+  /** --webhooks: only the webhook burst, with its CPU per event by process and its queries per event. */
+  readonly webhooksOnly: boolean;
   /** BENCH_PROFILE: the per-middleware breakdown; a directory value also gets a V8 CPU profile. */
   readonly profile: { readonly layers: boolean; readonly cpuDir: string | undefined };
 }
@@ -36,6 +38,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     soak: argv.includes('--soak'),
     soakSeconds: positive(argv, 'soak-seconds', 60),
     cluster: argv.includes('--cluster'),
+    webhooksOnly: argv.includes('--webhooks'),
     profile: { layers: flag !== undefined, cpuDir: flag !== undefined && !['1', 'true', 'layers'].includes(flag) ? flag : undefined },
   };
 }
