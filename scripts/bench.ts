@@ -9,7 +9,7 @@
  * gives medians, the req/s range, and the ratio to bare Express round by round with its range.
  * For each gated kind it also gives the Redis round trips and SQL queries per view (counted
  * inside the server), then the Redis memory of one anonymous reader after three reads, the
- * webhook's throughput for a burst of 1,000 signed events, and the memory of a consent
+ * webhook's throughput for a burst of 2,000 signed events, and the memory of a consent
  * export of --consents records (default 1,000,000).
  * The origin mode (SPEC section 11) has rows of its own in the same rounds: a second app child
  * with ORIGIN_URL on a static origin child serving ~150 KB news pages (scripts/bench/origin.ts),
@@ -22,6 +22,7 @@
  * --webhooks runs only the webhook burst (its CPU per event by process, its queries per event).
  * BENCH_PROFILE=1 times every middleware layer inside the server and prints the costliest
  * per kind; BENCH_PROFILE=<dir> does that and also writes a V8 CPU profile of the server there.
+ * BENCH_SQL_LOG=1 has the server print every SQL statement it sends (to stderr).
  */
 import { createFixtures, raiseNewReaderBound, signUp } from './bench/fixtures';
 import { readOptions, type BenchOptions } from './bench/options';
@@ -37,6 +38,9 @@ import { crawlerVerificationCost } from './bench/crawlers';
 import { cutTimes, describeMemory, fillCache, originViews, versusMarkdown, type OriginViews } from './bench/origin';
 import { serveStaticOrigin } from './bench/origin-page';
 
+/** A renewal run's burst: long enough that the first second (V8 still optimising) does not set the rate. */
+const webhookEvents = 2000;
+
 async function main(options: BenchOptions): Promise<void> {
   const fixtures = await createFixtures();
   let app: Served | undefined;
@@ -48,7 +52,7 @@ async function main(options: BenchOptions): Promise<void> {
     await raiseNewReaderBound(app.base, fixtures.apiKey);
     const registered = await signUp(app.base);
     if (options.soak) return await soak(app.base, app.child, registered.cookie, options.soakSeconds);
-    if (options.webhooksOnly) return console.log(describeBurst(await webhookBurst(app, fixtures.stripe, fixtures.handle, 1000, options.connections), options.connections));
+    if (options.webhooksOnly) return console.log(describeBurst(await webhookBurst(app, fixtures.stripe, fixtures.handle, webhookEvents, options.connections), options.connections));
 
     origin = await originViews(__filename, fixtures, { env: serverEnv, execArgv });
     const views = await measureViews(__filename, app, fixtures, registered.cookie, options, [origin]);
@@ -69,7 +73,7 @@ async function main(options: BenchOptions): Promise<void> {
     const memory = await fillCache(origin.app, 2000, 500);
     console.log(describeMemory(memory));
 
-    const webhooks = await webhookBurst(app, fixtures.stripe, fixtures.handle, 1000, connections);
+    const webhooks = await webhookBurst(app, fixtures.stripe, fixtures.handle, webhookEvents, connections);
     console.log(describeBurst(webhooks, connections));
     if (webhooks.perSecond < 500) misses.push(`webhooks: ${Math.round(webhooks.perSecond)} events/s (target 500)`);
     if (webhooks.failures > 0) misses.push(`webhooks: ${webhooks.failures} failures`);

@@ -25,8 +25,9 @@ export async function serveApp(): Promise<void> {
     {
       // As in production (main.ts): log lines written asynchronously, off the request path.
       logger: pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false })),
-      databaseLog: (event: { level: string }) => {
+      databaseLog: (event: { level: string; query?: { sql: string } }) => {
         if (event.level === 'query') counters.sql += 1;
+        if (process.env.BENCH_SQL_LOG === '1') process.stderr.write(`sql: ${event.query?.sql.slice(0, 100)}\n`);
       },
     },
   );
