@@ -6,7 +6,7 @@ import { fingerprintSetOf, fingerprintsOf, type FingerprintSet } from './fingerp
 import { paywallTarget, readJsonLd, scriptJson, standaloneArticle, withPaywall, withoutRest, type JsonLdScript } from './json-ld';
 import { listingPage } from './listing-page';
 import { frameEdits, headEnd, localPath, metaOf, collapsed, textOfFirst } from './page-frame';
-import { encoded, escapeAttribute, fillBytes, plain, type EncodedTemplate, type PageEdits, type Template } from './page-edits';
+import { encoded, escapeAttribute, fillParts, plain, type EncodedTemplate, type PageEdits, type Template } from './page-edits';
 import { isJsonLd, restLeakRules, scrubPage, type LeakRules } from './page-scrub';
 import { isWithin, parseSource, select, type SourceDom } from './source-dom';
 import type { OriginCms } from '../../config/config';
@@ -48,7 +48,8 @@ export interface ArticlePage {
   readonly paragraphCount: number;
   render(view: ArticleView): string;
   /** The same page as UTF-8 bytes, from pre-encoded parts (what a view sends). */
-  renderBytes(view: ArticleView): Buffer;
+  /** The page for one reader as parts to send in turn (none of the page's bytes copied). */
+  renderParts(view: ArticleView): Buffer[];
   restFingerprints(teaserParagraphs: number): readonly string[];
   leadInHtml(teaserParagraphs: number): string;
 }
@@ -121,17 +122,17 @@ class OriginArticlePage implements ArticlePage {
   }
 
   render(view: ArticleView): string {
-    return this.renderBytes(view).toString('utf8');
+    return Buffer.concat(this.renderParts(view)).toString('utf8');
   }
 
-  renderBytes(view: ArticleView): Buffer {
+  renderParts(view: ArticleView): Buffer[] {
     const key = `${view.mode}:${view.paywalled}:${view.mode === 'cut' ? leadInCount(this.body, view.teaserParagraphs) : ''}`;
     let template = this.#templates.get(key);
     if (template === undefined) {
       template = encoded(view.mode === 'cut' ? this.#cutTemplate(view) : this.#fullTemplate(view.paywalled));
       this.#templates.set(key, template);
     }
-    return fillBytes(template, { accountBar: view.accountBarHtml, notice: view.noticeHtml, gate: view.gateHtml });
+    return fillParts(template, { accountBar: view.accountBarHtml, notice: view.noticeHtml, gate: view.gateHtml });
   }
 
   restFingerprints(teaserParagraphs: number): readonly string[] {

@@ -216,16 +216,19 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     }
   }
 
-  function sendHtml(res: Response, status: number, html: string | Buffer, head: boolean): void {
+  /** A page whole, or as parts: written corked (end() uncorks), so that they leave in one write, never joined in memory. */
+  function sendHtml(res: Response, status: number, html: string | readonly Buffer[], head: boolean): void {
     res.status(status).type('text/html; charset=utf-8');
     res.vary('Cookie');
     if (head) {
       res.end();
       return;
     }
-    const body = typeof html === 'string' ? Buffer.from(html, 'utf8') : html;
-    res.set('Content-Length', String(body.length));
-    res.end(body);
+    const parts = typeof html === 'string' ? [Buffer.from(html, 'utf8')] : html;
+    res.set('Content-Length', String(parts.reduce((bytes, part) => bytes + part.length, 0)));
+    res.cork();
+    for (const part of parts) if (part.length > 0) res.write(part);
+    res.end();
   }
 
   async function serveArticle(req: Request, res: Response, target: RequestTarget, page: ArticlePage, response: OriginResponse, countable: boolean): Promise<void> {
@@ -254,7 +257,7 @@ export function originProxy(deps: OriginProxyDeps): OriginProxy {
     const institutionLine = result.institution === undefined ? '' : `<p class="gatehouse-notice gatehouse-notice--institution" role="status">${escapeHtml(deps.messages.t('meter.institutionAccess', { name: result.institution.name }))}</p>`;
     const giftLine = gift ? `<p class="gatehouse-notice gatehouse-notice--gift" role="status">${escapeHtml(deps.messages.t('gifts.givenLine'))}</p>` : '';
     const noticeHtml = (notice === undefined ? '' : `<p class="gatehouse-notice" role="status">${escapeHtml(notice)}</p>`) + institutionLine + giftLine;
-    sendHtml(res, 200, page.renderBytes({ mode: full ? 'full' : 'cut', paywalled: result.decision !== 'free', teaserParagraphs, accountBarHtml, noticeHtml, gateHtml }), false);
+    sendHtml(res, 200, page.renderParts({ mode: full ? 'full' : 'cut', paywalled: result.decision !== 'free', teaserParagraphs, accountBarHtml, noticeHtml, gateHtml }), false);
   }
 
   async function serveOtherHtml(req: Request, res: Response, target: RequestTarget, page: OriginPage, response: OriginResponse): Promise<void> {
