@@ -102,7 +102,9 @@ function fakeRepository() {
     },
     async holdAccount(_db: Db, _lock: unknown, request: HoldRequest): Promise<HeldAccount> {
       holds.push(request);
-      return { seen: request.eventId !== undefined && seenEvents.has(request.eventId) };
+      const owner = [...customers].find(([, c]) => c === request.customerId)?.[0];
+      const account = request.customerId === undefined ? undefined : { customerId: request.customerId, hint: request.hint, owner, exists: owner !== undefined && accounts.has(owner) };
+      return { seen: request.eventId !== undefined && seenEvents.has(request.eventId), account };
     },
     async applySubscription(transact: Transact, input: ApplyInput, beforeCommit: (accountId: string, grant: { entitlement: 'subscriber'; validUntil: null }) => Promise<void>, endTrial: (id: string) => Promise<void>): Promise<ApplyResult> {
       return transact(async () => {
@@ -392,6 +394,15 @@ describe('BillingService.syncSubscription', () => {
     expect(repository.holds).toEqual([{ eventId: event.id, customerId: 'cus_1', hint: reader.id }]);
     expect(stripe.calls).toEqual([]);
     expect(repository.applied).toEqual([]);
+  });
+
+  it("when the event names another customer than the subscription's, then the lock is taken again with the subscription's own and Stripe read again before anything is applied", async () => {
+    const { service, stripe, repository } = build();
+    repository.customers.set(reader.id, 'cus_1');
+    await expect(service.syncSubscription('sub_1', { accountHint: undefined, event, customerId: 'cus_someone_else' })).resolves.toBe('applied');
+    expect(repository.holds.map((h) => h.customerId)).toEqual(['cus_someone_else', 'cus_1']);
+    expect(stripe.calls).toEqual(['subscriptions.retrieve', 'subscriptions.retrieve']);
+    expect(repository.applied).toHaveLength(1);
   });
 
   it('when no account is named, then the subscription\'s metadata names it', async () => {

@@ -283,6 +283,16 @@ export class BillingService {
    * be the reason Stripe is redelivering).
    */
   async syncSubscription(subscriptionId: string, about: SyncRequest): Promise<ApplyOutcome> {
+    const first = await this.applyOnce(subscriptionId, about, true);
+    // The event named another customer than the subscription's own (only a hand-made event
+    // does): the account locked as the lock was taken is not the one to write, and locking
+    // the right one after it would take two accounts' locks in an order the event chose (two
+    // such events at once deadlock). Nothing was written: again, with the subscription's customer.
+    // A second pass applies whatever it finds (its account, if still another, is found after the read).
+    return typeof first === 'string' ? first : ((await this.applyOnce(subscriptionId, { ...about, customerId: first.customerOfSubscription }, false)) as ApplyOutcome);
+  }
+
+  private async applyOnce(subscriptionId: string, about: SyncRequest, mayHoldAgain: boolean): Promise<ApplyOutcome | { customerOfSubscription: string }> {
     const { accountHint, event } = about;
     const stripe = this.client();
     // Read before the lock: on PostgreSQL the lock holds a connection while Stripe answers.
@@ -296,9 +306,11 @@ export class BillingService {
     const result = await this.deps.lock.withSubscriptionLock(subscriptionId, (db, lock) => this.repository.holdAccount(db, lock, hold), async (transact, held) => {
       if (held.seen) return { outcome: 'duplicate' as const, accountId: undefined, entitlementChanged: false };
       const subscription = await stripe.subscriptions.retrieve(subscriptionId);
+      const snapshot = snapshotOf(subscription);
+      if (mayHoldAgain && held.account !== undefined && held.account.customerId !== snapshot.customerId) return { customerOfSubscription: snapshot.customerId };
       return this.repository.applySubscription(
         transact,
-        { snapshot: snapshotOf(subscription), accountHint: accountHint ?? subscription.metadata?.accountId ?? undefined, event, graceDays: this.deps.graceDays, offered, seated, seats, held },
+        { snapshot, accountHint: accountHint ?? subscription.metadata?.accountId ?? undefined, event, graceDays: this.deps.graceDays, offered, seated, seats, held },
         // Inside the transaction: if the cached entitlement cannot be dropped, nothing commits
         // and Stripe retries; a view racing the commit may re-cache the old value, so it is
         // dropped once more after the commit.
@@ -308,6 +320,7 @@ export class BillingService {
         async (id) => void (await stripe.subscriptions.update(id, { trial_end: 'now' }, { idempotencyKey: `gatehouse-end-trial-${id}` })),
       );
     });
+    if ('customerOfSubscription' in result) return result;
     const accountId = result.accountId;
     if (result.trialEnded) this.deps.logger.warn({ subscription: subscriptionId, accountId }, 'a second trial for one reader: ended at Stripe');
     if (result.outcome !== 'applied' || accountId === undefined) return result.outcome;

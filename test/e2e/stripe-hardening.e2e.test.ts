@@ -103,6 +103,27 @@ for (const mode of modes) {
       expect(await decisionFor(agent)).toBe('paywall');
     });
 
+    it("when two events at once each name the other's customer (as only a hand-made event would), then each applies to its subscription's own account, with no deadlock", async () => {
+      const [a, b] = [await subscriber(), await subscriber()];
+      const [idA, idB] = [a.subscription.id as string, b.subscription.id as string];
+      const [customerA, customerB] = [a.subscription.customer as string, b.subscription.customer as string];
+      // Each event is signed and names its subscription, but the other reader's customer and no account.
+      const swapped = (subscription: Record<string, unknown>, customer: string) => ({ ...subscription, customer, metadata: {} });
+      const holds = [stripe.holdNextRetrieve(idA), stripe.holdNextRetrieve(idB)];
+      const deliveries = [
+        Promise.resolve(deliver(stripe.event('customer.subscription.deleted', swapped(stripe.setStatus(idA, 'canceled'), customerB)))),
+        Promise.resolve(deliver(stripe.event('customer.subscription.deleted', swapped(stripe.setStatus(idB, 'canceled'), customerA)))),
+      ];
+      // Both hold their locks (and the account each event named) while Stripe is asked; then both go on.
+      await Promise.all(holds.map((h) => h.arrived));
+      for (const hold of holds) hold.release();
+      const answers = await Promise.all(deliveries);
+      expect(answers.map((r) => [r.status, r.body.outcome])).toEqual([[200, 'applied'], [200, 'applied']]);
+      const owners = await t.deps.database.db.selectFrom('subscriptions').select(['id', 'account_id', 'status']).where('id', 'in', [idA, idB]).orderBy('id').execute();
+      expect(owners).toEqual([{ id: idA, account_id: a.accountId, status: 'canceled' }, { id: idB, account_id: b.accountId, status: 'canceled' }].sort((x, y) => (x.id < y.id ? -1 : 1)));
+      expect([await decisionFor(a.agent), await decisionFor(b.agent)]).toEqual(['paywall', 'paywall']);
+    });
+
     it('when a reader clicks subscribe twice at once, then both clicks get the same Checkout Session', async () => {
       const { agent } = await signUp(t.app);
       const page = await agent.get('/subscribe');

@@ -47,8 +47,7 @@ export interface ArticlePage {
   readonly summary: string | undefined;
   readonly paragraphCount: number;
   render(view: ArticleView): string;
-  /** The same page as UTF-8 bytes, from pre-encoded parts (what a view sends). */
-  /** The page for one reader as parts to send in turn (none of the page's bytes copied). */
+  /** The same page as UTF-8 parts to send in turn: pre-encoded, none of the page's bytes copied (what a view sends). */
   renderParts(view: ArticleView): Buffer[];
   restFingerprints(teaserParagraphs: number): readonly string[];
   leadInHtml(teaserParagraphs: number): string;
