@@ -28,7 +28,6 @@ import { createFixtures, raiseNewReaderBound, signUp } from './bench/fixtures';
 import { readOptions, type BenchOptions } from './bench/options';
 import { roleOf, startChild, stopChild, type Served } from './bench/processes';
 import { serveApp } from './bench/server';
-import { countedViews } from './bench/readings';
 import { serveBare } from './bench/baselines';
 import { bareExpress, markdownAnonymous, measureViews } from './bench/views';
 import { missesOf, printLayers, printTable, tableOf, writeJson } from './bench/report';
@@ -63,8 +62,6 @@ async function main(options: BenchOptions): Promise<void> {
     printTable(`Gatehouse bench: ${connections} connections, ${rounds} rounds of ${duration} s per kind (medians; ratio to bare Express per round), production mode (PostgreSQL + Redis), ${new Date().toISOString()}`, rows);
     console.log(`Page served by the bare servers: the anonymous view of the article, ${views.page.bodyBytes} bytes of body and about ${views.page.headerBytes} bytes of headers`);
     console.log(`Redis bytes per anonymous reader after 3 reads (MEMORY USAGE): ${views.bytesPerReader}`);
-    const background = [...views.perView.values()].reduce((sum, costs) => sum + Math.round(costs.backgroundSql * countedViews), 0);
-    console.log(`SQL sent by the reload timers (settings, presentation, institutions), not by any view, while views were counted: ${background} queries over ${views.perView.size * countedViews} views`);
     const versus = versusMarkdown(origin.kinds, views.samples, markdownAnonymous);
     for (const v of versus) console.log(`${v.name} vs the Markdown anonymous view: ${v.ratio.toFixed(2)}x (rounds ${v.low.toFixed(2)}x-${v.high.toFixed(2)}x)`);
     const cutView = versus.find((v) => v.name.includes('(cut)'))!;

@@ -9,14 +9,12 @@ import type { LayerCost } from './layer-profile';
 
 /**
  * What the app server counts about itself: Redis commands sent, Redis round trips (commands
- * sent in one tick travel in one write: a MULTI or a pipeline is one trip) and SQL queries,
- * those sent on a request's behalf apart from the timers' (background reloads).
+ * sent in one tick travel in one write: a MULTI or a pipeline is one trip) and SQL queries.
  */
 export interface Counters {
   readonly redis: number;
   readonly redisTrips: number;
   readonly sql: number;
-  readonly backgroundSql: number;
 }
 
 export interface Loop {
@@ -75,10 +73,7 @@ export interface PerView extends Counters {
  * sequential views (one at a time, so the per-layer times hold no queueing). Also checks
  * that every view answers the decision its kind stands for.
  */
-/** How many views each kind's counts are taken over. */
-export const countedViews = 200;
-
-export async function perViewCosts(child: ChildProcess, target: ViewTarget, views = countedViews): Promise<PerView> {
+export async function perViewCosts(child: ChildProcess, target: ViewTarget, views = 200): Promise<PerView> {
   const headers: Record<string, string> = target.cookie ? { cookie: target.cookie } : {};
   await (await fetch(target.url, { headers })).arrayBuffer();
   const before = await countersOf(child);
@@ -91,7 +86,7 @@ export async function perViewCosts(child: ChildProcess, target: ViewTarget, view
   }
   const after = await countersOf(child);
   const layers = (await layersOf(child)).map((layer) => ({ ...layer, syncUs: layer.syncUs / views, handOffUs: layer.handOffUs / views, calls: layer.calls / views }));
-  return { redis: (after.redis - before.redis) / views, redisTrips: (after.redisTrips - before.redisTrips) / views, sql: (after.sql - before.sql) / views, backgroundSql: (after.backgroundSql - before.backgroundSql) / views, layers };
+  return { redis: (after.redis - before.redis) / views, redisTrips: (after.redisTrips - before.redisTrips) / views, sql: (after.sql - before.sql) / views, layers };
 }
 
 /**

@@ -53,7 +53,7 @@ export function tableOf(kinds: readonly Kind[], samples: Map<string, Samples>, p
       'CPU vs bare Express': s.cpuUs.length > 0 && yardstickCpu.length > 0 ? ratio(median(s.cpuUs) / median(yardstickCpu)) : '-',
       'redis trips/view': costs ? round2(costs.redisTrips) : '-',
       'redis cmds/view': costs ? round2(costs.redis) : '-',
-      'sql/view': costs ? round2(costs.sql) : '-',
+      'sql/view': s.sql.length > 0 ? round2(median(s.sql)) : costs ? round2(costs.sql) : '-',
       errors: s.errors,
     };
   });

@@ -1,6 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import pino from 'pino';
 import { parseConfig } from '../../src/config/config';
@@ -20,10 +18,7 @@ export const controlPath = (slug: string) => `/bench/control/${slug}`;
  * It answers the parent's readings over IPC (see readings.ts).
  */
 export async function serveApp(): Promise<void> {
-  const counters = { redis: 0, redisTrips: 0, sql: 0, backgroundSql: 0 } satisfies Counters;
-  // SQL sent while serving a request (and whatever it set off) is the request's; the rest is
-  // the timers' (settings and presentation reloads every few seconds), counted apart.
-  const inRequest = new AsyncLocalStorage<true>();
+  const counters = { redis: 0, redisTrips: 0, sql: 0 } satisfies Counters;
   const config = parseConfig(process.env);
   const deps = await buildGatehouse(
     { ...config, sessionSecret: process.env.SESSION_SECRET! },
@@ -31,8 +26,7 @@ export async function serveApp(): Promise<void> {
       // As in production (main.ts): log lines written asynchronously, off the request path.
       logger: pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false })),
       databaseLog: (event: { level: string; query?: { sql: string } }) => {
-        if (event.level === 'query' && inRequest.getStore()) counters.sql += 1;
-        else if (event.level === 'query') counters.backgroundSql += 1;
+        if (event.level === 'query') counters.sql += 1;
         if (process.env.BENCH_SQL_LOG === '1') process.stderr.write(`sql: ${event.query?.sql.slice(0, 100)}\n`);
       },
     },
@@ -64,8 +58,7 @@ export async function serveApp(): Promise<void> {
   const app = createApp(deps, { extraRoutes: control });
   const layers = process.env.BENCH_PROFILE_LAYERS === '1' ? profileLayers(app) : { take: () => [] };
   // As main.ts serves it.
-  const handler = Object.assign((req: IncomingMessage, res: ServerResponse) => inRequest.run(true, () => app(req, res)), { request: app.request, response: app.response });
-  const server = createHttpServer(handler).listen(0, '127.0.0.1', () => {
+  const server = createHttpServer(app).listen(0, '127.0.0.1', () => {
     const address = server.address();
     process.send!({ port: typeof address === 'object' && address ? address.port : 0 });
   });
