@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { dialects, openTestDatabase, type TestDatabase } from '../../test/support/databases';
-import { openDatabase, type DatabaseHandle } from '../store/database';
+import { openDatabase } from '../store/database';
 import { BillingRepository, type ApplyResult, type SubscriptionSnapshot } from './billing.repository';
 import { buildSubscriptionLock, subscriptionLockClass, subscriptionLockKey } from './subscription-lock';
 import { accountLockClass } from './account-lock';
@@ -33,19 +33,17 @@ for (const dialect of dialects) {
      * account found and locked) as the lock is taken, then the apply. `lookUp: false` skips
      * the look-up, as a redelivery racing the first past it would; `customerId` is the customer the event names.
      */
-    function apply(s: SubscriptionSnapshot, accountId: string, eventId: string, options: { lookUp?: boolean; customerId?: string; handle?: DatabaseHandle } = {}) {
-      const handle = options.handle ?? database.handle;
-      const lock = buildSubscriptionLock(handle.db, handle.dialect);
+    function apply(s: SubscriptionSnapshot, accountId: string, eventId: string, options: { lookUp?: boolean; customerId?: string } = {}) {
+      const lock = buildSubscriptionLock(database.handle.db, database.handle.dialect);
       const dropped: string[] = [];
-      const on = new BillingRepository({ db: handle.db, dialect: handle.dialect, clock: Date.now, trials: new TrialClaims('test') });
       const hold = { eventId: options.lookUp === false ? undefined : eventId, customerId: options.customerId ?? s.customerId, hint: accountId };
       const result: Promise<ApplyResult> = lock.withSubscriptionLock(
         s.id,
-        (db, lockExpression) => on.holdAccount(db, lockExpression, hold),
+        (db, lockExpression) => repository.holdAccount(db, lockExpression, hold),
         async (transact, held) =>
           held.seen
             ? { outcome: 'duplicate', accountId: undefined, entitlementChanged: false }
-            : on.applySubscription(transact, { snapshot: s, accountHint: accountId, event: { id: eventId, type: 'customer.subscription.updated' }, ...rules, held }, async (id) => void dropped.push(id), async () => undefined),
+            : repository.applySubscription(transact, { snapshot: s, accountHint: accountId, event: { id: eventId, type: 'customer.subscription.updated' }, ...rules, held }, async (id) => void dropped.push(id), async () => undefined),
       );
       return { result, dropped };
     }

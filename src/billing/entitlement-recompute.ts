@@ -28,12 +28,23 @@ export interface EntitlementInputs {
   readonly leadsGroup: boolean;
 }
 
+/** The inputs from the columns both reads of them answer (the one below, and a webhook's write-and-read). */
+export function entitlementInputsFrom(own: EntitlementInputs['own'], row: { ownerId: string | null; heldStatus: string | null; heldUntil: string | null; leadsGroup: unknown }): EntitlementInputs {
+  return {
+    own,
+    ownerId: row.ownerId ?? undefined,
+    held: row.heldStatus === null ? undefined : { status: row.heldStatus, validUntil: row.heldUntil },
+    // PostgreSQL answers a boolean, SQLite 0 or 1.
+    leadsGroup: Boolean(row.leadsGroup),
+  };
+}
+
 /**
  * In one statement (a webhook's apply reads this for every event, so round trips count):
  * the account's subscriptions, the group it is a member of, its stored entitlement, and
  * whether it leads a group with members. Every join is on the account, from a single row:
  * one row per subscription (one row without them when it has none), the rest repeated on each.
- * (A webhook on PostgreSQL reads the same with its subscription's upsert: billing.repository.ts.)
+ * (A webhook on PostgreSQL reads the same with its subscription's upsert: subscription-upsert.ts.)
  */
 async function entitlementInputsOf(trx: Trx, accountId: string): Promise<EntitlementInputs> {
   const rows = await trx
@@ -51,14 +62,8 @@ async function entitlementInputsOf(trx: Trx, accountId: string): Promise<Entitle
       eb.exists(eb.selectFrom('group_members as led').select('led.member_id').where('led.owner_id', '=', accountId)).as('leadsGroup'),
     ])
     .execute();
-  const first = rows[0]!;
-  return {
-    own: rows.flatMap((r) => (r.status === null || r.statusSince === null ? [] : [{ status: r.status, statusSince: r.statusSince, priceId: r.priceId }])),
-    ownerId: first.ownerId ?? undefined,
-    held: first.heldStatus === null ? undefined : { status: first.heldStatus, validUntil: first.heldUntil ?? null },
-    // PostgreSQL answers a boolean, SQLite 0 or 1.
-    leadsGroup: Boolean(first.leadsGroup),
-  };
+  const own = rows.flatMap((r) => (r.status === null || r.statusSince === null ? [] : [{ status: r.status, statusSince: r.statusSince, priceId: r.priceId }]));
+  return entitlementInputsFrom(own, rows[0]!);
 }
 
 /**

@@ -2,7 +2,7 @@ import { sql, type OnConflictBuilder } from 'kysely';
 import type { Database, SubscriptionsTable } from '../store/schema';
 import type { Trx } from './subscription-lock';
 import type { SubscriptionSnapshot } from './billing.repository';
-import type { EntitlementInputs } from './entitlement-recompute';
+import { entitlementInputsFrom, type EntitlementInputs } from './entitlement-recompute';
 
 export const eventRow = (event: { id: string; type: string }, outcome: string, now: Date) => ({ id: event.id, type: event.type, outcome, received_at: now.toISOString() });
 
@@ -93,13 +93,5 @@ export async function recordUpsertAndRead(trx: Trx, event: { id: string; type: s
       (select valid_until from entitlements where account_id = ${accountId}) as "heldUntil",
       exists (select 1 from group_members where owner_id = ${accountId}) as "leadsGroup"`.execute(trx);
   const row = rows[0]!;
-  return {
-    fresh: row.fresh,
-    inputs: {
-      own: row.own,
-      ownerId: row.ownerId ?? undefined,
-      held: row.heldStatus === null ? undefined : { status: row.heldStatus, validUntil: row.heldUntil },
-      leadsGroup: row.leadsGroup,
-    },
-  };
+  return { fresh: row.fresh, inputs: entitlementInputsFrom(row.own, row) };
 }
