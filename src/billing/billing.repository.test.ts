@@ -36,7 +36,7 @@ for (const dialect of dialects) {
     function apply(s: SubscriptionSnapshot, accountId: string, eventId: string, options: { lookUp?: boolean; customerId?: string } = {}) {
       const lock = buildSubscriptionLock(database.handle.db, database.handle.dialect);
       const dropped: string[] = [];
-      const hold = { eventId: options.lookUp === false ? undefined : eventId, customerId: options.customerId ?? s.customerId, hint: accountId };
+      const hold = { eventId: options.lookUp === false ? undefined : eventId, customerId: options.customerId ?? s.customerId };
       const result: Promise<ApplyResult> = lock.withSubscriptionLock(
         s.id,
         (db, lockExpression) => repository.holdAccount(db, lockExpression, hold),
@@ -133,20 +133,20 @@ for (const dialect of dialects) {
         };
         const holding = lock.withSubscriptionLock(
           'sub_held',
-          (db, expression) => repository.holdAccount(db, expression, { eventId: 'evt_held', customerId: 'cus_held', hint: undefined }),
+          (db, expression) => repository.holdAccount(db, expression, { eventId: 'evt_held', customerId: 'cus_held' }),
           async (_transact, read) => {
             held = read;
             expect(await granted()).toEqual({ subscription: true, account: true });
           },
         );
         await holding;
-        expect(held).toEqual({ seen: false, account: { customerId: 'cus_held', hint: undefined, owner: 'acc-held', exists: true } });
+        expect(held).toEqual({ seen: false, account: { customerId: 'cus_held', owner: 'acc-held', exists: true } });
         expect(await granted()).toEqual({ subscription: false, account: false });
       });
 
-      it('when the event names neither a known customer nor an account, then no account is held and the apply finds it itself', async () => {
+      it("when the event's customer has no owner yet, then no account is held and the apply finds it itself", async () => {
         const lock = buildSubscriptionLock(database.handle.db, 'postgres');
-        const held = await lock.withSubscriptionLock('sub_unheld', (db, expression) => repository.holdAccount(db, expression, { eventId: 'evt_unheld', customerId: 'cus_unknown', hint: undefined }), async (_t, read) => read);
+        const held = await lock.withSubscriptionLock('sub_unheld', (db, expression) => repository.holdAccount(db, expression, { eventId: 'evt_unheld', customerId: 'cus_unknown' }), async (_t, read) => read);
         expect(held).toEqual({ seen: false, account: undefined });
       });
 
@@ -160,7 +160,7 @@ for (const dialect of dialects) {
           const applyOnce = (eventId: string) =>
             lock.withSubscriptionLock(
               s.id,
-              (db, expression) => on.holdAccount(db, expression, { eventId, customerId: s.customerId, hint: undefined }),
+              (db, expression) => on.holdAccount(db, expression, { eventId, customerId: s.customerId }),
               (transact, held) => on.applySubscription(transact, { snapshot: s, accountHint: undefined, event: { id: eventId, type: 'invoice.paid' }, ...rules, held }, async () => undefined, async () => undefined),
             );
           await applyOnce('evt_count_1');

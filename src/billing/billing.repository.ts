@@ -135,7 +135,7 @@ export class BillingRepository {
     const { snapshot, event } = input;
     const now = new Date(this.clock());
     return transact(async (trx) => {
-      const { owner, account } = heldAccountFor(input.held, snapshot.customerId, input.accountHint) ?? (await this.accountOf(trx, snapshot.customerId, input.accountHint));
+      const { owner, account } = heldAccountFor(input.held, snapshot.customerId) ?? (await this.accountOf(trx, snapshot.customerId, input.accountHint));
       const accountId = owner ?? input.accountHint;
       const refusal = accountId === undefined ? 'unknown-customer' : account !== undefined ? undefined : 'account-gone';
       // The event's own insert answers whether it was seen before (a redelivery, or the same event racing).
@@ -215,8 +215,8 @@ export class BillingRepository {
    * owner, else the hint) exists. On PostgreSQL the account row is key-share-locked until
    * commit: an account deletion running now either waits for this write (and then erases
    * it too) or has committed (and the row is gone); a change of its other columns (a new
-   * password) does not wait. A webhook's event usually names its account, found and locked
-   * so as the subscription's lock was taken (held-account.ts); this is for the others.
+   * password) does not wait. A webhook's event for a customer with an owner has that account
+   * found and locked so as the subscription's lock was taken (held-account.ts); this is for the others.
    *
    * The same statement takes the account's lock there. The entitlement is worked out from
    * all of the account's subscriptions, while the caller holds only one subscription's lock:

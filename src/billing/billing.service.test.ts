@@ -103,7 +103,7 @@ function fakeRepository() {
     async holdAccount(_db: Db, _lock: unknown, request: HoldRequest): Promise<HeldAccount> {
       holds.push(request);
       const owner = [...customers].find(([, c]) => c === request.customerId)?.[0];
-      const account = request.customerId === undefined ? undefined : { customerId: request.customerId, hint: request.hint, owner, exists: owner !== undefined && accounts.has(owner) };
+      const account = request.customerId === undefined || owner === undefined ? undefined : { customerId: request.customerId, owner, exists: accounts.has(owner) };
       return { seen: request.eventId !== undefined && seenEvents.has(request.eventId), account };
     },
     async applySubscription(transact: Transact, input: ApplyInput, beforeCommit: (accountId: string, grant: { entitlement: 'subscriber'; validUntil: null }) => Promise<void>, endTrial: (id: string) => Promise<void>): Promise<ApplyResult> {
@@ -391,7 +391,7 @@ describe('BillingService.syncSubscription', () => {
     repository.customers.set(reader.id, 'cus_1');
     repository.seenEvents.add(event.id);
     await expect(service.syncSubscription('sub_1', { accountHint: reader.id, event, customerId: 'cus_1' })).resolves.toBe('duplicate');
-    expect(repository.holds).toEqual([{ eventId: event.id, customerId: 'cus_1', hint: reader.id }]);
+    expect(repository.holds).toEqual([{ eventId: event.id, customerId: 'cus_1' }]);
     expect(stripe.calls).toEqual([]);
     expect(repository.applied).toEqual([]);
   });
@@ -399,6 +399,8 @@ describe('BillingService.syncSubscription', () => {
   it("when the event names another customer than the subscription's, then the lock is taken again with the subscription's own and Stripe read again before anything is applied", async () => {
     const { service, stripe, repository } = build();
     repository.customers.set(reader.id, 'cus_1');
+    // Another reader's customer: its owner's account is what the first hold locks.
+    repository.customers.set('another-reader', 'cus_someone_else');
     await expect(service.syncSubscription('sub_1', { accountHint: undefined, event, customerId: 'cus_someone_else' })).resolves.toBe('applied');
     expect(repository.holds.map((h) => h.customerId)).toEqual(['cus_someone_else', 'cus_1']);
     expect(stripe.calls).toEqual(['subscriptions.retrieve', 'subscriptions.retrieve']);

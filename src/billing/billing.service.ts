@@ -62,7 +62,7 @@ export interface SyncRequest {
   /** The account it names (Checkout's reference, the subscription's metadata). */
   readonly accountHint: string | undefined;
   readonly event: { id: string; type: string } | undefined;
-  /** The customer it names: the account is found and locked with the subscription's lock when it is known. */
+  /** The customer it names: its owner's account is found and locked with the subscription's lock. */
   readonly customerId: string | undefined;
 }
 
@@ -279,8 +279,9 @@ export class BillingService {
    * Re-reads the subscription from Stripe and applies that state: whatever order events
    * arrive in, the last one applied leaves Stripe's current state. The read and the write
    * hold the subscription's lock together, so a slow read cannot commit after a newer one.
-   * A redelivered event is answered as the lock is taken, without asking Stripe (which may
-   * be the reason Stripe is redelivering).
+   * A redelivery of an event applied before is answered as the lock is taken, without asking
+   * Stripe (which may be the reason Stripe is redelivering); copies racing the first one may
+   * still ask, and are then told apart by the event's insert.
    */
   async syncSubscription(subscriptionId: string, about: SyncRequest): Promise<ApplyOutcome> {
     const first = await this.applyOnce(subscriptionId, about, true);
@@ -302,7 +303,7 @@ export class BillingService {
     const seated = new Set(recent.filter((p) => p.seats !== undefined).map((p) => p.priceId));
     const seats = new Map(recent.filter((p) => p.seats !== undefined).map((p) => [p.priceId, p.seats!]));
     const cache = this.deps.entitlementCache;
-    const hold: HoldRequest = { eventId: event?.id, customerId: about.customerId, hint: accountHint };
+    const hold: HoldRequest = { eventId: event?.id, customerId: about.customerId };
     const result = await this.deps.lock.withSubscriptionLock(subscriptionId, (db, lock) => this.repository.holdAccount(db, lock, hold), async (transact, held) => {
       if (held.seen) return { outcome: 'duplicate' as const, accountId: undefined, entitlementChanged: false };
       const subscription = await stripe.subscriptions.retrieve(subscriptionId);

@@ -124,6 +124,29 @@ for (const mode of modes) {
       expect([await decisionFor(a.agent), await decisionFor(b.agent)]).toEqual(['paywall', 'paywall']);
     });
 
+    it("when a new customer's first event is waiting for Stripe and another event naming another account queues behind it, then the subscription stays with the customer's owner", async () => {
+      const first = await signUp(t.app);
+      const other = await signUp(t.app);
+      const [firstId, otherId] = [await accountIdOf(first.email), await accountIdOf(other.email)];
+      // A customer Gatehouse has no row for yet: its first event makes first's account its owner.
+      const subscription = stripe.createSubscription(FakeStripe.id('cus'), 'price_monthly', 'active', { accountId: firstId });
+      const id = subscription.id as string;
+      const hold = stripe.holdNextRetrieve(id);
+      const created = Promise.resolve(deliver(stripe.event('customer.subscription.created', subscription)));
+      await hold.arrived;
+      // Signed, for the same subscription and customer, but naming the other reader (metadata edited at Stripe, or hand-made).
+      const updated = Promise.resolve(deliver(stripe.event('customer.subscription.updated', { ...subscription, metadata: { accountId: otherId } })));
+      const contended = until(() => lockIsContended(id));
+      await Promise.race([updated, contended.reached]);
+      contended.stop();
+      hold.release();
+      const answers = await Promise.all([created, updated]);
+      expect(answers.map((r) => [r.status, r.body.outcome])).toEqual([[200, 'applied'], [200, 'applied']]);
+      const row = await t.deps.database.db.selectFrom('subscriptions').select('account_id').where('id', '=', id).executeTakeFirstOrThrow();
+      expect(row.account_id).toBe(firstId);
+      expect([await decisionFor(first.agent), await decisionFor(other.agent)]).toEqual(['subscriber', 'paywall']);
+    });
+
     it('when a reader clicks subscribe twice at once, then both clicks get the same Checkout Session', async () => {
       const { agent } = await signUp(t.app);
       const page = await agent.get('/subscribe');
